@@ -1,0 +1,49 @@
+// Batch assembly: gather rows of a uint8 dataset (already on the heap) by an index list, so an
+// epoch's shuffle permutes indices and never copies the dataset. srcRows is the dataset's size; the
+// host checks every index against it before the call, so the kernels do not.
+
+/** dst[r,:] = src[indices[r],:] · (1/255) as f32 */
+export function gatherImages(rows: i32, cols: i32, src: usize, srcRows: i32, indices: usize, dst: usize): void {
+  const scale = f32x4.splat(<f32>1 / <f32>255);
+  const sc: f32 = <f32>1 / <f32>255;
+  const c16 = cols & ~15;
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>load<i32>(indices + (<usize>r << 2)) * <usize>cols;
+    const d = dst + ((<usize>r * cols) << 2);
+    let c = 0;
+    for (; c < c16; c += 16) {
+      const bytes = v128.load(s + c);
+      const lo = i16x8.extend_low_i8x16_u(bytes);
+      const hi = i16x8.extend_high_i8x16_u(bytes);
+      const o = d + (<usize>c << 2);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), scale));
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), scale), 16);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), scale), 32);
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), scale), 48);
+    }
+    for (; c < cols; c++) store<f32>(d + (<usize>c << 2), <f32>load<u8>(s + c) * sc);
+  }
+}
+
+/** dst[r] = src[indices[r]] (u8 labels → i32) */
+export function gatherLabels(rows: i32, src: usize, srcRows: i32, indices: usize, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    store<i32>(dst + (<usize>r << 2), <i32>load<u8>(src + <usize>load<i32>(indices + (<usize>r << 2))));
+  }
+}
+
+/** max |x| */
+export function maxAbs(count: i32, x: usize): f32 {
+  let acc = f32x4.splat(0);
+  const c4 = count & ~3;
+  let i = 0;
+  for (; i < c4; i += 4) acc = f32x4.max(acc, f32x4.abs(v128.load(x + (<usize>i << 2))));
+  let mx = max(max(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), max(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+  for (; i < count; i++) mx = max(mx, Mathf.abs(load<f32>(x + (<usize>i << 2))));
+  return mx;
+}
+
+/** First byte the host may use: everything below holds the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,198 @@
+// GEMM: C[m,n] (+)= op(A)[m,k] · op(B)[k,n], row-major, f32, byte pointers.
+//
+// Blocked as in BLIS/GotoBLAS: B is packed into KC×NR panels (stays in L1 while a row block streams
+// past), A into MR×KC panels, and an MR×NR register-tile micro-kernel does the arithmetic. Packing
+// also absorbs the transposes and zero-pads the edges, so one micro-kernel serves all four cases.
+// Tile: 6×8 with FMA (12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 xmm registers),
+// 4×8 with mul+add (the extra temporaries of a separate mul need the registers).
+import { madd } from "./simd";
+
+const NR: i32 = 8;
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+const KC: i32 = 256;
+const MC: i32 = MR * 16;
+const NC: i32 = 1024;
+
+// Scratch for packing, handed to us by the host once (see gemmScratchBytes / setGemmScratch).
+let packA: usize = 0;
+let packB: usize = 0;
+let tile: usize = 0;
+
+/** Bytes of scratch the GEMM needs; the host allocates them and calls setGemmScratch. */
+export function gemmScratchBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 4 + 64;
+}
+
+export function setGemmScratch(ptr: usize): void {
+  packA = (ptr + 15) & ~(<usize>15);
+  packB = packA + <usize>(MC * KC * 4);
+  tile = packB + <usize>(KC * NC * 4);
+}
+
+export function gemmTileRows(): i32 {
+  return MR;
+}
+
+// Pack rows [i0, i0+mc) × cols [p0, p0+kc) of op(A) into MR-row panels: panel r holds, for each
+// p, the MR values A(i0+r*MR .. +MR, p) contiguously; rows past mc are zero.
+function packPanelsA(transA: i32, a: usize, m: i32, k: i32, i0: i32, p0: i32, mc: i32, kc: i32): void {
+  let dst = packA;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    if (transA) {
+      // A stored [k,m]: A(i,p) = a[p*m + i]; for a fixed p the MR rows are contiguous.
+      for (let p = 0; p < kc; p++) {
+        const src = a + ((<usize>(p0 + p) * m + i0 + ir) << 2);
+        if (rows == MR) {
+          v128.store(dst, v128.load(src));
+          if (MR == 6) store<u64>(dst, load<u64>(src, 16), 16);
+        } else {
+          for (let r = 0; r < MR; r++) store<f32>(dst + (r << 2), r < rows ? load<f32>(src + (r << 2)) : 0);
+        }
+        dst += MR << 2;
+      }
+    } else {
+      // A stored [m,k]: A(i,p) = a[i*k + p].
+      const src = a + ((<usize>(i0 + ir) * k + p0) << 2);
+      const ld = <usize>k << 2;
+      for (let p = 0; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        for (let r = 0; r < MR; r++) store<f32>(dst + (r << 2), r < rows ? load<f32>(s + ld * r) : 0);
+        dst += MR << 2;
+      }
+    }
+  }
+}
+
+// Pack rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels: panel holds, for each
+// p, NR values B(p, j..j+NR) contiguously; columns past nc are zero.
+function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc: i32, nc: i32): void {
+  let dst = packB;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    if (transB) {
+      // B stored [n,k]: B(p,j) = b[j*k + p]; walk each source row contiguously.
+      for (let c = 0; c < NR; c++) {
+        let d = dst + (<usize>c << 2);
+        if (c < cols) {
+          const src = b + ((<usize>(j0 + jr + c) * k + p0) << 2);
+          for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src + (<usize>p << 2))); d += NR << 2; }
+        } else {
+          for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += NR << 2; }
+        }
+      }
+      dst += <usize>(kc * NR) << 2;
+    } else {
+      // B stored [k,n]: B(p,j) = b[p*n + j]; NR contiguous values per p.
+      let src = b + ((<usize>p0 * n + j0 + jr) << 2);
+      const ld = <usize>n << 2;
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          src += ld; dst += NR << 2;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let c = 0; c < NR; c++) store<f32>(dst + (c << 2), c < cols ? load<f32>(src + (c << 2)) : 0);
+          src += ld; dst += NR << 2;
+        }
+      }
+    }
+  }
+}
+
+// MR×8 register tile: C[0..MR, 0..8] (+)= Apanel · Bpanel over kc. ldc in bytes.
+// @ts-ignore: decorator
+@inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    if (MR == 6) {
+      a = v128.load32_splat(ap, 16);
+      c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+      a = v128.load32_splat(ap, 20);
+      c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    }
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  if (acc) {
+    let q = c;
+    c00 = f32x4.add(c00, v128.load(q)); c01 = f32x4.add(c01, v128.load(q, 16)); q += ldc;
+    c10 = f32x4.add(c10, v128.load(q)); c11 = f32x4.add(c11, v128.load(q, 16)); q += ldc;
+    c20 = f32x4.add(c20, v128.load(q)); c21 = f32x4.add(c21, v128.load(q, 16)); q += ldc;
+    c30 = f32x4.add(c30, v128.load(q)); c31 = f32x4.add(c31, v128.load(q, 16));
+    if (MR == 6) {
+      q += ldc;
+      c40 = f32x4.add(c40, v128.load(q)); c41 = f32x4.add(c41, v128.load(q, 16)); q += ldc;
+      c50 = f32x4.add(c50, v128.load(q)); c51 = f32x4.add(c51, v128.load(q, 16));
+    }
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+  if (MR == 6) {
+    c += ldc;
+    v128.store(c, c40); v128.store(c, c41, 16); c += ldc;
+    v128.store(c, c50); v128.store(c, c51, 16);
+  }
+}
+
+export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const ldc = <usize>n << 2;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packPanelsB(transB, b, n, k, pc, jc, kc, nc);
+      const acc = pc > 0 || accumulate != 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packPanelsA(transA, a, m, k, ic, pc, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const bp = packB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const ap = packA + (<usize>(ir * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+            if (rows == MR && cols == NR) {
+              microKernel(kc, ap, bp, cp, ldc, acc);
+            } else {
+              // Edge tile: compute the full tile into scratch, then copy the valid part.
+              microKernel(kc, ap, bp, tile, NR << 2, false);
+              for (let r = 0; r < rows; r++) {
+                const crow = cp + ldc * r;
+                const trow = tile + (<usize>(r * NR) << 2);
+                for (let q = 0; q < cols; q++) {
+                  const t = load<f32>(trow + (q << 2));
+                  store<f32>(crow + (q << 2), acc ? load<f32>(crow + (q << 2)) + t : t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

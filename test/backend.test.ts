@@ -1,0 +1,70 @@
+import { describe, it, expect } from 'vitest';
+import { createBackend, detectFeatures } from '../src/kernels/backend';
+import { HeapError, ShapeError } from '../src/errors';
+import { MAX_BYTES } from '../src/kernels/heap';
+
+describe('createBackend', () => {
+  it("'auto' picks the best build this engine validates and says which", async () => {
+    const f = detectFeatures();
+    const b = await createBackend('auto');
+    expect(b.name).toBe(f.relaxedSimd ? 'wasm-relaxed' : f.simd ? 'wasm-simd' : 'js');
+    expect(b.features).toEqual(f);
+    expect(f.simd).toBe(true); // Node 20+ and Chromium have WASM SIMD
+  });
+
+  it("'js' gives the pure-TS backend and 'wasm-simd' the plain SIMD build", async () => {
+    expect((await createBackend('js')).name).toBe('js');
+    expect((await createBackend('wasm-simd')).name).toBe('wasm-simd');
+  });
+
+  it('refuses an unknown backend name with a clear error', async () => {
+    await expect(createBackend('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
+  });
+});
+
+describe('heap', () => {
+  for (const choice of ['js', 'wasm-simd'] as const) {
+    it(`${choice}: hands out 16-byte-aligned, zeroed regions and grows the memory`, async () => {
+      const { heap } = await createBackend(choice);
+      const a = heap.allocF32(3);
+      const b = heap.allocF32(5);
+      expect(a % 16).toBe(0);
+      expect(b % 16).toBe(0);
+      expect(b).toBeGreaterThanOrEqual(a + 12);
+      const before = heap.memory.buffer.byteLength;
+      const big = heap.allocF32(4_000_000); // 16 MB: forces memory.grow
+      expect(heap.memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(heap.f32(big, 4_000_000).every((v) => v === 0)).toBe(true);
+    });
+
+    it(`${choice}: a view taken before a growth is detached after it; fresh views see the data`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const x = heap.allocF32From([1, -2, 3, -4]);
+      const stale = heap.f32(x, 4);
+      heap.allocF32(8_000_000); // grows: the old ArrayBuffer is detached
+      expect(stale.length).toBe(0);
+      kernels.reluForward(4, x, x); // kernels must see the current buffer too
+      expect(Array.from(heap.f32(x, 4))).toEqual([1, 0, 3, 0]);
+    });
+
+    it(`${choice}: a request beyond the memory limit says how much it needs`, async () => {
+      const { heap } = await createBackend(choice);
+      let err: unknown;
+      try { heap.alloc(3.2e9, 'activations'); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(HeapError);
+      expect((err as HeapError).code).toBe('HEAP_LIMIT');
+      expect((err as Error).message).toMatch(/activations needs 3\.2 GB.*the limit is 2\.1 GB/);
+      expect(MAX_BYTES).toBe(2 ** 31);
+    });
+
+    it(`${choice}: kernels refuse regions outside the heap and non-positive sizes`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const a = heap.allocF32(4);
+      expect(() => kernels.reluForward(8, a, a)).toThrow(HeapError);
+      expect(() => kernels.reluForward(8, a, a)).toThrow(/reluForward: x \[\d+, \d+\) \(32 bytes\) lies outside the allocated heap/);
+      expect(() => kernels.reluForward(0, a, a)).toThrow(ShapeError);
+      expect(() => kernels.gemm(0, 0, 2, 2, -1, a, a, a, 0)).toThrow(/gemm: k must be a positive integer, got -1/);
+      expect(() => kernels.sgd(4, a + 2, a, 0.1)).toThrow(/not a 4-byte-aligned/);
+    });
+  }
+});

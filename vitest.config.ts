@@ -1,0 +1,46 @@
+import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+import type { Plugin } from 'vite';
+
+/** Imports a .wasm file as its bytes, as esbuild's binary loader does for the bundle. */
+function wasmBytes(): Plugin {
+  return {
+    name: 'simdnet-wasm-bytes',
+    enforce: 'pre',
+    load(id) {
+      if (!id.endsWith('.wasm')) return null;
+      const b64 = readFileSync(id).toString('base64');
+      return `export default Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));`;
+    },
+  };
+}
+
+// Node 20 runs relaxed SIMD only behind a flag; Node 22+ runs it unflagged.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const relaxedArgv = nodeMajor < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+
+export default defineConfig({
+  plugins: [wasmBytes()],
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        plugins: [wasmBytes()],
+        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'], pool: 'forks' },
+      },
+      {
+        // The kernel suite again in a process where relaxed SIMD is enabled, on that backend only.
+        plugins: [wasmBytes()],
+        test: {
+          name: 'relaxed',
+          include: ['test/kernels*.test.ts'],
+          pool: 'forks',
+          execArgv: relaxedArgv,
+          env: { SIMDNET_BACKENDS: 'wasm-relaxed' },
+        },
+      },
+    ],
+  },
+});
