@@ -111,6 +111,19 @@ export class Heap {
     this.topByte = mark;
   }
 
+  /**
+   * Views of the whole current buffer, reused until the memory grows (then re-derived): for hot
+   * loops that must not allocate. Do not keep the returned object across an alloc().
+   */
+  views(): HeapViews {
+    const buffer = this.memory.buffer;
+    if (this.cached?.buffer !== buffer) {
+      this.cached = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer), u8: new Uint8Array(buffer) };
+    }
+    return this.cached;
+  }
+  private cached?: HeapViews;
+
   /** A fresh Float32Array view of `count` floats at byte offset `ptr` (valid until the next alloc). */
   f32(ptr: number, count: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, count);
@@ -136,6 +149,14 @@ export class Heap {
   write(ptr: number, values: ArrayLike<number>): void {
     this.f32(ptr, values.length).set(values);
   }
+}
+
+export interface HeapViews {
+  readonly buffer: ArrayBuffer;
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  readonly u8: Uint8Array;
 }
 
 export function align16(n: number): number {

@@ -7,20 +7,11 @@ import type { Heap } from './heap';
  * and obviously right, with loop orders that keep memory access sequential.
  */
 export function createJsKernels(heap: Heap): Kernels {
-  // Views are re-derived whenever the heap's buffer has changed (memory.grow detaches old views),
-  // and reused otherwise so a training step allocates nothing.
-  let buffer: ArrayBuffer | null = null;
-  let f32 = new Float32Array(0), i32 = new Int32Array(0), u8 = new Uint8Array(0), f64 = new Float64Array(0);
-  const refresh = () => {
-    if (buffer !== heap.memory.buffer) {
-      buffer = heap.memory.buffer;
-      f32 = new Float32Array(buffer); i32 = new Int32Array(buffer); u8 = new Uint8Array(buffer); f64 = new Float64Array(buffer);
-    }
-  };
-  const F = () => (refresh(), f32);
-  const I = () => (refresh(), i32);
-  const U = () => (refresh(), u8);
-  const D = () => (refresh(), f64);
+  // Views of the current buffer (re-derived by the heap after a memory.grow, reused otherwise).
+  const F = () => heap.views().f32;
+  const I = () => heap.views().i32;
+  const U = () => heap.views().u8;
+  const D = () => heap.views().f64;
   let row = new Float32Array(64);
 
   return {

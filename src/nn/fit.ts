@@ -1,0 +1,147 @@
+import type { Network } from './network';
+import type { Dataset } from '../data/dataset';
+import type { Optimizer } from './optimizers';
+import { sgd } from './optimizers';
+import { Rng } from '../rng';
+import { DivergenceError, SimdnetError } from '../errors';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
+  /** max |w| of each dense layer's weights at the end of the epoch. */
+  maxAbsWeights: number[];
+  /** Wall-clock seconds of the epoch's training (validation excluded). */
+  seconds: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  /** Mean loss and accuracy of this batch. */
+  loss: number;
+  accuracy: number;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  /** Examples per step; 'full' = full-batch gradient descent. Default 64. */
+  batchSize?: number | 'full';
+  optimizer?: Optimizer;
+  validation?: Dataset;
+  /** Seeds the per-epoch shuffle; default the network's seed. */
+  seed?: number;
+  /** Shuffle each epoch (default true). */
+  shuffle?: boolean;
+  onEpoch?: (record: EpochRecord, history: History) => void | Promise<void>;
+  onBatch?: (info: BatchInfo) => void;
+  /** Stops training between batches; fit() then resolves with what it has (history.stopped = 'aborted'). */
+  signal?: AbortSignal;
+  /** Yield to the event loop every N batches (a browser page must not freeze). 0 = never. */
+  yieldEvery?: number;
+}
+
+export interface History {
+  epochs: EpochRecord[];
+  stopped?: 'aborted';
+  backend: string;
+  batchSize: number;
+  optimizer: string;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Minibatch training. Each epoch draws a seeded permutation of the example indices; batches are
+ * gathered from the dataset (uploaded to the heap once) by those indices, so shuffling never copies
+ * images. The last partial batch is used. A NaN or infinite loss restores the weights of the start
+ * of the epoch and throws DivergenceError naming the epoch and batch.
+ */
+export async function fit(net: Network, train: Dataset, options: FitOptions = {}): Promise<History> {
+  const epochs = options.epochs ?? 10;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new SimdnetError('ARGUMENT', `fit: epochs must be a positive integer, got ${epochs}`);
+  const batchSize = options.batchSize === 'full' ? train.count : (options.batchSize ?? 64);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SimdnetError('ARGUMENT', `fit: batchSize must be a positive integer or 'full', got ${options.batchSize}`);
+  }
+  const optimizer = options.optimizer ?? sgd({ lr: 0.1 });
+  const yieldEvery = options.yieldEvery ?? 0;
+  const backend = net.backend;
+  const heap = backend.heap;
+  const k = backend.rawKernels;
+
+  net.plan(Math.max(Math.min(batchSize, train.count), Math.min(512, Math.max(options.validation?.count ?? 0, 1))));
+  const mark = heap.mark();
+  const history: History = { epochs: [], backend: backend.name, batchSize, optimizer: optimizer.name };
+  try {
+    const trainData = net.upload(train);
+    const validData = options.validation ? net.upload(options.validation) : undefined;
+    const state = Array.from({ length: optimizer.slots }, (_, i) => heap.allocF32(Math.max(net.paramCount, 4), `optimizer state ${i}`));
+    let t = 0;
+    if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
+      t = optimizer.saved.t;
+      optimizer.saved.state.forEach((s, i) => heap.write(state[i], s));
+    }
+
+    const rng = new Rng(options.seed ?? net.seed);
+    const order = new Int32Array(train.count);
+    const lastGood = new Float32Array(net.paramCount);
+    const batches = Math.ceil(train.count / batchSize);
+
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      if (options.shuffle !== false) rng.shuffle(order);
+      lastGood.set(heap.f32(net.paramsPtr, net.paramCount));
+      const started = performance.now();
+      let lossSum = 0, correct = 0;
+      for (let b = 0; b < batches; b++) {
+        if (options.signal?.aborted) {
+          history.stopped = 'aborted';
+          return history;
+        }
+        const from = b * batchSize;
+        const rows = Math.min(batchSize, train.count - from);
+        net.setIndices(order, from, rows);
+        net.gatherRows(rows, trainData);
+        const [loss, right] = net.lossRows(rows, net.forwardRows(rows), true);
+        if (!Number.isFinite(loss)) {
+          heap.write(net.paramsPtr, lastGood);
+          throw new DivergenceError(
+            'DIVERGED',
+            `training diverged at epoch ${epoch}, batch ${b + 1} of ${batches}: the loss is ${loss}. ` +
+              `The weights from the start of epoch ${epoch} were restored; try a lower learning rate (it was ${optimizer.options.lr}).`,
+          );
+        }
+        net.backwardRows(rows);
+        optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t);
+        lossSum += loss;
+        correct += right;
+        options.onBatch?.({ epoch, batch: b + 1, batches, loss: loss / rows, accuracy: right / rows });
+        if (yieldEvery > 0 && (b + 1) % yieldEvery === 0) await yieldToEventLoop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / train.count,
+        trainAccuracy: correct / train.count,
+        maxAbsWeights: net.maxAbsWeights(),
+        seconds,
+      };
+      if (validData) {
+        const v = net.evaluateUploaded(validData);
+        record.validationLoss = v.loss;
+        record.validationAccuracy = v.accuracy;
+      }
+      history.epochs.push(record);
+      await options.onEpoch?.(record, history);
+      if (yieldEvery > 0) await yieldToEventLoop();
+    }
+    optimizer.saved = { t, state: state.map((s) => heap.read(s, net.paramCount)) };
+    return history;
+  } finally {
+    heap.release(mark);
+  }
+}

