@@ -15,3 +15,5 @@ export type { Optimizer, OptimizerName } from './nn/optimizers';
 export { parseInit, formatInit } from './nn/init';
 export type { Init } from './nn/init';
 export type { FitOptions, History, EpochRecord, BatchInfo } from './nn/fit';
+export { checkGradients } from './nn/gradcheck';
+export type { TensorGradientCheck, GradientCheckOptions } from './nn/gradcheck';

@@ -226,6 +226,27 @@ export class Network {
     k.gatherLabels(rows, data.labels, data.count, this.buf.indices, this.buf.labels);
   }
 
+  /**
+   * Puts an explicit batch in the buffers: `x` holds rows × input floats, `labels` one class per
+   * row. Used by checkGradients and by callers that drive forward/backward themselves.
+   */
+  setBatch(x: Float32Array, labels: ArrayLike<number>): number {
+    const rows = labels.length;
+    if (rows === 0 || x.length !== rows * this.input) {
+      throw new ShapeError('SHAPE', `setBatch: ${labels.length} labels need ${labels.length * this.input} inputs, got ${x.length}`);
+    }
+    for (let i = 0; i < rows; i++) {
+      if (!(Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < this.outputs)) {
+        throw new ShapeError('ARGUMENT', `setBatch: label ${i} is ${labels[i]}, expected a class in 0..${this.outputs - 1}`);
+      }
+    }
+    this.plan(rows);
+    const v = this.backend.heap.views();
+    v.f32.set(x, this.buf.x >>> 2);
+    for (let i = 0; i < rows; i++) v.i32[(this.buf.labels >>> 2) + i] = labels[i];
+    return rows;
+  }
+
   /** Writes indices[from .. from+rows) into the index buffer. */
   setIndices(order: Int32Array | null, from: number, rows: number): void {
     const v = this.backend.heap.views().i32;
