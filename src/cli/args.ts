@@ -1,0 +1,37 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A usage error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
+export type Parsed<T extends Options> = { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean } };
+
+export function parse<T extends Options>(argv: string[], options: T, command: string): Parsed<T> {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }) as unknown as Parsed<T>;
+  } catch (e) {
+    throw new UsageError(`simdnet ${command}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+export function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+export function choiceOption<C extends string>(value: string | undefined, name: string, choices: readonly C[], fallback: C): C {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as C)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value}'`);
+  return value as C;
+}

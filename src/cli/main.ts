@@ -1,0 +1,43 @@
+// The `simdnet` command. Usage errors print one line and exit 2; library errors (bad files,
+// divergence) print their message and exit 1; never a stack trace unless SIMDNET_DEBUG is set.
+import { train, TRAIN_USAGE } from './train';
+import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
+import { UsageError } from './args';
+import { SimdnetError } from '../errors';
+
+const USAGE = `usage: simdnet <command> [options]
+commands:
+  train       train a network on MNIST (or IDX files in a directory)
+  gradcheck   check the backward pass against finite differences
+run 'simdnet <command> --help' for its options.
+
+${TRAIN_USAGE}
+
+${GRADCHECK_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train, gradcheck };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`simdnet: unknown command '${command}'; expected ${Object.keys(COMMANDS).join(', ')} (see simdnet --help)`);
+    return await run(rest);
+  } catch (e) {
+    if (process.env.SIMDNET_DEBUG) console.error(e);
+    if (e instanceof UsageError) {
+      console.error(e.message.startsWith('simdnet') ? e.message : `simdnet ${command}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof SimdnetError) {
+      console.error(`simdnet ${command}: ${e.message}`);
+      return 1;
+    }
+    console.error(`simdnet ${command}: unexpected error: ${(e as Error)?.message ?? e}`);
+    return 1;
+  }
+}
