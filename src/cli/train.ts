@@ -18,6 +18,7 @@ export const TRAIN_USAGE = `simdnet train [options]
   --batch-size N          (default 64)
   --optimizer NAME        sgd|momentum|adam|rmsprop (default adam)
   --lr X                  learning rate (default: the optimizer's; adam 0.001)
+  --schedule constant|cosine  learning-rate schedule over the epochs (default cosine)
   --seed N                (default 1)
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N images of each split (quick runs)
@@ -25,12 +26,12 @@ export const TRAIN_USAGE = `simdnet train [options]
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
 
 /** The defaults: ≥ 98% MNIST test accuracy within 20 epochs. */
-export const TRAIN_DEFAULTS = { layers: '256:relu,128:relu,10', init: 'he', epochs: 20, batchSize: 64, optimizer: 'adam' as OptimizerName, seed: 1 };
+export const TRAIN_DEFAULTS = { layers: '256:relu,128:relu,10', init: 'he', epochs: 20, batchSize: 64, optimizer: 'adam' as OptimizerName, seed: 1, schedule: 'cosine' as 'constant' | 'cosine' };
 
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
-    'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+    'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
     backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
   }, 'train');
   if (values.help) {
@@ -53,6 +54,7 @@ export async function train(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
   }
   const dataset = values.dataset ?? 'mnist';
+  const schedule = choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, TRAIN_DEFAULTS.schedule);
 
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
   const mnist = await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
@@ -62,7 +64,7 @@ export async function train(argv: string[]): Promise<number> {
   const backend = await createBackend(backendChoice);
   const net = new Network(backend, { input: trainSet.rows * trainSet.cols, layers, init, seed });
   const optimizer = optimizerByName(optimizerName, lr);
-  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr}, batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
+  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
   const batches = Math.ceil(trainSet.count / batchSize);
@@ -73,7 +75,7 @@ export async function train(argv: string[]): Promise<number> {
   let epochNo = 1;
   bar?.start(batches, 0, { epoch: `1/${epochs}`, loss: '-' });
   const history = await net.fit(trainSet, {
-    epochs, batchSize, optimizer, validation: validSet, seed,
+    epochs, batchSize, optimizer, validation: validSet, seed, schedule,
     onBatch: bar ? (b) => { if (b.batch % 10 === 0 || b.batch === b.batches) bar.update(b.batch, { loss: b.loss.toFixed(4) }); } : undefined,
     onEpoch: (r) => {
       if (json) {

@@ -13,6 +13,8 @@ export interface EpochRecord {
   validationAccuracy?: number;
   /** max |w| of each dense layer's weights at the end of the epoch. */
   maxAbsWeights: number[];
+  /** The learning rate used in this epoch. */
+  lr: number;
   /** Wall-clock seconds of the epoch's training (validation excluded). */
   seconds: number;
 }
@@ -32,6 +34,11 @@ export interface FitOptions {
   batchSize?: number | 'full';
   optimizer?: Optimizer;
   validation?: Dataset;
+  /**
+   * Learning-rate schedule: the optimizer's lr times a factor per epoch. 'constant' (default);
+   * 'cosine': ½(1 + cos(π·(epoch−1)/epochs)), from 1 down towards 0; or a function (epoch from 1).
+   */
+  schedule?: 'constant' | 'cosine' | ((epoch: number, epochs: number) => number);
   /** Seeds the per-epoch shuffle; default the network's seed. */
   seed?: number;
   /** Shuffle each epoch (default true). */
@@ -50,6 +57,13 @@ export interface History {
   backend: string;
   batchSize: number;
   optimizer: string;
+}
+
+export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, epochs: number): number {
+  if (schedule === undefined || schedule === 'constant') return 1;
+  if (schedule === 'cosine') return 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs));
+  if (typeof schedule === 'function') return schedule(epoch, epochs);
+  throw new SimdnetError('ARGUMENT', `fit: unknown schedule '${schedule}'; expected constant, cosine or a function`);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -95,6 +109,8 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       for (let i = 0; i < order.length; i++) order[i] = i;
       if (options.shuffle !== false) rng.shuffle(order);
       lastGood.set(heap.f32(net.paramsPtr, net.paramCount));
+      const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, epoch, epochs);
+      if (!(lr >= 0 && Number.isFinite(lr))) throw new SimdnetError('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${epoch}`);
       const started = performance.now();
       let lossSum = 0, correct = 0;
       for (let b = 0; b < batches; b++) {
@@ -112,11 +128,11 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
           throw new DivergenceError(
             'DIVERGED',
             `training diverged at epoch ${epoch}, batch ${b + 1} of ${batches}: the loss is ${loss}. ` +
-              `The weights from the start of epoch ${epoch} were restored; try a lower learning rate (it was ${optimizer.options.lr}).`,
+              `The weights from the start of epoch ${epoch} were restored; try a lower learning rate (it was ${lr}).`,
           );
         }
         net.backwardRows(rows);
-        optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t);
+        optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, lr);
         lossSum += loss;
         correct += right;
         options.onBatch?.({ epoch, batch: b + 1, batches, loss: loss / rows, accuracy: right / rows });
@@ -128,6 +144,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         trainLoss: lossSum / train.count,
         trainAccuracy: correct / train.count,
         maxAbsWeights: net.maxAbsWeights(),
+        lr,
         seconds,
       };
       if (validData) {

@@ -10,8 +10,8 @@ export interface Optimizer {
   readonly name: 'sgd' | 'momentum' | 'adam' | 'rmsprop';
   readonly options: Readonly<Record<string, number | boolean>>;
   readonly slots: number;
-  /** t counts steps from 1. */
-  step(k: Kernels, count: number, params: number, grads: number, state: readonly number[], t: number): void;
+  /** t counts steps from 1; lr is the learning rate for this step (options.lr times the schedule's factor). */
+  step(k: Kernels, count: number, params: number, grads: number, state: readonly number[], t: number, lr: number): void;
   /** State and step count kept between fit() calls (and in checkpoints). */
   saved?: { t: number; state: Float32Array[] };
 }
@@ -28,7 +28,7 @@ function fraction(opt: string, name: string, v: number): number {
 /** θ −= lr·g */
 export function sgd({ lr = 0.1 }: { lr?: number } = {}): Optimizer {
   positive('sgd', 'lr', lr);
-  return { name: 'sgd', options: { lr }, slots: 0, step: (k, n, p, g) => k.sgd(n, p, g, lr) };
+  return { name: 'sgd', options: { lr }, slots: 0, step: (k, n, p, g, _s, _t, rate) => k.sgd(n, p, g, rate) };
 }
 
 /** v = μv + g; θ −= lr·v (Nesterov: θ −= lr·(g + μv)) */
@@ -39,7 +39,7 @@ export function momentum({ lr = 0.01, mu = 0.9, nesterov = false }: { lr?: numbe
     name: 'momentum',
     options: { lr, mu, nesterov },
     slots: 1,
-    step: (k, n, p, g, [v]) => k.momentum(n, p, g, v, lr, mu, nesterov ? 1 : 0),
+    step: (k, n, p, g, [v], _t, rate) => k.momentum(n, p, g, v, rate, mu, nesterov ? 1 : 0),
   };
 }
 
@@ -53,7 +53,7 @@ export function adam({ lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }: { l
     name: 'adam',
     options: { lr, beta1, beta2, eps },
     slots: 2,
-    step: (k, n, p, g, [m, v], t) => k.adam(n, p, g, m, v, lr, beta1, beta2, eps, t),
+    step: (k, n, p, g, [m, v], t, rate) => k.adam(n, p, g, m, v, rate, beta1, beta2, eps, t),
   };
 }
 
@@ -66,7 +66,7 @@ export function rmsprop({ lr = 0.01, alpha = 0.99, eps = 1e-8 }: { lr?: number; 
     name: 'rmsprop',
     options: { lr, alpha, eps },
     slots: 1,
-    step: (k, n, p, g, [s]) => k.rmsprop(n, p, g, s, lr, alpha, eps),
+    step: (k, n, p, g, [s], _t, rate) => k.rmsprop(n, p, g, s, rate, alpha, eps),
   };
 }
 

@@ -1,0 +1,56 @@
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// Runs the built CLI (dist/ is built by `npm test` before vitest starts).
+const BIN = fileURLToPath(new URL('../bin/simdnet.js', import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+describe('simdnet CLI', () => {
+  it('train --json trains on real MNIST images and ends with a done line', () => {
+    const r = run('train', '--limit', '10000', '--epochs', '3', '--layers', '128:relu,10', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(3);
+    const done = lines[lines.length - 1];
+    expect(done).toMatchObject({ event: 'done', epochs: 3 });
+    expect(done.testAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(done.validationAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(done.secondsPerEpoch).toBeGreaterThan(0);
+    expect(['wasm-relaxed', 'wasm-simd']).toContain(done.backend);
+  });
+
+  it('reports which backend ran, including --backend js', () => {
+    const r = run('train', '--limit', '200', '--epochs', '1', '--layers', '16:relu,10', '--backend', 'js', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!).backend).toBe('js');
+  });
+
+  it.each([
+    [['train', '--epochs', 'x'], /--epochs must be an integer ≥ 1, got 'x'/],
+    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, momentum, adam, rmsprop/],
+    [['train', '--init', 'zeros'], /unknown init 'zeros'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('a bad flag or value (%j) gets one line and exit code 2', (args, message) => {
+    const r = run(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a missing dataset directory is an error naming the paths tried, exit 1', () => {
+    const r = run('train', '--dataset', '/nonexistent-dir', '--epochs', '1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nonexistent-dir/);
+  });
+
+  it('gradcheck passes and prints every tensor', () => {
+    const r = run('gradcheck', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.tensors.map((t: { name: string }) => t.name)).toEqual(['dense0.weights', 'dense0.bias', 'dense2.weights', 'dense2.bias', 'dense4.weights', 'dense4.bias', 'dense6.weights', 'dense6.bias']);
+  });
+});
