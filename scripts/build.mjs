@@ -2,7 +2,9 @@
 // The .wasm builds are inlined as bytes (binary loader), so nothing is located at run time.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, rmSync } from 'node:fs';
+
+rmSync('dist', { recursive: true, force: true });
 
 const common = {
   bundle: true,
