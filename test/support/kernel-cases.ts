@@ -1,0 +1,833 @@
+/**
+ * The one table of kernel cases: it drives the backend parity tests (test/kernels.test.ts) and is
+ * meant to drive the kernel benchmarks too.
+ *
+ * Each row names a kernel, a shape label and its tolerances. Its inputs come from a seeded Rng
+ * (the seed is a hash of `${kernel} ${label}`, so adding rows never changes other rows' data), its
+ * expected outputs from the float64 reference (./reference.ts). Inputs and reference results are
+ * computed once per row and cached, so every backend is checked against the same numbers and the
+ * slow float64 GEMMs run once.
+ *
+ *   const mark = heap.mark();
+ *   const prepared = kernelCase.setup(heap, kernels);   // allocates + fills the regions
+ *   prepared.run();                                      // one kernel call (repeatable for timing)
+ *   heap.release(mark);
+ *
+ * or simply `runCase(backend, kernelCase)`, which does the above and compares every output.
+ *
+ * Tolerance model: an output element passes when |got − expected| ≤ rel·scale + abs, where scale
+ * is the reference's `scale` for that output (the magnitude of the terms, e.g. Σ_p|A(i,p)·B(p,j)|
+ * for GEMM) or |expected| when the reference gives none. { rel: 0, abs: 0 } means exact equality.
+ * NaN or ±Infinity where the reference is finite always fails.
+ */
+import type { KernelName, Kernels } from '../../src/kernels/kernels';
+import type { Backend } from '../../src/kernels/backend';
+import type { Heap } from '../../src/kernels/heap';
+import { Rng } from '../../src/rng';
+import * as ref from './reference';
+import type { RefOutput } from './reference';
+
+export type { RefOutput } from './reference';
+
+/** The sizes every elementwise kernel runs at (counts), and row kernels as m and n. */
+export const SIZES = [1, 3, 4, 5, 7, 8, 17, 63, 64, 65, 127, 784] as const;
+
+export interface Tolerance {
+  /** Relative to the output's scale (|expected| unless the reference gives a scale). */
+  readonly rel: number;
+  /** Absolute. */
+  readonly abs: number;
+}
+
+export const EXACT: Tolerance = { rel: 0, abs: 0 };
+
+export type RegionKind = 'f32' | 'i32' | 'u8' | 'f64';
+
+/** One heap region a case allocates. */
+export interface RegionSpec {
+  readonly name: string;
+  readonly kind: RegionKind;
+  /** 'in' regions must come back unchanged; 'out' regions are prefilled with garbage (NaN). */
+  readonly role: 'in' | 'out' | 'inout';
+  /** Elements. */
+  readonly count: number;
+  /** Initial contents ('in' and 'inout'). */
+  readonly values?: ArrayLike<number>;
+}
+
+/** One output to read back: elements [offset, offset + count) of a region, or the kernel's return value. */
+export interface OutputSpec {
+  readonly name: string;
+  readonly region: string | 'return';
+  readonly offset?: number;
+  readonly count?: number;
+}
+
+/** A row's inputs, materialised. */
+export interface CaseData {
+  readonly regions: readonly RegionSpec[];
+  /** Calls the kernel once, with `ptrs` the byte offsets of the regions. */
+  call(kernels: Kernels, ptrs: Readonly<Record<string, number>>): number | void;
+  readonly outputs: readonly OutputSpec[];
+  /** The float64 reference, one entry per output name. */
+  reference(): Record<string, RefOutput>;
+}
+
+export interface PreparedCase {
+  /** Byte offsets of the regions. */
+  readonly ptrs: Readonly<Record<string, number>>;
+  /** One kernel call. */
+  run(): number | void;
+  /** The outputs after run(), as doubles. */
+  read(returned: number | void): Record<string, Float64Array>;
+  /**
+   * Problems outside the outputs: guard bytes after a region overwritten, an input region changed,
+   * heap bytes below the case's regions changed (for kernels that use no scratch). Empty when fine.
+   */
+  verifyIntegrity(): string[];
+}
+
+export interface KernelCase {
+  /** `${kernel} ${label}` (unique). */
+  readonly id: string;
+  readonly kernel: KernelName;
+  /** Shape string, plus the variant (e.g. "NT 64×784×80 acc", "n=65 t=7"). */
+  readonly label: string;
+  readonly seed: number;
+  /** Per output name. */
+  readonly tolerance: Readonly<Record<string, Tolerance>>;
+  /** Floating-point operations (GEMM: 2mnk) or elements touched: the unit for benchmark rates. */
+  readonly work: number;
+  /** e.g. 'layer' for the network's GEMM shapes, 'blocking' for shapes crossing the GEMM blocks. */
+  readonly tags: readonly string[];
+  /** Whether the kernel may write heap memory outside its regions (the WASM GEMM packs into scratch). */
+  readonly usesScratch: boolean;
+  /** The inputs (built once from the seed). */
+  data(): CaseData;
+  /** The float64 reference results (computed once, shared by every backend). */
+  reference(): Readonly<Record<string, RefOutput>>;
+  /** Allocates and fills the regions on `heap` (call heap.mark() before, heap.release() after). */
+  setup(heap: Heap, kernels: Kernels): PreparedCase;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building rows
+
+const GUARD_BYTES = 16;
+const GUARD = 0xa5;
+const ELEMENT_BYTES: Record<RegionKind, number> = { f32: 4, i32: 4, u8: 1, f64: 8 };
+/** What 'out' regions hold before the call, so an element the kernel does not write shows up. */
+const GARBAGE_I32 = 0x7eadbeef;
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+/** The first byte where a and b (same length) differ, or −1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+function view(heap: Heap, kind: RegionKind, ptr: number, count: number): Float32Array | Int32Array | Uint8Array | Float64Array {
+  switch (kind) {
+    case 'f32': return heap.f32(ptr, count);
+    case 'i32': return heap.i32(ptr, count);
+    case 'u8': return heap.u8(ptr, count);
+    case 'f64': return heap.f64(ptr, count);
+  }
+}
+
+interface RowOptions {
+  tags?: string[];
+  usesScratch?: boolean;
+}
+
+function makeCase(
+  kernel: KernelName,
+  label: string,
+  tolerance: Record<string, Tolerance>,
+  work: number,
+  build: (rng: Rng) => CaseData,
+  options: RowOptions = {},
+): KernelCase {
+  const id = `${kernel} ${label}`;
+  const seed = fnv1a(id);
+  let data: CaseData | undefined;
+  let reference: Record<string, RefOutput> | undefined;
+  const kc: KernelCase = {
+    id,
+    kernel,
+    label,
+    seed,
+    tolerance,
+    work,
+    tags: options.tags ?? [],
+    usesScratch: options.usesScratch ?? false,
+    data() {
+      data ??= build(new Rng(seed));
+      return data;
+    },
+    reference() {
+      if (!reference) {
+        reference = kc.data().reference();
+        for (const o of kc.data().outputs) {
+          if (!reference[o.name]) throw new Error(`${id}: the reference has no output '${o.name}'`);
+          if (!tolerance[o.name]) throw new Error(`${id}: the row states no tolerance for output '${o.name}'`);
+        }
+      }
+      return reference;
+    },
+    setup(heap, kernels) {
+      const d = kc.data();
+      const below = heap.mark();
+      const ptrs: Record<string, number> = {};
+      const layout: { spec: RegionSpec; ptr: number; bytes: number; padded: number }[] = [];
+      for (const spec of d.regions) {
+        const bytes = spec.count * ELEMENT_BYTES[spec.kind];
+        const padded = align16(bytes) + GUARD_BYTES;
+        let ptr: number;
+        if (spec.kind === 'u8') {
+          // Byte datasets go through allocBytes, as the library loads them (guard bytes appended).
+          if (spec.role !== 'in' || !spec.values || spec.values.length !== spec.count) {
+            throw new Error(`${id}: u8 region ${spec.name} must be an input with ${spec.count} values`);
+          }
+          const bytesWithGuard = new Uint8Array(padded).fill(GUARD);
+          bytesWithGuard.set(spec.values);
+          ptr = heap.allocBytes(bytesWithGuard, `${id}: ${spec.name}`);
+          ptrs[spec.name] = ptr;
+          layout.push({ spec, ptr, bytes, padded });
+          continue;
+        }
+        ptr = heap.alloc(padded, `${id}: ${spec.name}`);
+        const v = view(heap, spec.kind, ptr, spec.count);
+        if (spec.role === 'out') {
+          v.fill(spec.kind === 'i32' ? GARBAGE_I32 : NaN);
+        } else {
+          if (!spec.values || spec.values.length !== spec.count) {
+            throw new Error(`${id}: region ${spec.name} needs ${spec.count} initial values`);
+          }
+          v.set(spec.values);
+        }
+        heap.u8(ptr + bytes, padded - bytes).fill(GUARD);
+        ptrs[spec.name] = ptr;
+        layout.push({ spec, ptr, bytes, padded });
+      }
+      // Snapshots for verifyIntegrity (taken after the last allocation, so views stay valid).
+      const inputs = layout.filter((l) => l.spec.role === 'in').map((l) => ({ ...l, copy: heap.u8(l.ptr, l.bytes).slice() }));
+      const low = kc.usesScratch ? undefined : heap.u8(0, below).slice();
+      return {
+        ptrs,
+        run: () => d.call(kernels, ptrs),
+        read(returned) {
+          const result: Record<string, Float64Array> = {};
+          for (const o of d.outputs) {
+            if (o.region === 'return') {
+              result[o.name] = Float64Array.of(typeof returned === 'number' ? returned : NaN);
+              continue;
+            }
+            const l = layout.find((x) => x.spec.name === o.region);
+            if (!l) throw new Error(`${id}: output ${o.name} reads unknown region ${o.region}`);
+            const offset = o.offset ?? 0;
+            const count = o.count ?? l.spec.count - offset;
+            const v = view(heap, l.spec.kind, l.ptr, l.spec.count);
+            result[o.name] = Float64Array.from(v.subarray(offset, offset + count));
+          }
+          return result;
+        },
+        verifyIntegrity() {
+          const problems: string[] = [];
+          for (const l of layout) {
+            const g = heap.u8(l.ptr + l.bytes, l.padded - l.bytes);
+            const bad = g.findIndex((b) => b !== GUARD);
+            if (bad >= 0) problems.push(`${l.spec.name}: byte ${l.bytes + bad} past the end of the region (${l.bytes} bytes) was overwritten`);
+          }
+          for (const l of inputs) {
+            const bad = firstDifference(heap.u8(l.ptr, l.bytes), l.copy);
+            if (bad >= 0) problems.push(`${l.spec.name}: input region changed at byte ${bad}`);
+          }
+          if (low) {
+            const bad = firstDifference(heap.u8(0, low.length), low);
+            if (bad >= 0) problems.push(`heap byte ${bad} (below the case's regions, which start at ${below}) was overwritten`);
+          }
+          return problems;
+        },
+      };
+    },
+  };
+  return kc;
+}
+
+// Input generators (values are rounded to f32 by the typed arrays, before the reference sees them).
+
+function uniform(rng: Rng, count: number, lo: number, hi: number): Float32Array {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) a[i] = rng.uniform(lo, hi);
+  return a;
+}
+
+function normal(rng: Rng, count: number, sigma = 1): Float32Array {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) a[i] = sigma * rng.normal();
+  return a;
+}
+
+/** Values with some special ones mixed in at random positions (the SIMD body and the scalar tail). */
+function withSpecials(rng: Rng, a: Float32Array, specials: readonly number[]): Float32Array {
+  const positions = rng.shuffle(Int32Array.from({ length: a.length }, (_, i) => i));
+  for (let s = 0; s < specials.length && s < a.length; s++) a[positions[s]] = specials[s];
+  return a;
+}
+
+/** Rows of n values with no ties: a shuffled ladder with spacing `step`, jittered by < step/4. */
+function distinctRows(rng: Rng, m: number, n: number, step: number): Float32Array {
+  const a = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const order = rng.shuffle(Int32Array.from({ length: n }, (_, j) => j));
+    const shift = rng.uniform(-step, step);
+    for (let j = 0; j < n; j++) a[i * n + j] = (order[j] - (n - 1) / 2) * step + shift + rng.uniform(0, step / 4);
+  }
+  return a;
+}
+
+function randomBytes(rng: Rng, count: number): Uint8Array {
+  const a = new Uint8Array(count);
+  for (let i = 0; i < count; i++) a[i] = rng.int(256);
+  if (count >= 2) {
+    a[rng.int(count)] = 0;
+    a[rng.int(count)] = 255;
+  }
+  return a;
+}
+
+/** `rows` indices into [0, srcRows): random, with the last row and (for rows ≥ 2) a repeat. */
+function indexList(rng: Rng, rows: number, srcRows: number): Int32Array {
+  const idx = Int32Array.from({ length: rows }, () => rng.int(srcRows));
+  idx[rng.int(rows)] = srcRows - 1;
+  if (rows >= 2) {
+    const a = rng.int(rows);
+    let b = rng.int(rows - 1);
+    if (b >= a) b++;
+    if (idx[b] !== srcRows - 1) idx[b] = idx[a];
+  }
+  return idx;
+}
+
+/** A dataset size that forces repeats in the index list. */
+function datasetRows(rows: number): number {
+  return Math.floor(rows / 2) + 2;
+}
+
+/** Labels: random in [0, n); about half the rows get the row's argmax, so the correct count is non-trivial. */
+function labelsFor(rng: Rng, m: number, n: number, logits: Float32Array): Int32Array {
+  const lab = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    if (rng.next() < 0.5) {
+      let arg = 0;
+      for (let j = 1; j < n; j++) if (logits[i * n + j] > logits[i * n + arg]) arg = j;
+      lab[i] = arg;
+    } else {
+      lab[i] = rng.int(n);
+    }
+  }
+  return lab;
+}
+
+const f32 = (name: string, role: RegionSpec['role'], count: number, values?: ArrayLike<number>): RegionSpec => ({ name, kind: 'f32', role, count, values });
+const i32 = (name: string, role: RegionSpec['role'], count: number, values?: ArrayLike<number>): RegionSpec => ({ name, kind: 'i32', role, count, values });
+const u8 = (name: string, count: number, values: ArrayLike<number>): RegionSpec => ({ name, kind: 'u8', role: 'in', count, values });
+const stats = (name = 'stats'): RegionSpec => ({ name, kind: 'f64', role: 'out', count: 2 });
+const whole = (name: string, region = name): OutputSpec => ({ name, region });
+
+// Hyper-parameters are f32 values: the WASM kernels take f32 arguments, so the reference gets the
+// same numbers (Math.fround) and no row depends on how a backend narrows them.
+const fr = Math.fround;
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+const cases: KernelCase[] = [];
+const add = (...args: Parameters<typeof makeCase>): void => {
+  cases.push(makeCase(...args));
+};
+
+/** Row kernels' (m, n): every size once as m and once as n, plus the digits output 64×10. */
+export const ROW_SHAPES: readonly (readonly [number, number])[] = [
+  ...SIZES.map((m, i) => [m, SIZES[(i + 5) % SIZES.length]] as const),
+  [64, 10],
+];
+
+// --- gemm -------------------------------------------------------------------------------------
+
+const GEMM_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+const TRANSPOSES = [[0, 0], [0, 1], [1, 0], [1, 1]] as const;
+
+function addGemm(ta: number, tb: number, m: number, n: number, k: number, accumulate: number, tags: string[] = []): void {
+  const label = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}${accumulate ? ' acc' : ''}`;
+  add(
+    'gemm',
+    label,
+    { C: GEMM_TOL },
+    2 * m * n * k,
+    (rng) => {
+      const a = uniform(rng, m * k, -1, 1);
+      const b = uniform(rng, k * n, -1, 1);
+      const c0 = accumulate ? uniform(rng, m * n, -1, 1) : undefined;
+      return {
+        regions: [f32('A', 'in', m * k, a), f32('B', 'in', k * n, b), f32('C', accumulate ? 'inout' : 'out', m * n, c0)],
+        call: (kn, p) => kn.gemm(ta, tb, m, n, k, p.A, p.B, p.C, accumulate),
+        outputs: [whole('C')],
+        reference: () => ({ C: ref.gemm(ta, tb, m, n, k, a, b, c0 ?? null).c }),
+      };
+    },
+    { tags: ['gemm-shape', ...tags], usesScratch: true },
+  );
+}
+
+// A spread of (m, n, k) from SIZES (not the cartesian product), every transpose combination; an
+// accumulate=1 variant of each with one transpose combination (rotating).
+SIZES.forEach((m, i) => {
+  const n = SIZES[(i + 3) % SIZES.length], k = SIZES[(i + 7) % SIZES.length];
+  for (const [ta, tb] of TRANSPOSES) addGemm(ta, tb, m, n, k, 0);
+  const [ta, tb] = TRANSPOSES[i % 4];
+  addGemm(ta, tb, m, n, k, 1);
+});
+// The dense layers of a 784-80-… network at batch 64: forward (NN), dX (NT), dW (TN), and the rest.
+for (const [m, n, k] of [[64, 80, 784], [64, 784, 80], [784, 80, 64]] as const) {
+  for (const acc of [0, 1]) for (const [ta, tb] of TRANSPOSES) addGemm(ta, tb, m, n, k, acc, ['layer']);
+}
+// Shapes crossing assembly/gemm.ts's blocks: KC = 256 (k = 300, 257, 513), NC = 1024 (n = 1030),
+// MC = 64 (simd) / 96 (relaxed) (m = 97, 127, 200), with edge tiles in every direction.
+for (const [m, n, k] of [[127, 65, 300], [200, 17, 513], [7, 1030, 65], [97, 1030, 257]] as const) {
+  for (const acc of [0, 1]) for (const [ta, tb] of TRANSPOSES) addGemm(ta, tb, m, n, k, acc, ['blocking']);
+}
+// All three at once, two K blocks plus an edge: one transpose combination each way.
+addGemm(0, 0, 200, 1030, 513, 0, ['blocking']);
+addGemm(1, 1, 200, 1030, 513, 1, ['blocking']);
+
+// --- bias -------------------------------------------------------------------------------------
+
+for (const [m, n] of ROW_SHAPES) {
+  add('biasAdd', `${m}×${n}`, { x: { rel: 1e-6, abs: 0 } }, m * n, (rng) => {
+    const x = normal(rng, m * n), bias = normal(rng, n);
+    return {
+      regions: [f32('x', 'inout', m * n, x), f32('bias', 'in', n, bias)],
+      call: (kn, p) => kn.biasAdd(m, n, p.x, p.bias),
+      outputs: [whole('x')],
+      reference: () => ref.biasAdd(m, n, x, bias),
+    };
+  });
+  for (const acc of [0, 1]) {
+    add('biasGrad', `${m}×${n}${acc ? ' acc' : ''}`, { db: { rel: 1e-5, abs: 1e-30 } }, m * n, (rng) => {
+      const dy = normal(rng, m * n), db0 = acc ? normal(rng, n) : undefined;
+      return {
+        regions: [f32('dy', 'in', m * n, dy), f32('db', acc ? 'inout' : 'out', n, db0)],
+        call: (kn, p) => kn.biasGrad(m, n, p.dy, p.db, acc),
+        outputs: [whole('db')],
+        reference: () => ref.biasGrad(m, n, dy, db0 ?? null),
+      };
+    });
+  }
+}
+
+// --- activations ------------------------------------------------------------------------------
+
+const TANH_SPECIALS = [0, 1e-6, -1e-6, 0.5, -0.5, 9, -9, 20, -20, 3e-4];
+const SIGMOID_SPECIALS = [0, 1e-6, -1e-6, 15, -15, 30, -30, -88, -100, 100];
+/** tanh / sigmoid use a different libm on each backend (Math.* vs AssemblyScript's Mathf). */
+const LIBM_TOL: Tolerance = { rel: 1e-6, abs: 1e-30 };
+
+for (const n of SIZES) {
+  const label = `n=${n}`;
+  add('reluForward', label, { y: EXACT }, n, (rng) => {
+    const x = withSpecials(rng, normal(rng, n), [0, -0, 1e-40, -1e-40]);
+    return {
+      regions: [f32('x', 'in', n, x), f32('y', 'out', n)],
+      call: (kn, p) => kn.reluForward(n, p.x, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.reluForward(x),
+    };
+  });
+  add('reluBackward', label, { dx: EXACT }, n, (rng) => {
+    const y = withSpecials(rng, normal(rng, n).map((v) => Math.max(v, 0)), [0, 1e-40]);
+    const dy = normal(rng, n);
+    return {
+      regions: [f32('y', 'in', n, y), f32('dy', 'in', n, dy), f32('dx', 'out', n)],
+      call: (kn, p) => kn.reluBackward(n, p.y, p.dy, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.reluBackward(y, dy),
+    };
+  });
+  add('tanhForward', label, { y: LIBM_TOL }, n, (rng) => {
+    const x = withSpecials(rng, normal(rng, n, 2), TANH_SPECIALS);
+    return {
+      regions: [f32('x', 'in', n, x), f32('y', 'out', n)],
+      call: (kn, p) => kn.tanhForward(n, p.x, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.tanhForward(x),
+    };
+  });
+  add('tanhBackward', label, { dx: { rel: 1e-6, abs: 0 } }, n, (rng) => {
+    const y = withSpecials(rng, normal(rng, n, 2).map(Math.tanh), [0, 1, -1, fr(0.99999)]);
+    const dy = normal(rng, n);
+    return {
+      regions: [f32('y', 'in', n, y), f32('dy', 'in', n, dy), f32('dx', 'out', n)],
+      call: (kn, p) => kn.tanhBackward(n, p.y, p.dy, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.tanhBackward(y, dy),
+    };
+  });
+  add('sigmoidForward', label, { y: LIBM_TOL }, n, (rng) => {
+    const x = withSpecials(rng, normal(rng, n, 4), SIGMOID_SPECIALS);
+    return {
+      regions: [f32('x', 'in', n, x), f32('y', 'out', n)],
+      call: (kn, p) => kn.sigmoidForward(n, p.x, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.sigmoidForward(x),
+    };
+  });
+  add('sigmoidBackward', label, { dx: { rel: 1e-6, abs: 0 } }, n, (rng) => {
+    const y = withSpecials(rng, normal(rng, n, 4).map((v) => 1 / (1 + Math.exp(-v))), [0, 1, 0.5, fr(1e-7)]);
+    const dy = normal(rng, n);
+    return {
+      regions: [f32('y', 'in', n, y), f32('dy', 'in', n, dy), f32('dx', 'out', n)],
+      call: (kn, p) => kn.sigmoidBackward(n, p.y, p.dy, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.sigmoidBackward(y, dy),
+    };
+  });
+}
+// The documented aliasing: reluForward with y = x, reluBackward with dx = dy.
+for (const n of [65, 784]) {
+  add('reluForward', `n=${n} in-place`, { x: EXACT }, n, (rng) => {
+    const x = normal(rng, n);
+    return {
+      regions: [f32('x', 'inout', n, x)],
+      call: (kn, p) => kn.reluForward(n, p.x, p.x),
+      outputs: [whole('x')],
+      reference: () => ({ x: ref.reluForward(x).y }),
+    };
+  });
+  add('reluBackward', `n=${n} in-place`, { dy: EXACT }, n, (rng) => {
+    const y = normal(rng, n).map((v) => Math.max(v, 0)), dy = normal(rng, n);
+    return {
+      regions: [f32('y', 'in', n, y), f32('dy', 'inout', n, dy)],
+      call: (kn, p) => kn.reluBackward(n, p.y, p.dy, p.dy),
+      outputs: [whole('dy')],
+      reference: () => ({ dy: ref.reluBackward(y, dy).dx }),
+    };
+  });
+}
+
+// --- output layers ----------------------------------------------------------------------------
+
+const SOFTMAX_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+/** Loss sum: relative to Σ_rows (log Σexp + |x[label] − max|); a small absolute part per row for log Σexp ≈ 0. */
+const lossTol = (m: number): Tolerance => ({ rel: 1e-5, abs: 1e-7 * m });
+const DLOGITS_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+
+function addSoftmaxCE(m: number, n: number, variant: '' | 'huge' | 'no-dLogits'): void {
+  const label = `${m}×${n}${variant ? ` ${variant}` : ''}`;
+  const tol: Record<string, Tolerance> = { loss: lossTol(m), correct: EXACT };
+  if (variant !== 'no-dLogits') tol.dLogits = DLOGITS_TOL;
+  add('softmaxCrossEntropy', label, tol, m * n, (rng) => {
+    // 'huge': logits spread over ±1e4, so any exp without the max subtracted overflows.
+    const logits = variant === 'huge' ? distinctRows(rng, m, n, 2e4 / n) : distinctRows(rng, m, n, 6 / Math.sqrt(n));
+    const labels = labelsFor(rng, m, n, logits);
+    const withD = variant !== 'no-dLogits';
+    return {
+      regions: [f32('logits', 'in', m * n, logits), i32('labels', 'in', m, labels), ...(withD ? [f32('dLogits', 'out', m * n)] : []), stats()],
+      call: (kn, p) => kn.softmaxCrossEntropy(m, n, p.logits, p.labels, withD ? p.dLogits : 0, p.stats),
+      outputs: [
+        { name: 'loss', region: 'stats', offset: 0, count: 1 },
+        { name: 'correct', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dLogits')] : []),
+      ],
+      reference: () => {
+        const r = ref.softmaxCrossEntropy(m, n, logits, labels);
+        return withD ? { ...r } : { loss: r.loss, correct: r.correct };
+      },
+    };
+  });
+}
+
+function addSquaredError(m: number, n: number, withD: boolean): void {
+  const tol: Record<string, Tolerance> = { loss: { rel: 1e-6, abs: 0 }, zero: EXACT };
+  if (withD) tol.dY = { rel: 1e-6, abs: 0 };
+  add('squaredError', `${m}×${n}${withD ? '' : ' no-dY'}`, tol, m * n, (rng) => {
+    const y = uniform(rng, m * n, 0, 1);
+    // One-hot targets on half the rows (as the network uses them), random values on the rest.
+    const t = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) {
+      if (i % 2 === 0) t[i * n + rng.int(n)] = 1;
+      else for (let j = 0; j < n; j++) t[i * n + j] = rng.uniform(-1, 1);
+    }
+    return {
+      regions: [f32('y', 'in', m * n, y), f32('target', 'in', m * n, t), ...(withD ? [f32('dY', 'out', m * n)] : []), stats()],
+      call: (kn, p) => kn.squaredError(m, n, p.y, p.target, withD ? p.dY : 0, p.stats),
+      outputs: [
+        { name: 'loss', region: 'stats', offset: 0, count: 1 },
+        { name: 'zero', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dY')] : []),
+      ],
+      reference: () => {
+        const r = ref.squaredError(m, n, y, t);
+        return withD ? { ...r } : { loss: r.loss, zero: r.zero };
+      },
+    };
+  });
+}
+
+for (const [m, n] of ROW_SHAPES) {
+  add('softmax', `${m}×${n}`, { y: SOFTMAX_TOL }, m * n, (rng) => {
+    const x = normal(rng, m * n, 3);
+    return {
+      regions: [f32('x', 'in', m * n, x), f32('y', 'out', m * n)],
+      call: (kn, p) => kn.softmax(m, n, p.x, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.softmax(m, n, x),
+    };
+  });
+  addSoftmaxCE(m, n, '');
+  addSquaredError(m, n, true);
+  add('argmax', `${m}×${n}`, { out: EXACT }, m * n, (rng) => {
+    const x = distinctRows(rng, m, n, 0.25);
+    return {
+      regions: [f32('x', 'in', m * n, x), i32('out', 'out', m)],
+      call: (kn, p) => kn.argmax(m, n, p.x, p.out),
+      outputs: [whole('out')],
+      reference: () => ref.argmax(m, n, x),
+    };
+  });
+}
+// Numerical stability: logits of ±1e4 (no NaN/Inf allowed), at the digits shape and wide rows.
+for (const [m, n] of [[1, 3], [64, 10], [17, 784], [127, 5]] as const) addSoftmaxCE(m, n, 'huge');
+addSoftmaxCE(64, 10, 'no-dLogits');
+addSquaredError(64, 10, false);
+add('softmax', '8×17 huge', { y: SOFTMAX_TOL }, 8 * 17, (rng) => {
+  const x = distinctRows(rng, 8, 17, 2e4 / 17);
+  return {
+    regions: [f32('x', 'in', 8 * 17, x), f32('y', 'out', 8 * 17)],
+    call: (kn, p) => kn.softmax(8, 17, p.x, p.y),
+    outputs: [whole('y')],
+    reference: () => ref.softmax(8, 17, x),
+  };
+});
+// The documented tie rule (first index wins), on values drawn from {0, 1, 2}.
+add('argmax', '65×10 ties', { out: EXACT }, 650, (rng) => {
+  const x = Float32Array.from({ length: 650 }, () => rng.int(3));
+  return {
+    regions: [f32('x', 'in', 650, x), i32('out', 'out', 65)],
+    call: (kn, p) => kn.argmax(65, 10, p.x, p.out),
+    outputs: [whole('out')],
+    reference: () => ref.argmax(65, 10, x),
+  };
+});
+
+// --- optimizers -------------------------------------------------------------------------------
+
+const OPT_TOL: Tolerance = { rel: 1e-6, abs: 0 };
+const ADAM_TOL: Tolerance = { rel: 1e-5, abs: 0 };
+
+for (const n of SIZES) {
+  const label = `n=${n}`;
+  add('sgd', label, { params: OPT_TOL }, n, (rng) => {
+    const params = normal(rng, n), grads = normal(rng, n), lr = fr(0.05);
+    return {
+      regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads)],
+      call: (kn, p) => kn.sgd(n, p.params, p.grads, lr),
+      outputs: [whole('params')],
+      reference: () => ref.sgd(params, grads, lr),
+    };
+  });
+  for (const nesterov of [0, 1]) {
+    add('momentum', `${label} nesterov=${nesterov}`, { params: OPT_TOL, velocity: OPT_TOL }, n, (rng) => {
+      const params = normal(rng, n), grads = normal(rng, n), velocity = normal(rng, n, 0.3);
+      const lr = fr(0.01), mu = fr(0.9);
+      return {
+        regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads), f32('velocity', 'inout', n, velocity)],
+        call: (kn, p) => kn.momentum(n, p.params, p.grads, p.velocity, lr, mu, nesterov),
+        outputs: [whole('params'), whole('velocity')],
+        reference: () => ref.momentum(params, grads, velocity, lr, mu, nesterov),
+      };
+    });
+  }
+  for (const t of [1, 7]) {
+    add('adam', `${label} t=${t}`, { params: ADAM_TOL, m: ADAM_TOL, v: ADAM_TOL }, n, (rng) => {
+      const params = normal(rng, n), grads = withSpecials(rng, normal(rng, n, 0.1), [0]);
+      // t = 1 starts from zero moments, as the first step does; t = 7 from earlier steps' moments.
+      const m0 = t === 1 ? new Float32Array(n) : normal(rng, n, 0.05);
+      const v0 = t === 1 ? new Float32Array(n) : uniform(rng, n, 0, 0.01);
+      const lr = fr(1e-3), beta1 = fr(0.9), beta2 = fr(0.999), eps = fr(1e-8);
+      return {
+        regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads), f32('m', 'inout', n, m0), f32('v', 'inout', n, v0)],
+        call: (kn, p) => kn.adam(n, p.params, p.grads, p.m, p.v, lr, beta1, beta2, eps, t),
+        outputs: [whole('params'), whole('m'), whole('v')],
+        reference: () => ref.adam(params, grads, m0, v0, lr, beta1, beta2, eps, t),
+      };
+    });
+  }
+  add('rmsprop', label, { params: ADAM_TOL, s: ADAM_TOL }, n, (rng) => {
+    const params = normal(rng, n), grads = withSpecials(rng, normal(rng, n, 0.1), [0]), s0 = uniform(rng, n, 0, 0.01);
+    const lr = fr(0.01), alpha = fr(0.99), eps = fr(1e-8);
+    return {
+      regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads), f32('s', 'inout', n, s0)],
+      call: (kn, p) => kn.rmsprop(n, p.params, p.grads, p.s, lr, alpha, eps),
+      outputs: [whole('params'), whole('s')],
+      reference: () => ref.rmsprop(params, grads, s0, lr, alpha, eps),
+    };
+  });
+}
+
+// --- data -------------------------------------------------------------------------------------
+
+for (const [rows, cols] of ROW_SHAPES) {
+  add('gatherImages', `${rows}×${cols}`, { dst: EXACT }, rows * cols, (rng) => {
+    const srcRows = datasetRows(rows);
+    const src = randomBytes(rng, srcRows * cols), indices = indexList(rng, rows, srcRows);
+    return {
+      regions: [u8('src', srcRows * cols, src), i32('indices', 'in', rows, indices), f32('dst', 'out', rows * cols)],
+      call: (kn, p) => kn.gatherImages(rows, cols, p.src, srcRows, p.indices, p.dst),
+      outputs: [whole('dst')],
+      reference: () => ref.gatherImages(rows, cols, src, indices),
+    };
+  });
+}
+
+for (const n of SIZES) {
+  add('gatherLabels', `n=${n}`, { dst: EXACT }, n, (rng) => {
+    const srcRows = datasetRows(n);
+    const src = randomBytes(rng, srcRows), indices = indexList(rng, n, srcRows);
+    return {
+      regions: [u8('src', srcRows, src), i32('indices', 'in', n, indices), i32('dst', 'out', n)],
+      call: (kn, p) => kn.gatherLabels(n, p.src, srcRows, p.indices, p.dst),
+      outputs: [whole('dst')],
+      reference: () => ref.gatherLabels(src, indices),
+    };
+  });
+  add('maxAbs', `n=${n}`, { result: EXACT }, n, (rng) => {
+    const x = normal(rng, n);
+    // The largest magnitude at a random position, negative on odd sizes.
+    x[rng.int(n)] = n % 2 ? -5 : 5;
+    return {
+      regions: [f32('x', 'in', n, x)],
+      call: (kn, p) => kn.maxAbs(n, p.x),
+      outputs: [{ name: 'result', region: 'return' }],
+      reference: () => ref.maxAbs(x),
+    };
+  });
+}
+
+/** Every case, grouped by kernel in the order of src/kernels/kernels.ts. */
+const KERNEL_ORDER: readonly KernelName[] = [
+  'gemm', 'biasAdd', 'biasGrad', 'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
+  'softmax', 'softmaxCrossEntropy', 'squaredError', 'sgd', 'momentum', 'adam', 'rmsprop', 'gatherImages', 'gatherLabels', 'argmax', 'maxAbs',
+];
+export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERNEL_ORDER.indexOf(a.kernel) - KERNEL_ORDER.indexOf(b.kernel));
+
+{
+  const seen = new Set<string>();
+  for (const c of kernelCases) {
+    if (seen.has(c.id)) throw new Error(`kernel-cases: duplicate case ${c.id}`);
+    seen.add(c.id);
+  }
+  const missing = KERNEL_ORDER.filter((k) => !kernelCases.some((c) => c.kernel === k));
+  if (missing.length) throw new Error(`kernel-cases: no case for ${missing.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running and comparing
+
+export interface OutputCheck {
+  readonly name: string;
+  readonly count: number;
+  readonly tolerance: Tolerance;
+  /** max |got − expected| over the output (NaN if any element is NaN). */
+  readonly maxAbsError: number;
+  /** The element with the largest error relative to what it is allowed. */
+  readonly worst: { readonly index: number; readonly got: number; readonly expected: number; readonly allowed: number; readonly ratio: number };
+  readonly ok: boolean;
+}
+
+export interface CaseResult {
+  readonly id: string;
+  readonly backend: string;
+  readonly ok: boolean;
+  readonly outputs: readonly OutputCheck[];
+  /** verifyIntegrity()'s problems. */
+  readonly integrity: readonly string[];
+  /** The outputs as read back. */
+  readonly got: Readonly<Record<string, Float64Array>>;
+}
+
+/** Compares one output with its expected values: |got − expected| ≤ tol.rel·scale + tol.abs per element. */
+export function compareOutput(name: string, got: ArrayLike<number>, expected: RefOutput, tol: Tolerance): OutputCheck {
+  const exp = expected.values;
+  let maxAbsError = 0;
+  let sawNaN = false;
+  let worst = { index: -1, got: NaN, expected: NaN, allowed: 0, ratio: -1 };
+  if (got.length !== exp.length) {
+    return { name, count: got.length, tolerance: tol, maxAbsError: NaN, worst: { ...worst, ratio: Infinity }, ok: false };
+  }
+  for (let i = 0; i < exp.length; i++) {
+    const g = got[i], e = exp[i];
+    const err = Math.abs(g - e);
+    const allowed = tol.rel * (expected.scale ? expected.scale[i] : Math.abs(e)) + tol.abs;
+    // NaN (and Inf − Inf) fail; exact equality (including ±Inf = ±Inf, 0 = −0) passes.
+    const ratio = g === e ? 0 : Number.isNaN(err) || !Number.isFinite(g) ? Infinity : allowed > 0 ? err / allowed : Infinity;
+    if (g !== e) {
+      if (Number.isNaN(err)) sawNaN = true;
+      else if (err > maxAbsError) maxAbsError = err;
+    }
+    if (ratio > worst.ratio) worst = { index: i, got: g, expected: e, allowed, ratio };
+  }
+  return { name, count: exp.length, tolerance: tol, maxAbsError: sawNaN ? NaN : maxAbsError, worst, ok: worst.ratio <= 1 };
+}
+
+/**
+ * Runs one case on a backend (checked kernels unless `raw`), between heap.mark() and
+ * heap.release(), and compares every output with the float64 reference.
+ */
+export function runCase(backend: Backend, kc: KernelCase, options: { raw?: boolean } = {}): CaseResult {
+  const heap = backend.heap;
+  const reference = kc.reference();
+  const mark = heap.mark();
+  try {
+    const prepared = kc.setup(heap, options.raw ? backend.rawKernels : backend.kernels);
+    const returned = prepared.run();
+    const got = prepared.read(returned);
+    const integrity = prepared.verifyIntegrity();
+    const outputs = Object.keys(got).map((name) => compareOutput(name, got[name], reference[name], kc.tolerance[name]));
+    return { id: kc.id, backend: backend.name, ok: integrity.length === 0 && outputs.every((o) => o.ok), outputs, integrity, got };
+  } finally {
+    heap.release(mark);
+  }
+}
+
+const fmt = (x: number): string => (Number.isInteger(x) && Math.abs(x) < 1e15 ? String(x) : x.toPrecision(9));
+
+/** One line per failing output / integrity problem, naming the worst index, got and expected. */
+export function describeFailures(r: CaseResult): string {
+  const lines: string[] = [];
+  for (const o of r.outputs) {
+    if (o.ok) continue;
+    const w = o.worst;
+    lines.push(
+      `${r.backend} ${r.id}: ${o.name}[${w.index}] got ${fmt(w.got)}, expected ${fmt(w.expected)} ` +
+        `(|error| ${fmt(Math.abs(w.got - w.expected))} > allowed ${fmt(w.allowed)} = rel ${o.tolerance.rel} · scale + abs ${o.tolerance.abs}; ` +
+        `max |error| over ${o.count} elements ${fmt(o.maxAbsError)})`,
+    );
+  }
+  for (const p of r.integrity) lines.push(`${r.backend} ${r.id}: ${p}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,332 @@
+/**
+ * Float64 reference implementations of every kernel of src/kernels/kernels.ts, written from the
+ * interface's documentation only (independent of src/kernels/js-backend.ts and of assembly/).
+ *
+ * Inputs are the exact values the kernels see (f32 values, i32 indices, u8 bytes); everything is
+ * computed in double with plain JS numbers and returned as Float64Array. Where an f32 kernel's
+ * rounding error is proportional to the size of the terms rather than of the result (sums that
+ * cancel, differences), the reference also returns a `scale`: the same computation over the
+ * magnitudes of the terms. A tolerance row then allows |got − expected| ≤ rel·scale + abs
+ * (scale = |expected| when none is given).
+ */
+
+export interface RefOutput {
+  /** The exact (double) result. */
+  readonly values: Float64Array;
+  /** The magnitude the rounding error of an f32 computation is proportional to (default |values|). */
+  readonly scale?: Float64Array;
+}
+
+type Num = ArrayLike<number>;
+
+function out(values: Float64Array, scale?: Float64Array): RefOutput {
+  return scale ? { values, scale } : { values };
+}
+
+/**
+ * C[m,n] = op(A)·op(B) (+ C0 when given). scale(i,j) = Σ_p |A(i,p)·B(p,j)| + |C0(i,j)|: the bound
+ * every summation order of an f32 dot product is proportional to.
+ */
+export function gemm(transA: number, transB: number, m: number, n: number, k: number, a: Num, b: Num, c0: Num | null): { c: RefOutput } {
+  // op(B) as a dense [k, n] double matrix, and its absolute values.
+  const bb = new Float64Array(k * n);
+  const ab = new Float64Array(k * n);
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < n; j++) {
+      const v = transB ? b[j * k + p] : b[p * n + j];
+      bb[p * n + j] = v;
+      ab[p * n + j] = Math.abs(v);
+    }
+  }
+  const c = new Float64Array(m * n);
+  const s = new Float64Array(m * n);
+  const rc = new Float64Array(n);
+  const rs = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    rc.fill(0);
+    rs.fill(0);
+    for (let p = 0; p < k; p++) {
+      const aip = transA ? a[p * m + i] : a[i * k + p];
+      if (aip === 0) continue;
+      const aa = Math.abs(aip);
+      const o = p * n;
+      for (let j = 0; j < n; j++) {
+        rc[j] += aip * bb[o + j];
+        rs[j] += aa * ab[o + j];
+      }
+    }
+    for (let j = 0; j < n; j++) {
+      const q = i * n + j;
+      const prev = c0 ? c0[q] : 0;
+      c[q] = prev + rc[j];
+      s[q] = Math.abs(prev) + rs[j];
+    }
+  }
+  return { c: out(c, s) };
+}
+
+/** x[i,j] + bias[j]. */
+export function biasAdd(m: number, n: number, x: Num, bias: Num): { x: RefOutput } {
+  const y = new Float64Array(m * n);
+  const s = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      y[i * n + j] = x[i * n + j] + bias[j];
+      s[i * n + j] = Math.abs(x[i * n + j]) + Math.abs(bias[j]);
+    }
+  }
+  return { x: out(y, s) };
+}
+
+/** db[j] = Σ_i dy[i,j] (+ db0[j]). */
+export function biasGrad(m: number, n: number, dy: Num, db0: Num | null): { db: RefOutput } {
+  const d = new Float64Array(n);
+  const s = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    d[j] = db0 ? db0[j] : 0;
+    s[j] = Math.abs(d[j]);
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      d[j] += dy[i * n + j];
+      s[j] += Math.abs(dy[i * n + j]);
+    }
+  }
+  return { db: out(d, s) };
+}
+
+export function reluForward(x: Num): { y: RefOutput } {
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  return { y: out(y) };
+}
+
+export function reluBackward(y: Num, dy: Num): { dx: RefOutput } {
+  const dx = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  return { dx: out(dx) };
+}
+
+export function tanhForward(x: Num): { y: RefOutput } {
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    // tanh(x) = (1 − e^(−2|x|)) / (1 + e^(−2|x|)) · sign(x), with expm1 for small |x|.
+    const ax = Math.abs(x[i]);
+    const e = Math.expm1(-2 * ax);
+    const t = -e / (2 + e);
+    y[i] = x[i] < 0 ? -t : t;
+  }
+  return { y: out(y) };
+}
+
+/** dx = dy·(1 − y²); scale |dy|·(1 + y²). */
+export function tanhBackward(y: Num, dy: Num): { dx: RefOutput } {
+  const dx = new Float64Array(y.length);
+  const s = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    dx[i] = dy[i] * (1 - y[i] * y[i]);
+    s[i] = Math.abs(dy[i]) * (1 + y[i] * y[i]);
+  }
+  return { dx: out(dx, s) };
+}
+
+export function sigmoidForward(x: Num): { y: RefOutput } {
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    // Evaluated so that neither branch overflows.
+    y[i] = x[i] >= 0 ? 1 / (1 + Math.exp(-x[i])) : Math.exp(x[i]) / (1 + Math.exp(x[i]));
+  }
+  return { y: out(y) };
+}
+
+/** dx = dy·y·(1 − y); scale |dy·y|·(1 + |y|). */
+export function sigmoidBackward(y: Num, dy: Num): { dx: RefOutput } {
+  const dx = new Float64Array(y.length);
+  const s = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    dx[i] = dy[i] * y[i] * (1 - y[i]);
+    s[i] = Math.abs(dy[i] * y[i]) * (1 + Math.abs(y[i]));
+  }
+  return { dx: out(dx, s) };
+}
+
+/** One row's max, first index of the max, and Σ exp(x − max). */
+function rowStats(x: Num, o: number, n: number): { mx: number; arg: number; sum: number } {
+  let mx = x[o], arg = 0;
+  for (let j = 1; j < n; j++) {
+    if (x[o + j] > mx) {
+      mx = x[o + j];
+      arg = j;
+    }
+  }
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(x[o + j] - mx);
+  return { mx, arg, sum };
+}
+
+export function softmax(m: number, n: number, x: Num): { y: RefOutput } {
+  const y = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const { mx, sum } = rowStats(x, i * n, n);
+    for (let j = 0; j < n; j++) y[i * n + j] = Math.exp(x[i * n + j] - mx) / sum;
+  }
+  return { y: out(y) };
+}
+
+/**
+ * loss = Σ_i −log softmax(x_i)[label_i] (scale: Σ_i log Σexp + |x[label] − max|, both parts of the
+ * f32 computation), correct = #(first argmax = label), dLogits = (p − onehot)/m (scale (p + onehot)/m).
+ */
+export function softmaxCrossEntropy(
+  m: number,
+  n: number,
+  logits: Num,
+  labels: Num,
+): { loss: RefOutput; correct: RefOutput; dLogits: RefOutput } {
+  let loss = 0, lossScale = 0, correct = 0;
+  const d = new Float64Array(m * n);
+  const ds = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    const label = labels[i];
+    const { mx, arg, sum } = rowStats(logits, o, n);
+    if (arg === label) correct++;
+    const logSum = Math.log(sum);
+    loss += logSum - (logits[o + label] - mx);
+    lossScale += logSum + Math.abs(logits[o + label] - mx);
+    for (let j = 0; j < n; j++) {
+      const p = Math.exp(logits[o + j] - mx) / sum;
+      const hot = j === label ? 1 : 0;
+      d[o + j] = (p - hot) / m;
+      ds[o + j] = (p + hot) / m;
+    }
+  }
+  return {
+    loss: out(Float64Array.of(loss), Float64Array.of(lossScale)),
+    correct: out(Float64Array.of(correct)),
+    dLogits: out(d, ds),
+  };
+}
+
+/** loss = Σ ½(y − t)², zero = 0, dY = (y − t)/m (scale (|y| + |t|)/m). */
+export function squaredError(m: number, n: number, y: Num, t: Num): { loss: RefOutput; zero: RefOutput; dY: RefOutput } {
+  let loss = 0;
+  const d = new Float64Array(m * n);
+  const ds = new Float64Array(m * n);
+  for (let i = 0; i < m * n; i++) {
+    const diff = y[i] - t[i];
+    loss += 0.5 * diff * diff;
+    d[i] = diff / m;
+    ds[i] = (Math.abs(y[i]) + Math.abs(t[i])) / m;
+  }
+  return { loss: out(Float64Array.of(loss)), zero: out(Float64Array.of(0)), dY: out(d, ds) };
+}
+
+/** θ − lr·g; scale |θ| + |lr·g|. */
+export function sgd(params: Num, grads: Num, lr: number): { params: RefOutput } {
+  const p = new Float64Array(params.length);
+  const s = new Float64Array(params.length);
+  for (let i = 0; i < params.length; i++) {
+    p[i] = params[i] - lr * grads[i];
+    s[i] = Math.abs(params[i]) + Math.abs(lr * grads[i]);
+  }
+  return { params: out(p, s) };
+}
+
+/** v = μ·v + g; θ −= lr·v, or θ −= lr·(g + μ·v) with nesterov. */
+export function momentum(
+  params: Num,
+  grads: Num,
+  velocity: Num,
+  lr: number,
+  mu: number,
+  nesterov: number,
+): { params: RefOutput; velocity: RefOutput } {
+  const count = params.length;
+  const p = new Float64Array(count), ps = new Float64Array(count);
+  const v = new Float64Array(count), vs = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const g = grads[i];
+    v[i] = mu * velocity[i] + g;
+    vs[i] = Math.abs(mu * velocity[i]) + Math.abs(g);
+    const step = nesterov ? g + mu * v[i] : v[i];
+    const stepScale = nesterov ? Math.abs(g) + Math.abs(mu) * vs[i] : vs[i];
+    p[i] = params[i] - lr * step;
+    ps[i] = Math.abs(params[i]) + Math.abs(lr) * stepScale;
+  }
+  return { params: out(p, ps), velocity: out(v, vs) };
+}
+
+/** PyTorch's Adam at step t: m, v updated; θ −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε). */
+export function adam(
+  params: Num,
+  grads: Num,
+  m0: Num,
+  v0: Num,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  t: number,
+): { params: RefOutput; m: RefOutput; v: RefOutput } {
+  const count = params.length;
+  const bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+  const p = new Float64Array(count), ps = new Float64Array(count);
+  const m = new Float64Array(count), ms = new Float64Array(count);
+  const v = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const g = grads[i];
+    m[i] = beta1 * m0[i] + (1 - beta1) * g;
+    ms[i] = Math.abs(beta1 * m0[i]) + Math.abs((1 - beta1) * g);
+    v[i] = beta2 * v0[i] + (1 - beta2) * g * g;
+    const den = Math.sqrt(v[i] / bc2) + eps;
+    const step = (lr * (m[i] / bc1)) / den;
+    p[i] = params[i] - step;
+    // The step's error is relative to the magnitude of the terms of m, not to m itself.
+    ps[i] = Math.abs(params[i]) + (Math.abs(lr) * (ms[i] / bc1)) / den;
+  }
+  return { params: out(p, ps), m: out(m, ms), v: out(v) };
+}
+
+/** PyTorch's RMSprop: s = α·s + (1−α)·g²; θ −= lr·g / (√s + ε). */
+export function rmsprop(params: Num, grads: Num, s0: Num, lr: number, alpha: number, eps: number): { params: RefOutput; s: RefOutput } {
+  const count = params.length;
+  const p = new Float64Array(count), ps = new Float64Array(count);
+  const s = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const g = grads[i];
+    s[i] = alpha * s0[i] + (1 - alpha) * g * g;
+    const step = (lr * g) / (Math.sqrt(s[i]) + eps);
+    p[i] = params[i] - step;
+    ps[i] = Math.abs(params[i]) + Math.abs(step);
+  }
+  return { params: out(p, ps), s: out(s) };
+}
+
+/** dst[r,c] = f32(src[idx[r]·cols + c] · f32(1/255)): the exact f32 values the kernels must produce. */
+export function gatherImages(rows: number, cols: number, src: Num, indices: Num): { dst: RefOutput } {
+  const scale = Math.fround(1 / 255);
+  const d = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) d[r * cols + c] = Math.fround(src[indices[r] * cols + c] * scale);
+  }
+  return { dst: out(d) };
+}
+
+export function gatherLabels(src: Num, indices: Num): { dst: RefOutput } {
+  const d = new Float64Array(indices.length);
+  for (let r = 0; r < indices.length; r++) d[r] = src[indices[r]];
+  return { dst: out(d) };
+}
+
+export function argmax(m: number, n: number, x: Num): { out: RefOutput } {
+  const o = new Float64Array(m);
+  for (let i = 0; i < m; i++) o[i] = rowStats(x, i * n, n).arg;
+  return { out: out(o) };
+}
+
+export function maxAbs(x: Num): { result: RefOutput } {
+  let mx = 0;
+  for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]));
+  return { result: out(Float64Array.of(mx)) };
+}
