@@ -142,12 +142,14 @@ export function createJsKernels(heap: Heap): Kernels {
 
     sgd(count, params, grads, lr) {
       const f = F();
+      lr = Math.fround(lr); // hyperparameters are f32 in the WASM kernels: round the same way
       const P = params >>> 2, G = grads >>> 2;
       for (let i = 0; i < count; i++) f[P + i] -= lr * f[G + i];
     },
 
     momentum(count, params, grads, velocity, lr, mu, nesterov) {
       const f = F();
+      [lr, mu] = [Math.fround(lr), Math.fround(mu)];
       const P = params >>> 2, G = grads >>> 2, V = velocity >>> 2;
       for (let i = 0; i < count; i++) {
         const g = f[G + i];
@@ -158,6 +160,7 @@ export function createJsKernels(heap: Heap): Kernels {
 
     adam(count, params, grads, m, v, lr, beta1, beta2, eps, t) {
       const f = F();
+      [lr, beta1, beta2, eps] = [Math.fround(lr), Math.fround(beta1), Math.fround(beta2), Math.fround(eps)];
       const P = params >>> 2, G = grads >>> 2, M = m >>> 2, V = v >>> 2;
       const bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
       for (let i = 0; i < count; i++) {
@@ -170,6 +173,7 @@ export function createJsKernels(heap: Heap): Kernels {
 
     rmsprop(count, params, grads, s, lr, alpha, eps) {
       const f = F();
+      [lr, alpha, eps] = [Math.fround(lr), Math.fround(alpha), Math.fround(eps)];
       const P = params >>> 2, G = grads >>> 2, S = s >>> 2;
       for (let i = 0; i < count; i++) {
         const g = f[G + i];
