@@ -152,6 +152,26 @@ describe('fit', () => {
     expect(h.epochs).toHaveLength(0);
   });
 
+  it.each(['js', 'wasm-simd'] as const)('%s: a run stopped mid-epoch and resumed (even in a new network) ends with the same weights, bit for bit', async (choice) => {
+    const b = await createBackend(choice);
+    const data = tinyDataset(300, 10);
+    const build = () => new Network(b, { input: 16, layers: [dense(8, 'tanh'), dense(3)], init: 'he', seed: 4 });
+    const options = { epochs: 3, batchSize: 32, optimizer: adam({ lr: 0.01 }), seed: 5 };
+    const whole = build();
+    const full = await whole.fit(data, { ...options, optimizer: adam({ lr: 0.01 }) });
+
+    const ctl = new AbortController();
+    let steps = 0;
+    const first = build();
+    const stopped = await first.fit(data, { ...options, optimizer: adam({ lr: 0.01 }), signal: ctl.signal, onBatch: () => { if (++steps === 14) ctl.abort(); } });
+    expect(stopped.stopped).toBe('aborted');
+    expect(stopped.resume).toMatchObject({ epoch: 2, batch: 4 }); // 10 batches per epoch
+    const second = build(); // a fresh network: everything comes from the resume state
+    const rest = await second.fit(data, { ...options, optimizer: adam({ lr: 0.01 }), resume: stopped.resume });
+    expect(second.getWeights()).toEqual(whole.getWeights());
+    expect(rest.epochs.map((e) => e.trainLoss)).toEqual(full.epochs.map((e) => e.trainLoss));
+  });
+
   it('a diverging run stops with an error naming epoch and batch, and restores the last good weights', async () => {
     const net = make();
     const data = tinyDataset(256, 6);

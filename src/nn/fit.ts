@@ -49,11 +49,36 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Yield to the event loop every N batches (a browser page must not freeze). 0 = never. */
   yieldEvery?: number;
+  /**
+   * Continue a run that was stopped (history.resume of an aborted fit, possibly saved to disk and
+   * loaded again). Given the same dataset and options, the run ends with the same weights, bit for
+   * bit on the same backend, as one that was never interrupted.
+   */
+  resume?: TrainingState;
+}
+
+/** Everything needed to continue a stopped fit() exactly where it stopped. */
+export interface TrainingState {
+  /** The epoch in progress (from 1) and the number of its batches already done. */
+  epoch: number;
+  batch: number;
+  weights: Float32Array;
+  optimizer: { t: number; state: Float32Array[] };
+  /** The shuffle RNG's state after drawing this epoch's order, and the order itself. */
+  rng: number[];
+  order: Int32Array;
+  /** Running sums of the epoch in progress. */
+  lossSum: number;
+  correct: number;
+  seconds: number;
+  epochs: EpochRecord[];
 }
 
 export interface History {
   epochs: EpochRecord[];
   stopped?: 'aborted';
+  /** Set when stopped: pass it as `resume` to continue. */
+  resume?: TrainingState;
   backend: string;
   batchSize: number;
   optimizer: string;
@@ -95,7 +120,16 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     const validData = options.validation ? net.upload(options.validation) : undefined;
     const state = Array.from({ length: optimizer.slots }, (_, i) => heap.allocF32(Math.max(net.paramCount, 4), `optimizer state ${i}`));
     let t = 0;
-    if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
+    const resume = options.resume;
+    if (resume) {
+      if (resume.weights.length !== net.paramCount || resume.order.length !== train.count || resume.optimizer.state.length !== optimizer.slots) {
+        throw new SimdnetError('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights.length} weights, ${resume.order.length} examples, ${resume.optimizer.state.length} optimizer slots; expected ${net.paramCount}, ${train.count}, ${optimizer.slots})`);
+      }
+      net.setWeights(resume.weights);
+      t = resume.optimizer.t;
+      resume.optimizer.state.forEach((s, i) => heap.write(state[i], s));
+      history.epochs.push(...resume.epochs);
+    } else if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
       t = optimizer.saved.t;
       optimizer.saved.state.forEach((s, i) => heap.write(state[i], s));
     }
@@ -105,17 +139,29 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     const lastGood = new Float32Array(net.paramCount);
     const batches = Math.ceil(train.count / batchSize);
 
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      if (options.shuffle !== false) rng.shuffle(order);
+    for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
+      const resuming = resume !== undefined && epoch === resume.epoch;
+      if (resuming) {
+        order.set(resume.order);
+        rng.setState(resume.rng);
+      } else {
+        for (let i = 0; i < order.length; i++) order[i] = i;
+        if (options.shuffle !== false) rng.shuffle(order);
+      }
       lastGood.set(heap.f32(net.paramsPtr, net.paramCount));
       const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, epoch, epochs);
       if (!(lr >= 0 && Number.isFinite(lr))) throw new SimdnetError('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${epoch}`);
-      const started = performance.now();
-      let lossSum = 0, correct = 0;
-      for (let b = 0; b < batches; b++) {
+      const started = performance.now() - (resuming ? resume.seconds * 1000 : 0);
+      let lossSum = resuming ? resume.lossSum : 0, correct = resuming ? resume.correct : 0;
+      for (let b = resuming ? resume.batch : 0; b < batches; b++) {
         if (options.signal?.aborted) {
           history.stopped = 'aborted';
+          history.resume = {
+            epoch, batch: b, weights: net.getWeights(),
+            optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
+            rng: rng.getState(), order: order.slice(), lossSum, correct,
+            seconds: (performance.now() - started) / 1000, epochs: history.epochs.slice(),
+          };
           return history;
         }
         const from = b * batchSize;
