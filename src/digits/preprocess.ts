@@ -1,0 +1,120 @@
+import { ShapeError } from '../errors';
+
+/** Pixels of any size: canvas ImageData (RGBA), grayscale bytes, or grayscale floats. */
+export interface PixelsInput {
+  data: Uint8ClampedArray | Uint8Array | Float32Array | Float64Array | number[];
+  width: number;
+  height: number;
+  /** 4 for RGBA (ImageData), 1 for grayscale. Default: inferred from data.length. */
+  channels?: 1 | 4;
+}
+
+/**
+ * Makes a drawing look like an MNIST digit, as MNIST's own preprocessing did:
+ *  1. grayscale in [0, 1] (RGBA: luminance, with transparent pixels as background);
+ *  2. polarity: MNIST is light ink on a dark ground; if the border is mostly light, invert;
+ *  3. crop to the bounding box of the ink;
+ *  4. scale the longer side to 20 px keeping the aspect ratio (area-averaging, so anti-aliased);
+ *  5. paste into a 28×28 frame so the centre of mass sits at the centre (14, 14).
+ * Returns 784 floats in [0, 1] (all zeros for a blank image).
+ */
+export function preprocessDigit(input: PixelsInput): Float32Array {
+  const gray = toGray(input);
+  const { width: w, height: h } = input;
+  invertIfLightBackground(gray, w, h);
+
+  // Ink: anything clearly above the background.
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (gray[y * w + x] > 0.1) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  const out = new Float32Array(784);
+  if (x1 < 0) return out;
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const scale = 20 / Math.max(bw, bh);
+  const sw = Math.max(1, Math.round(bw * scale)), sh = Math.max(1, Math.round(bh * scale));
+  const small = resizeArea(gray, w, x0, y0, bw, bh, sw, sh);
+
+  // Centre of mass of the scaled digit → shift so it lands on (14, 14).
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) {
+    const v = small[y * sw + x];
+    mass += v; mx += v * (x + 0.5); my += v * (y + 0.5);
+  }
+  const ox = Math.round(14 - mx / mass), oy = Math.round(14 - my / mass);
+  for (let y = 0; y < sh; y++) {
+    const ty = y + oy;
+    if (ty < 0 || ty >= 28) continue;
+    for (let x = 0; x < sw; x++) {
+      const tx = x + ox;
+      if (tx >= 0 && tx < 28) out[ty * 28 + tx] = small[y * sw + x];
+    }
+  }
+  return out;
+}
+
+function toGray(input: PixelsInput): Float32Array {
+  const { data, width: w, height: h } = input;
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) {
+    throw new ShapeError('SHAPE', `preprocessDigit: width and height must be positive integers, got ${w}×${h}`);
+  }
+  const channels = input.channels ?? (data.length === w * h * 4 ? 4 : 1);
+  if (data.length !== w * h * channels) {
+    throw new ShapeError('SHAPE', `preprocessDigit: ${w}×${h} with ${channels} channel(s) needs ${w * h * channels} values, got ${data.length}`);
+  }
+  const isFloat = data instanceof Float32Array || data instanceof Float64Array || (Array.isArray(data) && data.every((v) => v <= 1));
+  const scale = isFloat ? 1 : 1 / 255;
+  const gray = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    if (channels === 1) {
+      gray[i] = data[i] * scale;
+    } else {
+      const [r, g, b, a] = [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]];
+      const lum = (0.299 * r + 0.587 * g + 0.114 * b) * scale;
+      // Transparent pixels (a canvas never drawn on) count as background, whatever the polarity;
+      // compose over white, the usual page colour, so dark ink on a transparent canvas works.
+      const alpha = a * scale;
+      gray[i] = lum * alpha + (1 - alpha);
+    }
+    if (!Number.isFinite(gray[i])) throw new ShapeError('ARGUMENT', `preprocessDigit: pixel ${i} is ${data[i]}`);
+    gray[i] = Math.min(1, Math.max(0, gray[i]));
+  }
+  return gray;
+}
+
+/** Light background (mean of the border above ½) → invert, so the ink is light as in MNIST. */
+function invertIfLightBackground(gray: Float32Array, w: number, h: number): void {
+  let sum = 0, n = 0;
+  for (let x = 0; x < w; x++) { sum += gray[x] + gray[(h - 1) * w + x]; n += 2; }
+  for (let y = 0; y < h; y++) { sum += gray[y * w] + gray[y * w + w - 1]; n += 2; }
+  if (sum / n > 0.5) for (let i = 0; i < gray.length; i++) gray[i] = 1 - gray[i];
+}
+
+/** Area-averaging resize of the box (x0, y0, bw, bh) to sw × sh: each target pixel averages the source area it covers. */
+function resizeArea(src: Float32Array, w: number, x0: number, y0: number, bw: number, bh: number, sw: number, sh: number): Float32Array {
+  const out = new Float32Array(sw * sh);
+  const fx = bw / sw, fy = bh / sh;
+  for (let ty = 0; ty < sh; ty++) {
+    const sy0 = ty * fy, sy1 = sy0 + fy;
+    for (let tx = 0; tx < sw; tx++) {
+      const sx0 = tx * fx, sx1 = sx0 + fx;
+      let acc = 0;
+      for (let y = Math.floor(sy0); y < Math.ceil(sy1); y++) {
+        const wy = Math.min(sy1, y + 1) - Math.max(sy0, y);
+        for (let x = Math.floor(sx0); x < Math.ceil(sx1); x++) {
+          const wx = Math.min(sx1, x + 1) - Math.max(sx0, x);
+          acc += wx * wy * src[(y0 + y) * w + x0 + x];
+        }
+      }
+      out[ty * sw + tx] = acc / (fx * fy);
+    }
+  }
+  return out;
+}
