@@ -17,3 +17,8 @@ export type { Init } from './nn/init';
 export type { FitOptions, History, EpochRecord, BatchInfo } from './nn/fit';
 export { checkGradients } from './nn/gradcheck';
 export type { TensorGradientCheck, GradientCheckOptions } from './nn/gradcheck';
+export { preprocessDigit } from './digits/preprocess';
+export type { PixelsInput } from './digits/preprocess';
+export { augmentDigits } from './digits/augment';
+export type { AugmentOptions, BatchAugmenter } from './digits/augment';
+export type { TrainingState } from './nn/fit';

@@ -50,6 +50,11 @@ export interface FitOptions {
   /** Yield to the event loop every N batches (a browser page must not freeze). 0 = never. */
   yieldEvery?: number;
   /**
+   * Modifies each gathered training batch in place before the forward pass (e.g. augmentDigits()):
+   * batch holds rows × width × height floats in [0, 1]. Validation data is never augmented.
+   */
+  augment?: (batch: Float32Array, rows: number, width: number, height: number) => void;
+  /**
    * Continue a run that was stopped (history.resume of an aborted fit, possibly saved to disk and
    * loaded again). Given the same dataset and options, the run ends with the same weights, bit for
    * bit on the same backend, as one that was never interrupted.
@@ -168,6 +173,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         const rows = Math.min(batchSize, train.count - from);
         net.setIndices(order, from, rows);
         net.gatherRows(rows, trainData);
+        if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.cols, train.rows);
         const [loss, right] = net.lossRows(rows, net.forwardRows(rows), true);
         if (!Number.isFinite(loss)) {
           heap.write(net.paramsPtr, lastGood);

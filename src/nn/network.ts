@@ -117,6 +117,11 @@ export class Network {
     }
   }
 
+  /** Byte offset of the input batch buffer (rows × input floats) of the current plan. */
+  get inputPtr(): number {
+    return this.buf.x;
+  }
+
   get kernels(): Kernels {
     return this.backend.kernels;
   }
