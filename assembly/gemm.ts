@@ -3,12 +3,14 @@
 // Blocked as in BLIS/GotoBLAS: B is packed into KC×NR panels (stays in L1 while a row block streams
 // past), A into MR×KC panels, and an MR×NR register-tile micro-kernel does the arithmetic. Packing
 // also absorbs the transposes and zero-pads the edges, so one micro-kernel serves all four cases.
-// Tile: 6×8 with FMA (12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 xmm registers),
-// 4×8 with mul+add (the extra temporaries of a separate mul need the registers).
+// Tile: 4×8 in both builds. Measured on Node 20's V8 (AMD EPYC, AVX-512 machine): 5×8 and 6×8 tiles
+// run at HALF the speed of 4×8 with FMA and with mul+add alike (V8 spills the accumulators of the
+// loop-carried tile beyond 8 vectors), so the FMA build keeps 8 accumulators: 2 FMA ports × 4 cycles
+// latency = 8 chains in flight, just enough.
 import { madd } from "./simd";
 
 const NR: i32 = 8;
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+const MR: i32 = 4;
 const KC: i32 = 256;
 const MC: i32 = MR * 16;
 const NC: i32 = 1024;
@@ -45,23 +47,50 @@ function packPanelsA(transA: i32, a: usize, m: i32, k: i32, i0: i32, p0: i32, mc
         const src = a + ((<usize>(p0 + p) * m + i0 + ir) << 2);
         if (rows == MR) {
           v128.store(dst, v128.load(src));
-          if (MR == 6) store<u64>(dst, load<u64>(src, 16), 16);
         } else {
           for (let r = 0; r < MR; r++) store<f32>(dst + (r << 2), r < rows ? load<f32>(src + (r << 2)) : 0);
         }
         dst += MR << 2;
       }
     } else {
-      // A stored [m,k]: A(i,p) = a[i*k + p].
+      // A stored [m,k]: A(i,p) = a[i*k + p]. Full panels: load 4 k-values of each of the 4 rows
+      // and transpose the 4×4 block in registers (scalar packing cost ~20% at 64×80×784).
       const src = a + ((<usize>(i0 + ir) * k + p0) << 2);
       const ld = <usize>k << 2;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      if (rows == MR) {
+        for (; p + 4 <= kc; p += 4) {
+          const s = src + (<usize>p << 2);
+          const r0 = v128.load(s), r1 = v128.load(s + ld), r2 = v128.load(s + ld * 2), r3 = v128.load(s + ld * 3);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+          dst += MR << 4;
+        }
+      }
+      for (; p < kc; p++) {
         const s = src + (<usize>p << 2);
         for (let r = 0; r < MR; r++) store<f32>(dst + (r << 2), r < rows ? load<f32>(s + ld * r) : 0);
         dst += MR << 2;
       }
     }
   }
+}
+
+// Reads 4 floats from each of 4 rows (src, src+ld, …) and writes them transposed: row q of the
+// output (4 floats at dst + q·NR·4) holds element q of each input row.
+// @ts-ignore: decorator
+@inline function transpose4(dst: usize, src: usize, ld: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + ld * 2), r3 = v128.load(src + ld * 3);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + (NR << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + (NR << 3), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + (NR * 12), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 // Pack rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels: panel holds, for each
@@ -71,15 +100,23 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     if (transB) {
-      // B stored [n,k]: B(p,j) = b[j*k + p]; walk each source row contiguously.
-      for (let c = 0; c < NR; c++) {
-        let d = dst + (<usize>c << 2);
-        if (c < cols) {
-          const src = b + ((<usize>(j0 + jr + c) * k + p0) << 2);
-          for (let p = 0; p < kc; p++) { store<f32>(d, load<f32>(src + (<usize>p << 2))); d += NR << 2; }
-        } else {
-          for (let p = 0; p < kc; p++) { store<f32>(d, 0); d += NR << 2; }
+      // B stored [n,k]: B(p,j) = b[j*k + p]. Full panels: 4 k-values of each of the 8 rows,
+      // transposed as two 4×4 blocks in registers; the rest element by element.
+      const ld = <usize>k << 2;
+      const src = b + ((<usize>(j0 + jr) * k + p0) << 2);
+      let p = 0;
+      if (cols == NR) {
+        for (; p + 4 <= kc; p += 4) {
+          const s = src + (<usize>p << 2);
+          const d = dst + (<usize>p << 5);
+          transpose4(d, s, ld);
+          transpose4(d + 16, s + ld * 4, ld);
         }
+      }
+      for (; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        const d = dst + (<usize>p << 5);
+        for (let c = 0; c < NR; c++) store<f32>(d + (c << 2), c < cols ? load<f32>(s + ld * c) : 0);
       }
       dst += <usize>(kc * NR) << 2;
     } else {
@@ -102,15 +139,13 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
   }
 }
 
-// MR×8 register tile: C[0..MR, 0..8] (+)= Apanel · Bpanel over kc. ldc in bytes.
+// 4×8 register tile: C[0..MR, 0..8] (+)= Apanel · Bpanel over kc. ldc in bytes.
 // @ts-ignore: decorator
 @inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, acc: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -122,12 +157,6 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    if (MR == 6) {
-      a = v128.load32_splat(ap, 16);
-      c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-      a = v128.load32_splat(ap, 20);
-      c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-    }
     ap += MR << 2;
     bp += NR << 2;
   }
@@ -137,21 +166,11 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
     c10 = f32x4.add(c10, v128.load(q)); c11 = f32x4.add(c11, v128.load(q, 16)); q += ldc;
     c20 = f32x4.add(c20, v128.load(q)); c21 = f32x4.add(c21, v128.load(q, 16)); q += ldc;
     c30 = f32x4.add(c30, v128.load(q)); c31 = f32x4.add(c31, v128.load(q, 16));
-    if (MR == 6) {
-      q += ldc;
-      c40 = f32x4.add(c40, v128.load(q)); c41 = f32x4.add(c41, v128.load(q, 16)); q += ldc;
-      c50 = f32x4.add(c50, v128.load(q)); c51 = f32x4.add(c51, v128.load(q, 16));
-    }
   }
   v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
   v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
   v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
   v128.store(c, c30); v128.store(c, c31, 16);
-  if (MR == 6) {
-    c += ldc;
-    v128.store(c, c40); v128.store(c, c41, 16); c += ldc;
-    v128.store(c, c50); v128.store(c, c51, 16);
-  }
 }
 
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
