@@ -1,0 +1,42 @@
+// Runs benchmarks: `npm run bench` (all of bench/*.ts) or `npm run bench -- gemm epoch`.
+// Each bench is bundled with esbuild (wasm inlined) into build/bench/ and run in its own Node
+// process: with --experimental-wasm-relaxed-simd on Node < 22 (so the FMA build can run) and pinned
+// to one core with taskset where it exists (the machines are shared and have 2 cores).
+// A bench prints one JSON line per case on stdout; progress goes to stderr.
+import { build } from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const available = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+const asked = process.argv.slice(2);
+for (const name of asked) {
+  if (!available.includes(name)) {
+    console.error(`bench: no benchmark '${name}'; have ${available.join(', ')}`);
+    process.exit(2);
+  }
+}
+const names = asked.length ? asked : available;
+
+// The peak probe is built from assembly/probe.ts in both variants.
+for (const [variant, enable] of [['simd', ['--enable', 'simd']], ['relaxed', ['--enable', 'simd', '--enable', 'relaxed-simd']]]) {
+  const r = spawnSync('npx', ['asc', 'assembly/probe.ts', '--runtime', 'stub', '--noAssert', '-O3', ...enable, '--use', 'abort=', '-o', `build/probe-${variant}.wasm`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const major = Number(process.versions.node.split('.')[0]);
+const nodeArgs = major < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
+
+let failed = 0;
+for (const name of names) {
+  const outfile = `build/bench/${name}.mjs`;
+  await build({
+    entryPoints: [`bench/${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
+    loader: { '.wasm': 'binary' }, packages: 'external', logLevel: 'warning',
+  });
+  const [cmd, ...args] = [...pin, process.execPath, ...nodeArgs, outfile];
+  console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
