@@ -27,12 +27,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       {
-        plugins: [wasmBytes()],
+        extends: true,
         test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'], pool: 'forks' },
       },
       {
         // The kernel suite again in a process where relaxed SIMD is enabled, on that backend only.
-        plugins: [wasmBytes()],
+        extends: true,
         test: {
           name: 'relaxed',
           include: ['test/kernels*.test.ts'],

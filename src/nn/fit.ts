@@ -96,7 +96,9 @@ export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, 
   throw new SimdnetError('ARGUMENT', `fit: unknown schedule '${schedule}'; expected constant, cosine or a function`);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+// setImmediate (Node) costs microseconds; browsers fall back to a zero timeout.
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * Minibatch training. Each epoch draws a seeded permutation of the example indices; batches are

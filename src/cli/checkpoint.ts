@@ -1,0 +1,87 @@
+import { mkdir, open, rename, readFile, rm } from 'node:fs/promises';
+import { join, dirname, basename } from 'node:path';
+import type { TrainingState } from '../nn/fit';
+import { SimdnetError } from '../errors';
+
+/** The run's configuration as the CLI resolved it: what --resume needs to rebuild the same run. */
+export interface TrainConfig {
+  dataset: string;
+  layers: string;
+  init: string;
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  lr?: number;
+  schedule: 'constant' | 'cosine';
+  seed: number;
+  backend: string;
+  limit?: number;
+}
+
+const FILE = 'checkpoint.json';
+
+/**
+ * Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename over
+ * the target, fsync the directory. A crash leaves the old file or the new one, never a torn one.
+ */
+export async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  try {
+    const dir = await open(dirname(path), 'r');
+    await dir.sync().finally(() => dir.close());
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  }
+}
+
+const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const f32 = (s: string) => { const b = Buffer.from(s, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const i32 = (s: string) => { const b = Buffer.from(s, 'base64'); return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+
+/** One JSON file (typed arrays as base64 of their little-endian bytes), written atomically. */
+export async function saveCheckpoint(dir: string, config: TrainConfig, state: TrainingState): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, FILE);
+  const body = {
+    format: 'simdnet-checkpoint', version: 1, config,
+    state: {
+      ...state,
+      weights: b64(state.weights),
+      optimizer: { t: state.optimizer.t, state: state.optimizer.state.map(b64) },
+      order: b64(state.order),
+    },
+  };
+  await atomicWrite(path, JSON.stringify(body));
+  return path;
+}
+
+export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig; state: TrainingState }> {
+  const path = join(dir, FILE);
+  let body;
+  try {
+    body = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new SimdnetError('CHECKPOINT', `--resume: cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (body?.format !== 'simdnet-checkpoint' || body.version !== 1 || !body.config || !body.state) {
+    throw new SimdnetError('CHECKPOINT', `--resume: ${path} is not a simdnet checkpoint (version 1)`);
+  }
+  const s = body.state;
+  return {
+    config: body.config,
+    state: { ...s, weights: f32(s.weights), optimizer: { t: s.optimizer.t, state: s.optimizer.state.map(f32) }, order: i32(s.order) },
+  };
+}
