@@ -184,6 +184,16 @@ describe('fit', () => {
     expect(net.getWeights()).toEqual(good);
   });
 
+  it('a blown-up run with huge but finite losses (the seed network on MNIST at SGD lr 100) is caught as diverged too', async () => {
+    const mnist = await loadMnist({ limit: 2000 });
+    const net2 = new Network(backend, { input: 784, layers: parseLayers('80:relu,70:tanh,10'), init: 'normal:0.01', seed: 1 });
+    const err = await net2.fit(mnist.train, { epochs: 3, batchSize: 64, optimizer: sgd({ lr: 100 }) }).catch((e) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect(err.message).toMatch(/diverged at epoch 1, batch \d+ of 32: the mean loss is [\d.e+]+ \(it was 2\.3\d* at the first batch\)/);
+    // and a sane learning rate is not flagged
+    await expect(net2.fit(mnist.train, { epochs: 2, batchSize: 64, optimizer: sgd({ lr: 0.1 }) })).resolves.toBeDefined();
+  });
+
   it('yields to the event loop between batches when asked (and only then)', async () => {
     const firedDuringFit = async (yieldEvery: number) => {
       let fired = false;

@@ -47,6 +47,13 @@ export interface FitOptions {
   onBatch?: (info: BatchInfo) => void;
   /** Stops training between batches; fit() then resolves with what it has (history.stopped = 'aborted'). */
   signal?: AbortSignal;
+  /**
+   * Stop as diverged when a batch's mean loss exceeds this many times the first batch's (or 1,
+   * whichever is larger), besides any NaN or infinite loss: the softmax cross-entropy is computed
+   * stably, so a blown-up run shows huge finite losses long before it shows a NaN. Default 1000;
+   * Infinity turns the check off.
+   */
+  divergenceFactor?: number;
   /** Yield to the event loop every N batches (a browser page must not freeze). 0 = never. */
   yieldEvery?: number;
   /**
@@ -145,6 +152,8 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     const order = new Int32Array(train.count);
     const lastGood = new Float32Array(net.paramCount);
     const batches = Math.ceil(train.count / batchSize);
+    const divergenceFactor = options.divergenceFactor ?? 1000;
+    let firstLoss = NaN;
 
     for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
       const resuming = resume !== undefined && epoch === resume.epoch;
@@ -177,12 +186,15 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         net.gatherRows(rows, trainData);
         if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.cols, train.rows);
         const [loss, right] = net.lossRows(rows, net.forwardRows(rows), true);
-        if (!Number.isFinite(loss)) {
+        const meanLoss = loss / rows;
+        if (Number.isNaN(firstLoss)) firstLoss = meanLoss;
+        if (!Number.isFinite(meanLoss) || meanLoss > divergenceFactor * Math.max(firstLoss, 1)) {
           heap.write(net.paramsPtr, lastGood);
           throw new DivergenceError(
             'DIVERGED',
-            `training diverged at epoch ${epoch}, batch ${b + 1} of ${batches}: the loss is ${loss}. ` +
-              `The weights from the start of epoch ${epoch} were restored; try a lower learning rate (it was ${lr}).`,
+            `training diverged at epoch ${epoch}, batch ${b + 1} of ${batches}: the mean loss is ${meanLoss.toPrecision(4)} ` +
+              `(it was ${firstLoss.toPrecision(4)} at the first batch). The weights from the start of epoch ${epoch} were restored; ` +
+              `try a lower learning rate (it was ${lr}).`,
           );
         }
         net.backwardRows(rows);
