@@ -7,7 +7,7 @@ import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist, type Mnist } from '../src/data/mnist-node';
 import { fromArrays, take } from '../src/data/dataset';
 import { Rng } from '../src/rng';
-import { DivergenceError, ShapeError, SimdnetError } from '../src/errors';
+import { DivergenceError, HeapError, ShapeError, SimdnetError } from '../src/errors';
 
 function randomBatch(rows: number, input: number, classes: number, seed: number) {
   const rng = new Rng(seed);
@@ -229,6 +229,12 @@ describe('API boundary checks', () => {
     expect(() => net.predict(new Float32Array(17))).toThrow(ShapeError);
     expect(() => net.predict(Float32Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0)))).toThrow(/value 5 \(image 0\) is NaN/);
     expect(() => sgd({ lr: -1 })).toThrow(SimdnetError);
+  });
+
+  it('a network that does not fit the WASM memory fails when planned, saying how much it needs', () => {
+    const err = (() => { try { new Network(backend, { input: 784, layers: [dense(1_000_000)] }); } catch (e) { return e as Error; } })();
+    expect(err).toBeInstanceOf(HeapError);
+    expect(err!.message).toMatch(/parameters needs 3\.1 GB .*the limit is 2\.1 GB/);
   });
 });
 
