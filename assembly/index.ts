@@ -4,3 +4,4 @@ export { biasAdd, biasGrad, reluForward, reluBackward, tanhForward, tanhBackward
 export { softmax, softmaxCrossEntropy, squaredError, argmax } from "./losses";
 export { sgd, momentum, adam, rmsprop } from "./optimizers";
 export { gatherImages, gatherLabels, maxAbs, heapBase } from "./data";
+export { im2col, col2im, maxPoolForward, maxPoolBackward, multiply } from "./conv";

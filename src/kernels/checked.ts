@@ -41,6 +41,16 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
     }
   };
   const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
+  // The output size must be what the window arithmetic gives, so no patch reads past the image.
+  const convShape = (kernel: string, batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number) => {
+    for (const [name, v] of [['batch', batch], ['h', h], ['w', w], ['c', c], ['kh', kh], ['kw', kw], ['stride', stride], ['oh', oh], ['ow', ow]] as const) size(kernel, name, v);
+    if (!Number.isInteger(padT) || !Number.isInteger(padL) || padT < 0 || padL < 0 || padT >= kh || padL >= kw) {
+      throw new ShapeError('SHAPE', `${kernel}: padding (${padT}, ${padL}) must be integers in [0, kernel size)`);
+    }
+    if ((oh - 1) * stride - padT >= h || (ow - 1) * stride - padL >= w) {
+      throw new ShapeError('SHAPE', `${kernel}: output ${oh}×${ow} is too large for a ${h}×${w} input with stride ${stride}`);
+    }
+  };
 
   return {
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
@@ -132,6 +142,42 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       size('argmax', 'm', m); size('argmax', 'n', n);
       f32s('argmax', 'x', x, m * n); region('argmax', 'out', out, m * 4);
       raw.argmax(m, n, x, out);
+    },
+    im2col(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, x, cols) {
+      const K = 'im2col';
+      convShape(K, batch, h, w, c, kh, kw, stride, padT, padL, oh, ow);
+      f32s(K, `x (${batch}×${h}×${w}×${c})`, x, batch * h * w * c);
+      f32s(K, `cols (${batch * oh * ow}×${kh * kw * c})`, cols, batch * oh * ow * kh * kw * c);
+      raw.im2col(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, x, cols);
+    },
+    col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx) {
+      const K = 'col2im';
+      convShape(K, batch, h, w, c, kh, kw, stride, padT, padL, oh, ow);
+      f32s(K, `cols (${batch * oh * ow}×${kh * kw * c})`, cols, batch * oh * ow * kh * kw * c);
+      f32s(K, `dx (${batch}×${h}×${w}×${c})`, dx, batch * h * w * c);
+      raw.col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx);
+    },
+    maxPoolForward(batch, h, w, c, ph, pw, stride, oh, ow, x, y, arg) {
+      const K = 'maxPoolForward';
+      convShape(K, batch, h, w, c, ph, pw, stride, 0, 0, oh, ow);
+      f32s(K, 'x', x, batch * h * w * c);
+      f32s(K, 'y', y, batch * oh * ow * c);
+      region(K, 'arg', arg, batch * oh * ow * c * 4);
+      raw.maxPoolForward(batch, h, w, c, ph, pw, stride, oh, ow, x, y, arg);
+    },
+    maxPoolBackward(outCount, dy, arg, dxCount, dx) {
+      const K = 'maxPoolBackward';
+      size(K, 'outCount', outCount); size(K, 'dxCount', dxCount);
+      f32s(K, 'dy', dy, outCount); region(K, 'arg', arg, outCount * 4); f32s(K, 'dx', dx, dxCount);
+      const idx = heap.i32(arg, outCount);
+      for (let i = 0; i < outCount; i++) {
+        if (!(idx[i] >= 0 && idx[i] < dxCount)) throw new ShapeError('ARGUMENT', `${K}: arg[${i}] = ${idx[i]} is outside [0, ${dxCount})`);
+      }
+      raw.maxPoolBackward(outCount, dy, arg, dxCount, dx);
+    },
+    multiply(count, x, m, y) {
+      elementwise('multiply', count, ['x', x], ['m', m], ['y', y]);
+      raw.multiply(count, x, m, y);
     },
     maxAbs(count, x) {
       elementwise('maxAbs', count, ['x', x]);

@@ -71,6 +71,24 @@ export interface Kernels {
   gatherLabels(rows: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** out[i] = index of the largest x[i, :] (the first one on ties); out is i32[m]. */
   argmax(m: number, n: number, x: number, out: number): void;
+  /**
+   * Convolution as GEMM, NHWC ([batch, h, w, c], channels contiguous): cols [batch·oh·ow, kh·kw·c],
+   * cols[(b·oh + oy)·ow + ox, (ky·kw + kx)·c + ci] = x[b, oy·stride − padT + ky, ox·stride − padL + kx, ci],
+   * 0 outside the image.
+   */
+  im2col(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, x: number, cols: number): void;
+  /** The adjoint of im2col: dx = 0, then every cols entry is added to the x element it came from. */
+  col2im(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, cols: number, dx: number): void;
+  /**
+   * Max pooling, NHWC, ph×pw windows every `stride` (clipped at the border): y [batch, oh, ow, c] and
+   * arg (i32, same shape) = flat index into x of each maximum (the first on ties).
+   */
+  maxPoolForward(batch: number, h: number, w: number, c: number, ph: number, pw: number, stride: number, oh: number, ow: number, x: number, y: number, arg: number): void;
+  /** dx = 0 over dxCount elements, then dx[arg[i]] += dy[i] for i < outCount. */
+  maxPoolBackward(outCount: number, dy: number, arg: number, dxCount: number, dx: number): void;
+  /** y = x · m element-wise (y may equal x); dropout applies a mask already scaled by 1/keep. */
+  multiply(count: number, x: number, m: number, y: number): void;
+
   /** max |x| over count elements (0 for an empty region); used for the per-layer max |w| history. */
   maxAbs(count: number, x: number): number;
 }

@@ -66,6 +66,11 @@ export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernel
     gatherImages: ex.gatherImages,
     gatherLabels: ex.gatherLabels,
     argmax: ex.argmax,
+    im2col: ex.im2col,
+    col2im: ex.col2im,
+    maxPoolForward: ex.maxPoolForward,
+    maxPoolBackward: ex.maxPoolBackward,
+    multiply: ex.multiply,
     maxAbs: ex.maxAbs,
   } satisfies Kernels;
   return { kernels, heap, tileRows: ex.gemmTileRows() };

@@ -728,10 +728,82 @@ for (const n of SIZES) {
   });
 }
 
+// --- convolution --------------------------------------------------------------------------------
+
+/** [batch, h, w, c, kh, kw, stride, pad]: odd sizes, 1×1, full-image kernels, MNIST's conv layers. */
+const CONV_SHAPES = [
+  [1, 5, 5, 1, 3, 3, 1, 1], [2, 7, 6, 3, 3, 2, 2, 0], [3, 8, 8, 5, 5, 5, 1, 2], [2, 28, 28, 1, 5, 5, 1, 2],
+  [1, 14, 14, 32, 5, 5, 1, 2], [2, 9, 9, 4, 1, 1, 1, 0], [1, 4, 4, 17, 4, 4, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0],
+] as const;
+for (const [batch, h, w, c, kh, kw, st, pad] of CONV_SHAPES) {
+  const oh = Math.floor((h + 2 * pad - kh) / st) + 1, ow = Math.floor((w + 2 * pad - kw) / st) + 1;
+  const label = `${batch}×${h}×${w}×${c} k${kh}×${kw} s${st} p${pad}`;
+  const colCount = batch * oh * ow * kh * kw * c;
+  add('im2col', label, { cols: EXACT }, colCount, (rng) => {
+    const x = normal(rng, batch * h * w * c);
+    return {
+      regions: [f32('x', 'in', x.length, x), f32('cols', 'out', colCount)],
+      call: (kn, p) => kn.im2col(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, p.x, p.cols),
+      outputs: [whole('cols')],
+      reference: () => ref.im2col(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, x),
+    };
+  });
+  add('col2im', label, { dx: { rel: 1e-6, abs: 1e-30 } }, colCount, (rng) => {
+    const cols = normal(rng, colCount);
+    return {
+      regions: [f32('cols', 'in', colCount, cols), f32('dx', 'out', batch * h * w * c)],
+      call: (kn, p) => kn.col2im(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, p.cols, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.col2im(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, cols),
+    };
+  });
+}
+
+/** [batch, h, w, c, ph, pw, stride]; windows clipped at the border where the size does not divide. */
+const POOL_SHAPES = [[1, 28, 28, 8, 2, 2, 2], [2, 7, 7, 3, 2, 2, 2], [1, 5, 5, 17, 3, 3, 2], [3, 4, 6, 1, 2, 3, 1], [1, 1, 1, 5, 2, 2, 2]] as const;
+for (const [batch, h, w, c, ph, pw, st] of POOL_SHAPES) {
+  const oh = Math.floor((h - 1) / st) + 1, ow = Math.floor((w - 1) / st) + 1;
+  const label = `${batch}×${h}×${w}×${c} ${ph}×${pw} s${st}`;
+  const outCount = batch * oh * ow * c, inCount = batch * h * w * c;
+  add('maxPoolForward', label, { y: EXACT, arg: EXACT }, inCount, (rng) => {
+    const x = normal(rng, inCount);
+    return {
+      regions: [f32('x', 'in', inCount, x), f32('y', 'out', outCount), i32('arg', 'out', outCount)],
+      call: (kn, p) => kn.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, p.x, p.y, p.arg),
+      outputs: [whole('y'), whole('arg')],
+      reference: () => ref.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, x),
+    };
+  });
+  add('maxPoolBackward', label, { dx: { rel: 1e-6, abs: 1e-30 } }, inCount, (rng) => {
+    const dy = normal(rng, outCount);
+    // Overlapping windows (stride < window) send several outputs to one input.
+    const arg = Int32Array.from(ref.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, normal(rng, inCount)).arg.values);
+    return {
+      regions: [f32('dy', 'in', outCount, dy), i32('arg', 'in', outCount, arg), f32('dx', 'out', inCount)],
+      call: (kn, p) => kn.maxPoolBackward(outCount, p.dy, p.arg, inCount, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.maxPoolBackward(dy, arg, inCount),
+    };
+  });
+}
+
+for (const n of SIZES) {
+  add('multiply', `n=${n}`, { y: EXACT }, n, (rng) => {
+    const x = normal(rng, n), m = uniform(rng, n, 0, 2);
+    return {
+      regions: [f32('x', 'in', n, x), f32('m', 'in', n, m), f32('y', 'out', n)],
+      call: (kn, p) => kn.multiply(n, p.x, p.m, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.multiply(x, m),
+    };
+  });
+}
+
 /** Every case, grouped by kernel in the order of src/kernels/kernels.ts. */
 const KERNEL_ORDER: readonly KernelName[] = [
   'gemm', 'biasAdd', 'biasGrad', 'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
-  'softmax', 'softmaxCrossEntropy', 'squaredError', 'sgd', 'momentum', 'adam', 'rmsprop', 'gatherImages', 'gatherLabels', 'argmax', 'maxAbs',
+  'softmax', 'softmaxCrossEntropy', 'squaredError', 'sgd', 'momentum', 'adam', 'rmsprop', 'gatherImages', 'gatherLabels', 'argmax',
+  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'multiply', 'maxAbs',
 ];
 export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERNEL_ORDER.indexOf(a.kernel) - KERNEL_ORDER.indexOf(b.kernel));
 

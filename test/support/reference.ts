@@ -330,3 +330,63 @@ export function maxAbs(x: Num): { result: RefOutput } {
   for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]));
   return { result: out(Float64Array.of(mx)) };
 }
+
+/** cols[(b·oh + oy)·ow + ox, (ky·kw + kx)·c + ci] = x[b, oy·s − pt + ky, ox·s − pl + kx, ci] or 0. */
+export function im2col(batch: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pt: number, pl: number, oh: number, ow: number, x: Num): { cols: RefOutput } {
+  const width = kh * kw * c;
+  const cols = new Float64Array(batch * oh * ow * width);
+  for (let row = 0; row < batch * oh * ow; row++) {
+    const b = Math.floor(row / (oh * ow)), oy = Math.floor((row % (oh * ow)) / ow), ox = row % ow;
+    for (let col = 0; col < width; col++) {
+      const ky = Math.floor(col / (kw * c)), kx = Math.floor((col % (kw * c)) / c), ci = col % c;
+      const iy = oy * s - pt + ky, ix = ox * s - pl + kx;
+      cols[row * width + col] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * h + iy) * w + ix) * c + ci] : 0;
+    }
+  }
+  return { cols: out(cols) };
+}
+
+/** dx[b, iy, ix, ci] = Σ of the cols entries im2col copies from that element (scale: Σ |entries|). */
+export function col2im(batch: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pt: number, pl: number, oh: number, ow: number, cols: Num): { dx: RefOutput } {
+  const dx = new Float64Array(batch * h * w * c), scale = new Float64Array(dx.length);
+  for (let b = 0; b < batch; b++) for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) for (let ci = 0; ci < c; ci++) {
+    let sum = 0, mag = 0;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const ny = iy + pt - ky, nx = ix + pl - kx; // = oy·s, ox·s
+      if (ny < 0 || nx < 0 || ny % s || nx % s) continue;
+      const oy = ny / s, ox = nx / s;
+      if (oy >= oh || ox >= ow) continue;
+      const v = cols[((b * oh + oy) * ow + ox) * kh * kw * c + (ky * kw + kx) * c + ci];
+      sum += v; mag += Math.abs(v);
+    }
+    const i = ((b * h + iy) * w + ix) * c + ci;
+    dx[i] = sum; scale[i] = mag;
+  }
+  return { dx: out(dx, scale) };
+}
+
+/** Max over each clipped window and the flat index of the first maximum. */
+export function maxPoolForward(batch: number, h: number, w: number, c: number, ph: number, pw: number, s: number, oh: number, ow: number, x: Num): { y: RefOutput; arg: RefOutput } {
+  const y = new Float64Array(batch * oh * ow * c), arg = new Float64Array(y.length);
+  for (let b = 0; b < batch; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ci = 0; ci < c; ci++) {
+    let best = -Infinity, at = -1;
+    for (let iy = oy * s; iy < Math.min(h, oy * s + ph); iy++) for (let ix = ox * s; ix < Math.min(w, ox * s + pw); ix++) {
+      const i = ((b * h + iy) * w + ix) * c + ci;
+      if (x[i] > best) { best = x[i]; at = i; }
+    }
+    const o = ((b * oh + oy) * ow + ox) * c + ci;
+    y[o] = best; arg[o] = at;
+  }
+  return { y: out(y), arg: out(arg) };
+}
+
+export function maxPoolBackward(dy: Num, arg: Num, dxCount: number): { dx: RefOutput } {
+  const dx = new Float64Array(dxCount), scale = new Float64Array(dxCount);
+  for (let i = 0; i < dy.length; i++) { dx[arg[i]] += dy[i]; scale[arg[i]] += Math.abs(dy[i]); }
+  return { dx: out(dx, scale) };
+}
+
+/** f32(x·m): one rounding, so the kernels must match exactly. */
+export function multiply(x: Num, m: Num): { y: RefOutput } {
+  return { y: out(Float64Array.from({ length: x.length }, (_, i) => Math.fround(x[i] * m[i]))) };
+}
