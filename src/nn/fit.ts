@@ -126,7 +126,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
   const heap = backend.heap;
   const k = backend.rawKernels;
 
-  net.plan(Math.max(Math.min(batchSize, train.count), Math.min(512, Math.max(options.validation?.count ?? 0, 1))));
+  net.plan(Math.max(Math.min(batchSize, train.count), Math.min(net.evalRows, Math.max(options.validation?.count ?? 0, 1))));
   const mark = heap.mark();
   const history: History = { epochs: [], backend: backend.name, batchSize, optimizer: optimizer.name };
   try {
@@ -185,7 +185,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         net.setIndices(order, from, rows);
         net.gatherRows(rows, trainData);
         if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.cols, train.rows);
-        const [loss, right] = net.lossRows(rows, net.forwardRows(rows), true);
+        const [loss, right] = net.lossRows(rows, net.forwardRows(rows, true), true);
         const meanLoss = loss / rows;
         if (Number.isNaN(firstLoss)) firstLoss = meanLoss;
         if (!Number.isFinite(meanLoss) || meanLoss > divergenceFactor * Math.max(firstLoss, 1)) {

@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/kernels';
 import type { Heap } from '../kernels/heap';
 import type { Init } from './init';
 import { SimdnetError } from '../errors';
+import { Conv2D, MaxPool2D, Dropout, type Shape3 } from './conv-layers';
 
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
@@ -33,9 +34,18 @@ export interface Layer {
   /** Given dL/dy, writes parameter gradients and returns dL/dx (0 when !needDx). */
   backward(k: Kernels, rows: number, dy: number, needDx: boolean): number;
   toJSON(): LayerJson;
+  /** Floats of activation buffers per batch row (sizes the evaluation chunk of big networks). */
+  floatsPerRow?(): number;
+  /** Set for layers whose output is an image: [height, width, channels]. */
+  readonly outShape?: Shape3;
 }
 
-export type LayerJson = { type: 'dense'; in: number; out: number } | { type: 'activation'; activation: ActivationName; size: number };
+export type LayerJson =
+  | { type: 'dense'; in: number; out: number }
+  | { type: 'activation'; activation: ActivationName; size: number }
+  | { type: 'conv2d'; inShape: number[]; filters: number; kernel: [number, number]; stride: number; padding: 'same' | 'valid' }
+  | { type: 'maxPool2d'; inShape: number[]; size: number; stride: number }
+  | { type: 'dropout'; rate: number; size: number };
 
 /** Dense: y = x·W + b, W [in, out] row-major, b [out]. */
 export class Dense implements Layer {
@@ -113,40 +123,119 @@ export class Activation implements Layer {
   }
 }
 
-/** What users write: `dense(80, 'relu')`. */
+/** What users write: `dense(80, 'relu')`, `conv2d(32, 5, { activation: 'relu' })`, `maxPool2d(2)`, … */
 export interface DenseSpec {
   type: 'dense';
   units: number;
   activation: ActivationName;
   init?: Init;
 }
+export interface Conv2DSpec {
+  type: 'conv2d';
+  filters: number;
+  kernel: [number, number];
+  stride: number;
+  padding: 'same' | 'valid';
+  activation: ActivationName;
+  init?: Init;
+}
+export interface MaxPool2DSpec { type: 'maxPool2d'; size: number; stride: number }
+export interface FlattenSpec { type: 'flatten' }
+export interface DropoutSpec { type: 'dropout'; rate: number }
+export type LayerSpec = DenseSpec | Conv2DSpec | MaxPool2DSpec | FlattenSpec | DropoutSpec;
 
 export function dense(units: number, activation: ActivationName = 'linear', options: { init?: Init } = {}): DenseSpec {
   return { type: 'dense', units, activation, init: options.init };
 }
 
+export function conv2d(
+  filters: number, kernel: number | [number, number],
+  options: { stride?: number; padding?: 'same' | 'valid'; activation?: ActivationName; init?: Init } = {},
+): Conv2DSpec {
+  return {
+    type: 'conv2d', filters, kernel: typeof kernel === 'number' ? [kernel, kernel] : kernel,
+    stride: options.stride ?? 1, padding: options.padding ?? 'same', activation: options.activation ?? 'linear', init: options.init,
+  };
+}
+
+export function maxPool2d(size = 2, options: { stride?: number } = {}): MaxPool2DSpec {
+  return { type: 'maxPool2d', size, stride: options.stride ?? size };
+}
+
+export function flatten(): FlattenSpec {
+  return { type: 'flatten' };
+}
+
+export function dropout(rate: number): DropoutSpec {
+  return { type: 'dropout', rate };
+}
+
+const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+
 /**
  * Desugars layer specs into runtime layers: `dense(80, 'relu')` becomes Dense(in, 80) followed by
- * Activation('relu'), so each runtime layer has one job and one backward formula.
+ * Activation('relu'), so each runtime layer has one job and one backward formula. Image layers
+ * need an image input shape [h, w, c]; activations are NHWC, so flattening is free (flatten() only
+ * documents it, and a dense layer after an image layer flattens implicitly).
  */
-export function buildLayers(input: number, specs: readonly DenseSpec[]): Layer[] {
-  if (!Number.isInteger(input) || input <= 0) {
-    throw new SimdnetError('SHAPE', `network: input size must be a positive integer, got ${input}`);
+export function buildLayers(input: number | Shape3, specs: readonly LayerSpec[], seed = 1): Layer[] {
+  let shape: Shape3 | null = typeof input === 'number' ? null : input;
+  let size = typeof input === 'number' ? input : input[0] * input[1] * input[2];
+  if (!positiveInt(size) || (shape && !shape.every(positiveInt))) {
+    throw new SimdnetError('SHAPE', `network: input size must be a positive integer or [height, width, channels], got ${JSON.stringify(input)}`);
   }
   if (specs.length === 0) throw new SimdnetError('SHAPE', 'network: needs at least one layer');
   const layers: Layer[] = [];
-  let size = input;
+  const bad = (i: number, what: string) => new SimdnetError('SHAPE', `layer ${i}: ${what}`);
+  const activate = (i: number, activation: ActivationName) => {
+    if (!ACTIVATIONS.includes(activation)) throw bad(i, `unknown activation '${activation}'; expected ${ACTIVATIONS.join(', ')}`);
+    if (activation !== 'linear') layers.push(new Activation(activation, size));
+  };
   specs.forEach((spec, i) => {
-    if (spec.type !== 'dense') throw new SimdnetError('SHAPE', `layer ${i}: unknown layer type '${(spec as { type: string }).type}'`);
-    if (!Number.isInteger(spec.units) || spec.units <= 0) {
-      throw new SimdnetError('SHAPE', `layer ${i}: dense units must be a positive integer, got ${spec.units}`);
+    switch (spec.type) {
+      case 'dense':
+        if (!positiveInt(spec.units)) throw bad(i, `dense units must be a positive integer, got ${spec.units}`);
+        layers.push(new Dense(size, spec.units, spec.init));
+        size = spec.units;
+        shape = null;
+        activate(i, spec.activation);
+        break;
+      case 'conv2d': {
+        if (!shape) throw bad(i, 'conv2d needs an image input: give the network input as [height, width, channels]');
+        if (!positiveInt(spec.filters) || !spec.kernel.every(positiveInt) || !positiveInt(spec.stride)) {
+          throw bad(i, `conv2d filters, kernel and stride must be positive integers, got ${spec.filters}, ${spec.kernel}, ${spec.stride}`);
+        }
+        if (spec.padding === 'valid' && (spec.kernel[0] > shape[0] || spec.kernel[1] > shape[1])) {
+          throw bad(i, `a ${spec.kernel.join('×')} 'valid' convolution does not fit a ${shape[0]}×${shape[1]} input`);
+        }
+        const conv = new Conv2D(shape, spec.filters, spec.kernel, spec.stride, spec.padding, spec.init);
+        layers.push(conv);
+        shape = conv.outShape;
+        size = conv.outSize;
+        activate(i, spec.activation);
+        break;
+      }
+      case 'maxPool2d': {
+        if (!shape) throw bad(i, 'maxPool2d needs an image input');
+        if (!positiveInt(spec.size) || !positiveInt(spec.stride) || spec.size > shape[0] || spec.size > shape[1]) {
+          throw bad(i, `maxPool2d size ${spec.size} (stride ${spec.stride}) does not fit a ${shape[0]}×${shape[1]} input`);
+        }
+        const pool = new MaxPool2D(shape, spec.size, spec.stride);
+        layers.push(pool);
+        shape = pool.outShape;
+        size = pool.outSize;
+        break;
+      }
+      case 'flatten':
+        shape = null;
+        break;
+      case 'dropout':
+        if (!(spec.rate >= 0 && spec.rate < 1)) throw bad(i, `dropout rate must be in [0, 1), got ${spec.rate}`);
+        layers.push(new Dropout(spec.rate, size, seed + 1000 + i));
+        break;
+      default:
+        throw bad(i, `unknown layer type '${(spec as { type: string }).type}'`);
     }
-    if (!ACTIVATIONS.includes(spec.activation)) {
-      throw new SimdnetError('SHAPE', `layer ${i}: unknown activation '${spec.activation}'; expected ${ACTIVATIONS.join(', ')}`);
-    }
-    layers.push(new Dense(size, spec.units, spec.init));
-    size = spec.units;
-    if (spec.activation !== 'linear') layers.push(new Activation(spec.activation, size));
   });
   return layers;
 }

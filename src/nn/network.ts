@@ -3,16 +3,17 @@ import type { Kernels } from '../kernels/kernels';
 import type { Dataset } from '../data/dataset';
 import { Rng } from '../rng';
 import { SimdnetError, ShapeError } from '../errors';
-import { buildLayers, Dense, Activation, type DenseSpec, type Layer, type ActivationName } from './layers';
+import { buildLayers, Dense, Activation, type LayerSpec, type Layer, type ActivationName } from './layers';
+import { Dropout, type Shape3 } from './conv-layers';
 import { initWeights, parseInit, formatInit, type Init } from './init';
 import { fit, type FitOptions, type History } from './fit';
 
 export type LossName = 'softmax-cross-entropy' | 'squared-error';
 
 export interface NetworkConfig {
-  /** Inputs per example (784 for 28×28 images). */
-  input: number;
-  layers: DenseSpec[];
+  /** Inputs per example (784 for 28×28 images), or an image shape [height, width, channels] for conv layers. */
+  input: number | Shape3;
+  layers: LayerSpec[];
   /** Default softmax-cross-entropy. */
   loss?: LossName;
   /** Weight init for layers that do not set their own; default normal:0.01 (the seed networks'). */
@@ -31,8 +32,10 @@ export interface ParamTensor {
   count: number;
 }
 
-/** Rows evaluated per chunk in evaluate()/predict(): large enough for the GEMM to run at speed. */
+/** Rows evaluated per chunk in evaluate()/predict(): large enough for the GEMM to run at speed… */
 const EVAL_ROWS = 512;
+/** …but no more activation memory than this (a CNN's patch matrices are large). */
+const EVAL_BUFFER_FLOATS = 48 * 1024 * 1024;
 
 /**
  * A feed-forward network on a backend. Parameters live in ONE contiguous block on the heap and
@@ -42,12 +45,16 @@ const EVAL_ROWS = 512;
 export class Network {
   readonly backend: Backend;
   readonly input: number;
+  /** [height, width, channels] when the input was given as an image shape. */
+  readonly inputShape?: Shape3;
   readonly outputs: number;
   readonly loss: LossName;
   readonly seed: number;
   readonly init: Init;
   readonly layers: readonly Layer[];
-  readonly specs: readonly DenseSpec[];
+  readonly specs: readonly LayerSpec[];
+  /** Rows per evaluation chunk: EVAL_ROWS, fewer for networks with large activations. */
+  readonly evalRows: number;
   readonly tensors: readonly ParamTensor[];
   readonly paramCount: number;
   /** Byte offsets of the parameter and gradient blocks. */
@@ -62,15 +69,18 @@ export class Network {
 
   constructor(backend: Backend, config: NetworkConfig) {
     this.backend = backend;
-    this.input = config.input;
+    this.inputShape = typeof config.input === 'number' ? undefined : ([...config.input] as unknown as Shape3);
+    this.input = typeof config.input === 'number' ? config.input : config.input[0] * config.input[1] * config.input[2];
     this.loss = config.loss ?? 'softmax-cross-entropy';
     if (this.loss !== 'softmax-cross-entropy' && this.loss !== 'squared-error') {
       throw new SimdnetError('ARGUMENT', `network: unknown loss '${this.loss}'; expected softmax-cross-entropy or squared-error`);
     }
-    this.seed = config.seed ?? 1;
     this.init = typeof config.init === 'string' ? parseInit(config.init) : (config.init ?? { kind: 'normal', stddev: 0.01 });
     this.specs = config.layers.map((s) => ({ ...s }));
-    this.layers = buildLayers(this.input, this.specs);
+    this.seed = config.seed ?? 1;
+    this.layers = buildLayers(this.inputShape ?? this.input, this.specs, this.seed);
+    const perRow = this.layers.reduce((a, l) => a + (l.floatsPerRow?.() ?? 2 * l.outSize + l.inSize), this.input);
+    this.evalRows = Math.max(1, Math.min(EVAL_ROWS, Math.floor(EVAL_BUFFER_FLOATS / perRow)));
     this.outputs = this.layers[this.layers.length - 1].outSize;
     if (this.loss === 'softmax-cross-entropy' && this.outputs < 2) {
       throw new ShapeError('SHAPE', `network: softmax-cross-entropy needs at least 2 outputs, the last layer has ${this.outputs}`);
@@ -111,7 +121,7 @@ export class Network {
       for (const p of layer.params()) {
         const tensor = this.tensors[t++];
         if (p.role !== 'weights') continue;
-        const init = (layer instanceof Dense && layer.init) || this.init;
+        const init = (layer as { init?: Init }).init ?? this.init;
         initWeights(params.subarray(tensor.offset, tensor.offset + tensor.count), p.shape[0], p.shape[1], init, rng);
       }
     }
@@ -186,11 +196,14 @@ export class Network {
     return cap;
   }
 
-  /** Forward pass over the rows already in the input buffer; returns the output offset. */
-  forwardRows(rows: number): number {
+  /** Forward pass over the rows already in the input buffer; returns the output offset. `training` turns dropout on. */
+  forwardRows(rows: number, training = false): number {
     const k = this.backend.rawKernels;
     let x = this.buf.x;
-    for (const layer of this.layers) x = layer.forward(k, rows, x);
+    for (const layer of this.layers) {
+      if (layer instanceof Dropout) layer.training = training;
+      x = layer.forward(k, rows, x);
+    }
     return x;
   }
 
@@ -292,7 +305,7 @@ export class Network {
 
   /** Mean loss and accuracy on a dataset. */
   evaluate(ds: Dataset): { loss: number; accuracy: number } {
-    this.plan(Math.min(EVAL_ROWS, Math.max(ds.count, 1)));
+    this.plan(Math.min(this.evalRows, Math.max(ds.count, 1)));
     const heap = this.backend.heap;
     const mark = heap.mark();
     try {
@@ -319,7 +332,7 @@ export class Network {
         if (!Number.isFinite(pixels[i])) throw new ShapeError('ARGUMENT', `predict: value ${i} (image ${Math.floor(i / this.input)}) is ${pixels[i]}`);
       }
     }
-    const cap = this.plan(Math.min(EVAL_ROWS, count));
+    const cap = this.plan(Math.min(this.evalRows, count));
     const out = new Float32Array(count * this.outputs);
     const k = this.backend.rawKernels;
     for (let from = 0; from < count; from += cap) {
@@ -351,25 +364,25 @@ export class Network {
     return out;
   }
 
-  /** Architecture and weights as plain JSON (weights row-major [in, out]). */
+  /** Architecture and weights as plain JSON (dense weights row-major [in, out]; conv weights [kh·kw·cin, cout]). */
   toJSON(): NetworkJson {
     const w = this.getWeights();
-    const layers: NetworkJson['layers'] = [];
-    let t = 0;
-    this.specs.forEach((spec, i) => {
-      const [W, b] = [this.tensors[t], this.tensors[t + 1]];
-      t += 2;
-      const dense = this.layers.filter((l) => l instanceof Dense)[i] as Dense;
-      layers.push({
-        type: 'dense',
-        in: dense.inSize,
-        out: dense.outSize,
-        activation: spec.activation,
-        weights: Array.from(w.subarray(W.offset, W.offset + W.count)),
-        bias: Array.from(w.subarray(b.offset, b.offset + b.count)),
-      });
-    });
-    return { format: 'simdnet', version: 1, input: this.input, loss: this.loss, init: formatInit(this.init), seed: this.seed, layers };
+    const layers: LayerJsonWithWeights[] = [];
+    const withParams = this.layers.filter((l) => l.params().length > 0);
+    let t = 0, p = 0;
+    for (const spec of this.specs) {
+      if (spec.type === 'dense' || spec.type === 'conv2d') {
+        const [W, b] = [this.tensors[t], this.tensors[t + 1]];
+        t += 2;
+        const values = { weights: Array.from(w.subarray(W.offset, W.offset + W.count)), bias: Array.from(w.subarray(b.offset, b.offset + b.count)) };
+        const layer = withParams[p++];
+        if (spec.type === 'dense') layers.push({ type: 'dense', in: layer.inSize, out: layer.outSize, activation: spec.activation, ...values });
+        else layers.push({ type: 'conv2d', filters: spec.filters, kernel: spec.kernel, stride: spec.stride, padding: spec.padding, activation: spec.activation, ...values });
+      } else {
+        layers.push({ ...spec });
+      }
+    }
+    return { format: 'simdnet', version: 1, input: this.inputShape ? [...this.inputShape] : this.input, loss: this.loss, init: formatInit(this.init), seed: this.seed, layers };
   }
 
   /** Rebuilds a network from toJSON() output, checking every shape. */
@@ -377,33 +390,48 @@ export class Network {
     if (json?.format !== 'simdnet') throw new SimdnetError('MODEL_FORMAT', `fromJSON: not a simdnet model (format '${json?.format}')`);
     if (json.version !== 1) throw new SimdnetError('MODEL_VERSION', `fromJSON: unknown version ${json.version}; this build reads version 1`);
     if (!Array.isArray(json.layers) || json.layers.length === 0) throw new SimdnetError('MODEL_SHAPE', 'fromJSON: no layers');
-    let size = json.input;
-    json.layers.forEach((l, i) => {
-      if (l.type !== 'dense') throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} has unknown type '${l.type}'`);
-      if (l.in !== size) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} takes ${l.in} inputs but the previous layer gives ${size}`);
-      if (l.weights?.length !== l.in * l.out) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} weights have ${l.weights?.length} values, expected ${l.in}×${l.out} = ${l.in * l.out}`);
-      if (l.bias?.length !== l.out) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} bias has ${l.bias?.length} values, expected ${l.out}`);
-      size = l.out;
+    const specs: LayerSpec[] = json.layers.map((l, i): LayerSpec => {
+      if (l.type === 'dense') return { type: 'dense', units: l.out, activation: l.activation };
+      if (l.type === 'conv2d') return { type: 'conv2d', filters: l.filters, kernel: l.kernel, stride: l.stride, padding: l.padding, activation: l.activation };
+      if (l.type === 'maxPool2d' || l.type === 'flatten' || l.type === 'dropout') return { ...l } as LayerSpec;
+      throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} has unknown type '${(l as { type: string }).type}'`);
     });
-    const net = new Network(backend, {
-      input: json.input,
-      loss: json.loss,
-      seed: json.seed,
-      init: json.init,
-      layers: json.layers.map((l) => ({ type: 'dense', units: l.out, activation: l.activation })),
-    });
+    let net: Network;
+    try {
+      net = new Network(backend, { input: json.input, loss: json.loss, seed: json.seed, init: json.init, layers: specs });
+    } catch (e) {
+      throw new SimdnetError('MODEL_SHAPE', `fromJSON: ${(e as Error).message}`);
+    }
     const w = new Float32Array(net.paramCount);
+    const withParams = net.layers.filter((l) => l.params().length > 0);
+    let t = 0;
     json.layers.forEach((l, i) => {
-      w.set(l.weights, net.tensors[2 * i].offset);
-      w.set(l.bias, net.tensors[2 * i + 1].offset);
+      if (l.type !== 'dense' && l.type !== 'conv2d') return;
+      const built = withParams[t / 2];
+      if (l.type === 'dense' && l.in !== built.inSize) {
+        throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} takes ${l.in} inputs but the previous layer gives ${built.inSize}`);
+      }
+      const [W, b] = [net.tensors[t], net.tensors[t + 1]];
+      t += 2;
+      if (l.weights?.length !== W.count) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} weights have ${l.weights?.length} values, expected ${W.shape.join('×')} = ${W.count}`);
+      if (l.bias?.length !== b.count) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} bias has ${l.bias?.length} values, expected ${b.count}`);
+      w.set(l.weights, W.offset);
+      w.set(l.bias, b.offset);
     });
     net.setWeights(w);
     return net;
   }
 
-  /** A one-line summary: `784-80(relu)-70(tanh)-10 softmax-cross-entropy, 63,610 parameters`. */
+  /** A one-line summary: `784-80(relu)-70(tanh)-10 softmax-cross-entropy, 69,180 parameters`. */
   describe(): string {
-    const parts = [String(this.input), ...this.specs.map((s) => (s.activation === 'linear' ? `${s.units}` : `${s.units}(${s.activation})`))];
+    const parts = [this.inputShape ? this.inputShape.join('×') : String(this.input)];
+    for (const s of this.specs) {
+      const act = 'activation' in s && s.activation !== 'linear' ? `(${s.activation})` : '';
+      if (s.type === 'dense') parts.push(`${s.units}${act}`);
+      else if (s.type === 'conv2d') parts.push(`conv${s.kernel.join('×')}×${s.filters}${s.stride > 1 ? `/${s.stride}` : ''}${act}`);
+      else if (s.type === 'maxPool2d') parts.push(`pool${s.size}`);
+      else if (s.type === 'dropout') parts.push(`dropout${s.rate}`);
+    }
     const n = this.tensors.reduce((a, t) => a + t.count, 0);
     return `${parts.join('-')} ${this.loss}, ${n.toLocaleString('en-US')} parameters`;
   }
@@ -415,14 +443,21 @@ export interface UploadedData {
   count: number;
 }
 
+export type LayerJsonWithWeights =
+  | { type: 'dense'; in: number; out: number; activation: ActivationName; weights: number[]; bias: number[] }
+  | { type: 'conv2d'; filters: number; kernel: [number, number]; stride: number; padding: 'same' | 'valid'; activation: ActivationName; weights: number[]; bias: number[] }
+  | { type: 'maxPool2d'; size: number; stride: number }
+  | { type: 'flatten' }
+  | { type: 'dropout'; rate: number };
+
 export interface NetworkJson {
   format: 'simdnet';
   version: 1;
-  input: number;
+  input: number | Shape3;
   loss: LossName;
   init?: string;
   seed?: number;
-  layers: { type: 'dense'; in: number; out: number; activation: ActivationName; weights: number[]; bias: number[] }[];
+  layers: LayerJsonWithWeights[];
 }
 
 const INV255 = Math.fround(1 / 255);

@@ -1,0 +1,81 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { createBackend, type Backend } from '../src/kernels/backend';
+import { Network } from '../src/nn/network';
+import { dense, conv2d, maxPool2d, flatten, dropout } from '../src/nn/layers';
+import { adam } from '../src/nn/optimizers';
+import { checkGradients } from '../src/nn/gradcheck';
+import { windowGeometry } from '../src/nn/conv-layers';
+import { loadMnist } from '../src/data/mnist-node';
+import { take } from '../src/data/dataset';
+import { Rng } from '../src/rng';
+
+const batch = (rows: number, input: number, classes: number, seed: number) => {
+  const rng = new Rng(seed);
+  return { x: Float32Array.from({ length: rows * input }, () => rng.next()), labels: Array.from({ length: rows }, () => rng.int(classes)) };
+};
+
+describe('window geometry', () => {
+  it("'same' gives ⌈n/stride⌉ outputs with TensorFlow's padding split; 'valid' ⌊(n−k)/stride⌋+1", () => {
+    expect(windowGeometry(28, 5, 1, 'same')).toEqual({ out: 28, pad: 2 });
+    expect(windowGeometry(7, 2, 2, 'same')).toEqual({ out: 4, pad: 0 });
+    expect(windowGeometry(8, 4, 2, 'same')).toEqual({ out: 4, pad: 1 });
+    expect(windowGeometry(28, 5, 1, 'valid')).toEqual({ out: 24, pad: 0 });
+  });
+});
+
+describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
+  let backend: Backend;
+  beforeAll(async () => { backend = await createBackend(choice); });
+
+  it('gradient check: conv (same, stride 1 and 2, valid) + pool + dense, every tensor within 1e-3', () => {
+    const net = new Network(backend, {
+      input: [7, 6, 2],
+      layers: [conv2d(3, 3, { activation: 'tanh' }), conv2d(4, [2, 3], { stride: 2, padding: 'valid', activation: 'sigmoid' }), maxPool2d(2, { stride: 1 }), flatten(), dense(5)],
+      init: 'glorot',
+      seed: 3,
+    });
+    const { x, labels } = batch(4, 7 * 6 * 2, 5, 1);
+    const res = checkGradients(net, x, labels, { samples: 60 });
+    expect(res.map((r) => r.name)).toEqual(['conv2d0.weights', 'conv2d0.bias', 'conv2d2.weights', 'conv2d2.bias', 'dense5.weights', 'dense5.bias']);
+    for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
+  });
+
+  it('dropout is off at evaluation and on (seeded) in training', async () => {
+    const net = new Network(backend, { input: [4, 4, 1], layers: [conv2d(2, 3, { activation: 'relu' }), dropout(0.5), dense(3)], init: 'he', seed: 1 });
+    const { x } = batch(2, 16, 3, 2);
+    expect(net.predict(x)).toEqual(net.predict(x)); // deterministic at evaluation
+    const rows = net.setBatch(x, [0, 1]);
+    const out = () => net.backend.heap.read(net.forwardRows(rows, true), rows * 3);
+    expect(out()).not.toEqual(out()); // a fresh mask per training batch
+  });
+
+  it('JSON round trip of a conv network keeps its predictions', async () => {
+    const net = new Network(backend, { input: [6, 6, 1], layers: [conv2d(2, 3, { activation: 'relu' }), maxPool2d(2), dense(3)], init: 'he', seed: 2 });
+    const json = JSON.parse(JSON.stringify(net.toJSON()));
+    expect(json.layers.map((l: { type: string }) => l.type)).toEqual(['conv2d', 'maxPool2d', 'dense']);
+    const copy = Network.fromJSON(backend, json);
+    const { x } = batch(3, 36, 3, 4);
+    expect(copy.predict(x)).toEqual(net.predict(x));
+    expect(net.describe()).toBe('6×6×1-conv3×3×2(relu)-pool2-3 softmax-cross-entropy, 77 parameters');
+  });
+
+  it('refuses image layers without an image input and windows that do not fit', () => {
+    expect(() => new Network(backend, { input: 784, layers: [conv2d(4, 3), dense(10)] })).toThrow(/conv2d needs an image input/);
+    expect(() => new Network(backend, { input: [3, 3, 1], layers: [conv2d(4, 5, { padding: 'valid' }), dense(2)] })).toThrow(/does not fit a 3×3 input/);
+    expect(() => new Network(backend, { input: [3, 3, 1], layers: [maxPool2d(4), dense(2)] })).toThrow(/does not fit/);
+  });
+});
+
+describe('a small CNN on real MNIST', () => {
+  it('reaches ≥ 93% test accuracy on 5,000 training images in 2 epochs (wasm)', async () => {
+    const { train, test } = await loadMnist();
+    const net = new Network(await createBackend('auto'), {
+      input: [28, 28, 1],
+      layers: [conv2d(8, 5, { activation: 'relu' }), maxPool2d(2), conv2d(16, 5, { activation: 'relu' }), maxPool2d(2), dense(10)],
+      init: 'he',
+      seed: 1,
+    });
+    await net.fit(take(train, 5000), { epochs: 2, batchSize: 32, optimizer: adam({ lr: 0.002 }) });
+    expect(net.evaluate(take(test, 2000)).accuracy).toBeGreaterThanOrEqual(0.93);
+  });
+});
