@@ -5,6 +5,7 @@ import { SimdnetError } from '../errors';
 
 /** The run's configuration as the CLI resolved it: what --resume needs to rebuild the same run. */
 export interface TrainConfig {
+  model?: 'mlp' | 'cnn';
   dataset: string;
   layers: string;
   init: string;

