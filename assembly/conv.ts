@@ -13,17 +13,19 @@ export function im2col(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, str
     const img = x + <usize>b * <usize>h * <usize>w * rowBytes;
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * stride - padL;
+        // The kw·c values of one kernel row are contiguous in x: copy the in-bounds run at once.
+        const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * stride - padT + ky;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * stride - padL + kx;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-              memory.copy(dst, img + (<usize>(iy * w + ix)) * rowBytes, rowBytes);
-            } else {
-              memory.fill(dst, 0, rowBytes);
-            }
-            dst += rowBytes;
+          if (iy < 0 || iy >= h || kx1 <= kx0) {
+            memory.fill(dst, 0, <usize>kw * rowBytes);
+          } else {
+            if (kx0 > 0) memory.fill(dst, 0, <usize>kx0 * rowBytes);
+            memory.copy(dst + <usize>kx0 * rowBytes, img + (<usize>(iy * w + ix0 + kx0)) * rowBytes, <usize>(kx1 - kx0) * rowBytes);
+            if (kx1 < kw) memory.fill(dst + <usize>kx1 * rowBytes, 0, <usize>(kw - kx1) * rowBytes);
           }
+          dst += <usize>kw * rowBytes;
         }
       }
     }
@@ -69,29 +71,48 @@ export function col2im(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, str
  * border); arg holds the flat element index into x of that maximum (the first on ties).
  */
 export function maxPoolForward(batch: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, stride: i32, oh: i32, ow: i32, x: usize, y: usize, arg: usize): void {
+  const c4 = c & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
   let o = 0;
   for (let b = 0; b < batch; b++) {
     const base = b * h * w * c;
     for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * stride, y1 = min(h, y0 + ph);
       for (let ox = 0; ox < ow; ox++) {
-        for (let ci = 0; ci < c; ci++) {
-          let best = -Infinity as f32;
-          let bestAt = -1;
-          for (let ky = 0; ky < ph; ky++) {
-            const iy = oy * stride + ky;
-            if (iy >= h) break;
-            for (let kx = 0; kx < pw; kx++) {
-              const ix = ox * stride + kx;
-              if (ix >= w) break;
-              const at = base + (iy * w + ix) * c + ci;
-              const v = load<f32>(x + (<usize>at << 2));
-              if (v > best || bestAt < 0) { best = v; bestAt = at; }
+        const x0 = ox * stride, x1 = min(w, x0 + pw);
+        const first = base + (y0 * w + x0) * c;
+        // Four channels at a time: the window's first element starts the running max, later ones
+        // replace it only when strictly greater (the first maximum wins ties).
+        let ci = 0;
+        for (; ci < c4; ci += 4) {
+          let best = v128.load(x + (<usize>(first + ci) << 2));
+          let at = i32x4.add(i32x4.splat(first + ci), lanes);
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const i = base + (iy * w + ix) * c + ci;
+              const v = v128.load(x + (<usize>i << 2));
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              at = v128.bitselect(i32x4.add(i32x4.splat(i), lanes), at, gt);
             }
           }
-          store<f32>(y + (<usize>o << 2), best);
-          store<i32>(arg + (<usize>o << 2), bestAt);
-          o++;
+          v128.store(y + (<usize>(o + ci) << 2), best);
+          v128.store(arg + (<usize>(o + ci) << 2), at);
         }
+        for (; ci < c; ci++) {
+          let best = load<f32>(x + (<usize>(first + ci) << 2));
+          let bestAt = first + ci;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const at = base + (iy * w + ix) * c + ci;
+              const v = load<f32>(x + (<usize>at << 2));
+              if (v > best) { best = v; bestAt = at; }
+            }
+          }
+          store<f32>(y + (<usize>(o + ci) << 2), best);
+          store<i32>(arg + (<usize>(o + ci) << 2), bestAt);
+        }
+        o += c;
       }
     }
   }
