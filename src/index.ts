@@ -22,3 +22,5 @@ export type { PixelsInput } from './digits/preprocess';
 export { augmentDigits } from './digits/augment';
 export type { AugmentOptions, BatchAugmenter } from './digits/augment';
 export type { TrainingState } from './nn/fit';
+export { serializeModel, deserializeModel, crc32, MODEL_FORMAT_VERSION } from './io/model-file';
+export type { LoadedModel } from './io/model-file';

@@ -1,5 +1,6 @@
-import { mkdir, open, rename, readFile, rm } from 'node:fs/promises';
-import { join, dirname, basename } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWrite } from '../io/atomic-node';
 import type { TrainingState } from '../nn/fit';
 import { SimdnetError } from '../errors';
 
@@ -20,33 +21,6 @@ export interface TrainConfig {
 }
 
 const FILE = 'checkpoint.json';
-
-/**
- * Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename over
- * the target, fsync the directory. A crash leaves the old file or the new one, never a torn one.
- */
-export async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dir = await open(dirname(path), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    // Some file systems cannot fsync a directory; the rename is still atomic.
-  }
-}
 
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const f32 = (s: string) => { const b = Buffer.from(s, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { saveModel } from '../io/model-file-node';
 import cliProgress from 'cli-progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
@@ -34,7 +34,7 @@ export const TRAIN_USAGE = `simdnet train [options]
   --seed N                (default 1)
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N images of each split (quick runs)
-  --save FILE             write the trained model as JSON
+  --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130)
   --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
@@ -141,7 +141,7 @@ export async function train(argv: string[]): Promise<number> {
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;
   if (values.save) {
-    await writeFile(values.save, JSON.stringify(net.toJSON()));
+    await saveModel(net, values.save, { dataset, epochs: history.epochs.length, testAccuracy: test.accuracy, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
   }
   if (json) {

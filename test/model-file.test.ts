@@ -1,0 +1,124 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createBackend, type Backend } from '../src/kernels/backend';
+import { Network } from '../src/nn/network';
+import { dense, conv2d, maxPool2d } from '../src/nn/layers';
+import { serializeModel, deserializeModel, crc32 } from '../src/io/model-file';
+import { saveModel, loadModel } from '../src/io/model-file-node';
+import { ModelFormatError } from '../src/errors';
+import { Rng } from '../src/rng';
+
+const CODES = ['MODEL_TRUNCATED', 'MODEL_MAGIC', 'MODEL_VERSION', 'MODEL_HEADER', 'MODEL_SHAPE', 'MODEL_LIMIT', 'MODEL_CHECKSUM', 'MODEL_WEIGHTS'];
+const inputs = (n: number, size: number) => { const r = new Rng(9); return Float32Array.from({ length: n * size }, () => r.next()); };
+/** Rewrites the trailing CRC so a deliberate edit reaches the checks behind the checksum. */
+const fixCrc = (b: Uint8Array) => { new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true); return b; };
+/** Rebuilds the file around an edited header (new length, weights moved to the new aligned offset, checksum fixed). */
+const setHeader = (b: Uint8Array, edit: (h: Record<string, unknown>) => void) => {
+  const view = new DataView(b.buffer, b.byteOffset);
+  const len = view.getUint32(12, true);
+  const h = JSON.parse(new TextDecoder().decode(b.subarray(16, 16 + len)));
+  edit(h);
+  const text = new TextEncoder().encode(JSON.stringify(h));
+  const oldAt = Math.ceil((16 + len) / 4) * 4, newAt = Math.ceil((16 + text.length) / 4) * 4;
+  const weights = b.subarray(oldAt, b.length - 4);
+  const out = new Uint8Array(newAt + weights.length + 4);
+  out.set(b.subarray(0, 12));
+  new DataView(out.buffer).setUint32(12, text.length, true);
+  out.set(text, 16);
+  out.set(weights, newAt);
+  return fixCrc(out);
+};
+
+describe('binary model files', () => {
+  let wasm: Backend, js: Backend, net: Network, bytes: Uint8Array;
+  beforeAll(async () => {
+    [wasm, js] = [await createBackend('wasm-simd'), await createBackend('js')];
+    net = new Network(wasm, { input: 20, layers: [dense(7, 'tanh'), dense(3)], init: 'glorot', seed: 4 });
+    bytes = serializeModel(net, { note: 'test' });
+  });
+
+  it('round-trips to identical weights and predictions, on the same and the other backend', () => {
+    for (const b of [wasm, js]) {
+      const { net: copy, metadata } = deserializeModel(b, bytes);
+      expect(copy.getWeights()).toEqual(net.getWeights());
+      expect(metadata).toEqual({ note: 'test' });
+      const x = inputs(5, 20);
+      if (b === wasm) expect(copy.predict(x)).toEqual(net.predict(x));
+      else copy.predict(x).forEach((v, i) => expect(v).toBeCloseTo(net.predict(x)[i], 6));
+    }
+  });
+
+  it('round-trips a conv network', () => {
+    const cnn = new Network(wasm, { input: [8, 8, 1], layers: [conv2d(3, 3, { activation: 'relu' }), maxPool2d(2), dense(4)], init: 'he', seed: 2 });
+    const copy = deserializeModel(wasm, serializeModel(cnn)).net;
+    const x = inputs(2, 64);
+    expect(copy.predict(x)).toEqual(cnn.predict(x));
+  });
+
+  it('saveModel/loadModel through files, binary and JSON; a failed save leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-model-'));
+    await saveModel(net, join(dir, 'm.simdnet'));
+    await saveModel(net, join(dir, 'm.json'));
+    expect((await loadModel(wasm, join(dir, 'm.simdnet'))).net.getWeights()).toEqual(net.getWeights());
+    expect((await loadModel(wasm, join(dir, 'm.json'))).net.getWeights()).toEqual(net.getWeights());
+    // Saving over a directory fails at the rename: the directory and its content stay, no temp file is left.
+    mkdirSync(join(dir, 'taken'));
+    writeFileSync(join(dir, 'taken', 'keep'), 'x');
+    await expect(saveModel(net, join(dir, 'taken'))).rejects.toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['m.json', 'm.simdnet', 'taken']);
+    expect(readFileSync(join(dir, 'taken', 'keep'), 'utf8')).toBe('x');
+    await expect(loadModel(wasm, join(dir, 'missing'))).rejects.toThrow(/missing: cannot read the model/);
+  });
+
+  it.each([
+    ['a flipped magic byte', (b: Uint8Array) => { const c = b.slice(); c[0] ^= 1; return c; }, 'MODEL_MAGIC', /not a simdnet model file/],
+    ['version 2', (b: Uint8Array) => { const c = b.slice(); c[8] = 2; return fixCrc(c); }, 'MODEL_VERSION', /format version 2; this build reads version 1/],
+    ['truncated in the header', (b: Uint8Array) => b.slice(0, 30), 'MODEL_TRUNCATED', /header says \d+ bytes but the file has 30 bytes/],
+    ['truncated in the weights', (b: Uint8Array) => b.slice(0, b.length - 40), 'MODEL_TRUNCATED', /expected \d+ bytes for \d+ parameters, found/],
+    ['truncated checksum', (b: Uint8Array) => b.slice(0, b.length - 2), 'MODEL_TRUNCATED', /expected/],
+    ['a header that is not JSON', (b: Uint8Array) => { const c = b.slice(); c[16] = 0x21; return fixCrc(c); }, 'MODEL_HEADER', /not valid UTF-8 JSON/],
+    ['more parameters than bytes', (b: Uint8Array) => setHeader(b, (h) => { h.paramCount = (h.paramCount as number) + 100; }), 'MODEL_TRUNCATED', /parameters, found/],
+    ['a billion parameters', (b: Uint8Array) => setHeader(b, (h) => { h.paramCount = 1e9; }), 'MODEL_LIMIT', /1000000000 parameters exceed the limit/],
+    ['layers that do not match the weights', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { out: number }[])[0].out = 6; }), 'MODEL_SHAPE', /layers need \d+ parameters but the file holds/],
+    ['a huge layer', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { out: number }[])[0].out = 5e8; }), 'MODEL_LIMIT', /out 500000000 exceeds/],
+    ['a flipped weight bit', (b: Uint8Array) => { const c = b.slice(); c[c.length - 20] ^= 0x10; return c; }, 'MODEL_CHECKSUM', /checksum mismatch .* the file is damaged/],
+    ['a NaN weight with a valid checksum', (b: Uint8Array) => { const c = b.slice(); new DataView(c.buffer).setFloat32(c.length - 8, NaN, true); return fixCrc(c); }, 'MODEL_WEIGHTS', /weight \d+ is NaN/],
+  ])('refuses %s (%s)', (_what, corrupt, code, message) => {
+    let err: unknown;
+    try { deserializeModel(wasm, corrupt(bytes), 'm.simdnet'); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ModelFormatError);
+    expect((err as ModelFormatError).code).toBe(code);
+    expect((err as Error).message).toMatch(/^m\.simdnet: /);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('fuzzing: 10,000 mutated files (half with a recomputed checksum) load or fail with a documented code', () => {
+    const heap = wasm.heap;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat()), fc.boolean(),
+        (edits, cut, recrc) => {
+          let b = bytes.slice();
+          for (const [at, v] of edits) b[at % b.length] = v;
+          if (cut !== null) b = b.slice(0, cut % (b.length + 1));
+          if (recrc && b.length >= 4) b = fixCrc(b);
+          const mark = heap.mark();
+          try {
+            const { net: loaded } = deserializeModel(wasm, b, 'fuzz');
+            expect(loaded.paramCount * 4).toBeLessThan(b.length); // no allocation beyond what the file holds
+          } catch (e) {
+            expect(e).toBeInstanceOf(ModelFormatError);
+            expect(CODES).toContain((e as ModelFormatError).code);
+          } finally {
+            heap.release(mark);
+          }
+        },
+      ),
+      { numRuns: 10_000, seed: 4 },
+    );
+  });
+});
