@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense, parseLayers } from '../src/nn/layers';
+import { dense, dropout, parseLayers } from '../src/nn/layers';
 import { sgd, momentum, adam, rmsprop } from '../src/nn/optimizers';
 import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist, type Mnist } from '../src/data/mnist-node';
@@ -155,7 +155,7 @@ describe('fit', () => {
   it.each(['js', 'wasm-simd'] as const)('%s: a run stopped mid-epoch and resumed (even in a new network) ends with the same weights, bit for bit', async (choice) => {
     const b = await createBackend(choice);
     const data = tinyDataset(300, 10);
-    const build = () => new Network(b, { input: 16, layers: [dense(8, 'tanh'), dense(3)], init: 'he', seed: 4 });
+    const build = () => new Network(b, { input: 16, layers: [dense(8, 'tanh'), dropout(0.3), dense(3)], init: 'he', seed: 4 });
     const options = { epochs: 3, batchSize: 32, optimizer: adam({ lr: 0.01 }), seed: 5 };
     const whole = build();
     const full = await whole.fit(data, { ...options, optimizer: adam({ lr: 0.01 }) });

@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset';
 import type { Optimizer } from './optimizers';
 import { sgd } from './optimizers';
 import { Rng } from '../rng';
+import { Dropout } from './conv-layers';
 import { DivergenceError, SimdnetError } from '../errors';
 
 export interface EpochRecord {
@@ -79,6 +80,8 @@ export interface TrainingState {
   /** The shuffle RNG's state after drawing this epoch's order, and the order itself. */
   rng: number[];
   order: Int32Array;
+  /** The dropout layers' RNG states, in layer order. */
+  dropoutRng?: number[][];
   /** Running sums of the epoch in progress. */
   lossSum: number;
   correct: number;
@@ -95,6 +98,8 @@ export interface History {
   batchSize: number;
   optimizer: string;
 }
+
+const dropouts = (net: Network) => net.layers.filter((l): l is Dropout => l instanceof Dropout);
 
 export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, epochs: number): number {
   if (schedule === undefined || schedule === 'constant') return 1;
@@ -143,6 +148,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       t = resume.optimizer.t;
       resume.optimizer.state.forEach((s, i) => heap.write(state[i], s));
       history.epochs.push(...resume.epochs);
+      dropouts(net).forEach((d, i) => resume.dropoutRng?.[i] && d.setRngState(resume.dropoutRng[i]));
     } else if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
       t = optimizer.saved.t;
       optimizer.saved.state.forEach((s, i) => heap.write(state[i], s));
@@ -175,7 +181,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
           history.resume = {
             epoch, batch: b, weights: net.getWeights(),
             optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
-            rng: rng.getState(), order: order.slice(), lossSum, correct,
+            rng: rng.getState(), order: order.slice(), lossSum, correct, dropoutRng: dropouts(net).map((d) => d.rngState()),
             seconds: (performance.now() - started) / 1000, epochs: history.epochs.slice(),
           };
           return history;
