@@ -229,6 +229,7 @@ describe('API boundary checks', () => {
     expect(() => net.predict(new Float32Array(17))).toThrow(ShapeError);
     expect(() => net.predict(Float32Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0)))).toThrow(/value 5 \(image 0\) is NaN/);
     expect(() => sgd({ lr: -1 })).toThrow(SimdnetError);
+    expect(() => net.setBatch(Float32Array.from({ length: 32 }, (_, i) => (i === 20 ? Infinity : 0)), [0, 1])).toThrow(/input value 20 \(row 1\) is Infinity/);
   });
 
   it('a network that does not fit the WASM memory fails when planned, saying how much it needs', () => {

@@ -258,6 +258,9 @@ export class Network {
         throw new ShapeError('ARGUMENT', `setBatch: label ${i} is ${labels[i]}, expected a class in 0..${this.outputs - 1}`);
       }
     }
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) throw new ShapeError('ARGUMENT', `setBatch: input value ${i} (row ${Math.floor(i / this.input)}) is ${x[i]}`);
+    }
     this.plan(rows);
     const v = this.backend.heap.views();
     v.f32.set(x, this.buf.x >>> 2);
