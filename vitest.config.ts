@@ -2,13 +2,13 @@ import { defineConfig } from 'vitest/config';
 import { readFileSync } from 'node:fs';
 import type { Plugin } from 'vite';
 
-/** Imports a .wasm file as its bytes, as esbuild's binary loader does for the bundle. */
+/** Imports .wasm and .simdnet files as their bytes, as esbuild's binary loader does for the bundle. */
 function wasmBytes(): Plugin {
   return {
     name: 'simdnet-wasm-bytes',
     enforce: 'pre',
     load(id) {
-      if (!id.endsWith('.wasm')) return null;
+      if (!id.endsWith('.wasm') && !id.endsWith('.simdnet')) return null;
       const b64 = readFileSync(id).toString('base64');
       return `export default Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));`;
     },

@@ -10,12 +10,13 @@ const common = {
   bundle: true,
   format: 'esm',
   target: 'es2022',
-  loader: { '.wasm': 'binary' },
+  loader: { '.wasm': 'binary', '.simdnet': 'binary' },
   sourcemap: true,
   logLevel: 'warning',
 };
 
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', minify: true });
+await build({ ...common, entryPoints: { digits: 'src/digits-entry.ts' }, outdir: 'dist', platform: 'neutral', minify: true });
 await build({
   ...common,
   entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts' },

@@ -24,3 +24,5 @@ export type { AugmentOptions, BatchAugmenter } from './digits/augment';
 export type { TrainingState } from './nn/fit';
 export { serializeModel, deserializeModel, crc32, MODEL_FORMAT_VERSION } from './io/model-file';
 export type { LoadedModel } from './io/model-file';
+export { createDigitClassifier } from './digits/classifier';
+export type { DigitClassifier, DigitPrediction, ImageDataLike } from './digits/classifier';

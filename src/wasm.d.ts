@@ -3,3 +3,9 @@ declare module '*.wasm' {
   const bytes: Uint8Array<ArrayBuffer>;
   export default bytes;
 }
+
+/** Model files are imported as their bytes, like .wasm. */
+declare module '*.simdnet' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}
