@@ -138,6 +138,9 @@ describe('simdnet evaluate / predict', () => {
     const bad = run('predict', '--model', model, join(dir, 'missing.pgm'));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/cannot read .*missing\.pgm/);
-    expect(run('evaluate').stderr).toMatch(/--model FILE is required/);
+    expect(run('evaluate').stderr).toMatch(/give --model FILE or --pretrained/);
+    const pre = run('evaluate', '--pretrained', '--json');
+    expect(pre.status, pre.stderr).toBe(0);
+    expect(JSON.parse(pre.stdout).accuracy).toBeGreaterThanOrEqual(0.985);
   });
 });

@@ -51,6 +51,10 @@ describe('binary model files', () => {
     }
   });
 
+  it('Network.serialize / Network.deserialize are the same format', () => {
+    expect(Network.deserialize(wasm, net.serialize({ note: 'test' })).getWeights()).toEqual(net.getWeights());
+  });
+
   it('round-trips a conv network', () => {
     const cnn = new Network(wasm, { input: [8, 8, 1], layers: [conv2d(3, 3, { activation: 'relu' }), maxPool2d(2), dense(4)], init: 'he', seed: 2 });
     const copy = deserializeModel(wasm, serializeModel(cnn)).net;

@@ -1,20 +1,22 @@
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { loadModel } from '../io/model-file-node';
+import { deserializeModel } from '../io/model-file';
+import { DIGIT_MODEL_BYTES } from '../digits-entry';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { parse, choiceOption, UsageError } from './args';
 
-export const EVALUATE_USAGE = `simdnet evaluate --model FILE [--dataset mnist|fashion|DIR] [--split test|validation] [--backend auto|wasm|js] [--json]
+export const EVALUATE_USAGE = `simdnet evaluate (--model FILE | --pretrained) [--dataset mnist|fashion|DIR] [--split test|validation] [--backend auto|wasm|js] [--json]
   Accuracy and the confusion matrix of a saved model.`;
 
 export async function evaluate(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
+  const { values } = parse(argv, { model: { type: 'string' }, pretrained: { type: 'boolean' }, dataset: { type: 'string' }, split: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate');
   if (values.help) { console.log(EVALUATE_USAGE); return 0; }
-  if (!values.model) throw new UsageError('--model FILE is required');
+  if (!values.model === !values.pretrained) throw new UsageError('give --model FILE or --pretrained (the shipped digit model)');
   const split = choiceOption(values.split, 'split', ['test', 'validation'] as const, 'test');
   const dataset = values.dataset ?? 'mnist';
   const backend = await createBackend(choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'));
-  const { net } = await loadModel(backend, values.model);
+  const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
   const data = (dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset }))[split];
   const { loss, accuracy } = net.evaluate(data);
   const predicted = net.classify(data);
@@ -22,7 +24,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
   for (let i = 0; i < data.count; i++) confusion[data.labels[i]][predicted[i]]++;
   if (values.json) {
-    console.log(JSON.stringify({ event: 'evaluate', model: values.model, dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
+    console.log(JSON.stringify({ event: 'evaluate', model: values.model ?? 'pretrained', dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
   } else {
     console.log(`${net.describe()} on ${dataset} ${split} (${data.count} images, ${backend.name})`);
     console.log(`accuracy ${(100 * accuracy).toFixed(2)}%, loss ${loss.toFixed(4)}`);

@@ -15,7 +15,8 @@
  * more than its own size justifies), then the checksum, then the header, then the weights.
  */
 import type { Backend } from '../kernels/backend';
-import { Network, type NetworkJson } from '../nn/network';
+import type { Network, NetworkJson } from '../nn/network';
+import { Network as NetworkClass } from '../nn/network';
 import { buildLayers, type LayerSpec } from '../nn/layers';
 import { ModelFormatError } from '../errors';
 
@@ -131,7 +132,7 @@ export function deserializeModel(backend: Backend, bytes: Uint8Array, name = 'mo
   }
   let net: Network;
   try {
-    net = new Network(backend, { input: input as number, loss: json.loss, init: json.init, seed: json.seed, layers: specs });
+    net = new NetworkClass(backend, { input: input as number, loss: json.loss, init: json.init, seed: json.seed, layers: specs });
   } catch (e) {
     return fail('MODEL_SHAPE', (e as Error).message);
   }

@@ -7,6 +7,7 @@ import { buildLayers, Dense, Activation, type LayerSpec, type Layer, type Activa
 import { Dropout, type Shape3 } from './conv-layers';
 import { initWeights, parseInit, formatInit, type Init } from './init';
 import { fit, type FitOptions, type History } from './fit';
+import { serializeModel, deserializeModel } from '../io/model-file';
 
 export type LossName = 'softmax-cross-entropy' | 'squared-error';
 
@@ -423,6 +424,16 @@ export class Network {
     });
     net.setWeights(w);
     return net;
+  }
+
+  /** The binary model format (see src/io/model-file.ts), with optional metadata. */
+  serialize(metadata: Record<string, unknown> = {}): Uint8Array {
+    return serializeModel(this, metadata);
+  }
+
+  /** Rebuilds a network from serialize() bytes, refusing damaged or hostile files with a ModelFormatError. */
+  static deserialize(backend: Backend, bytes: Uint8Array): Network {
+    return deserializeModel(backend, bytes).net;
   }
 
   /** A one-line summary: `784-80(relu)-70(tanh)-10 softmax-cross-entropy, 69,180 parameters`. */
