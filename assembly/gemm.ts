@@ -173,10 +173,48 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
   v128.store(c, c30); v128.store(c, c31, 16);
 }
 
+// A few rows times B, neither transposed (inference on one image): packing B would copy the whole
+// weight matrix per call, so stream B's rows directly, 16 columns of C in registers at a time.
+function gemmFewRows(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const ldb = <usize>n << 2;
+  const n16 = n & ~15;
+  for (let i = 0; i < m; i++) {
+    const arow = a + ((<usize>i * k) << 2);
+    const crow = c + ((<usize>i * n) << 2);
+    let j = 0;
+    for (; j < n16; j += 16) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let bp = b + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        const av = v128.load32_splat(arow + (<usize>p << 2));
+        c0 = madd(av, v128.load(bp), c0); c1 = madd(av, v128.load(bp, 16), c1);
+        c2 = madd(av, v128.load(bp, 32), c2); c3 = madd(av, v128.load(bp, 48), c3);
+        bp += ldb;
+      }
+      const o = crow + (<usize>j << 2);
+      if (accumulate) {
+        c0 = f32x4.add(c0, v128.load(o)); c1 = f32x4.add(c1, v128.load(o, 16));
+        c2 = f32x4.add(c2, v128.load(o, 32)); c3 = f32x4.add(c3, v128.load(o, 48));
+      }
+      v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
+    }
+    for (; j < n; j++) {
+      let acc: f32 = 0;
+      for (let p = 0; p < k; p++) acc += load<f32>(arow + (<usize>p << 2)) * load<f32>(b + ((<usize>p * n + j) << 2));
+      const o = crow + (<usize>j << 2);
+      store<f32>(o, accumulate ? load<f32>(o) + acc : acc);
+    }
+  }
+}
+
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const ldc = <usize>n << 2;
   if (k == 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    return;
+  }
+  if (m < MR && !transA && !transB) {
+    gemmFewRows(m, n, k, a, b, c, accumulate);
     return;
   }
   for (let jc = 0; jc < n; jc += NC) {

@@ -32,7 +32,7 @@ for (const name of names) {
   const outfile = `build/bench/${name}.mjs`;
   await build({
     entryPoints: [`bench/${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    loader: { '.wasm': 'binary' }, packages: 'external', logLevel: 'warning',
+    loader: { '.wasm': 'binary', '.simdnet': 'binary' }, packages: 'external', logLevel: 'warning',
   });
   const [cmd, ...args] = [...pin, process.execPath, ...nodeArgs, outfile];
   console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
