@@ -41,5 +41,6 @@ describe('the shipped digit classifier (models/digits.simdnet)', () => {
     const big = new Uint8Array(56 * 56);
     for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) big[y * 56 + x] = digit[(y >> 1) * 28 + (x >> 1)];
     expect(clf.classify({ data: big, width: 56, height: 56 }).digit).toBe(7);
+    expect(clf.classify(big, { width: 56, height: 56 }).digit).toBe(7);
   });
 });

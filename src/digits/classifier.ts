@@ -17,6 +17,8 @@ export interface DigitClassifier {
    * dark-on-light or light-on-dark. It is preprocessed like MNIST first (preprocessDigit).
    */
   classify(pixels: PixelsInput | ImageDataLike): DigitPrediction;
+  /** The same with the size given apart: `classify(bytes, { width, height })`. */
+  classify(pixels: PixelsInput['data'], size: { width: number; height: number; channels?: 1 | 4 }): DigitPrediction;
 }
 
 /** What a canvas gives: `ctx.getImageData(…)`. */
@@ -32,8 +34,9 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
   return {
     net,
     metadata,
-    classify(pixels) {
-      const probabilities = net.predict(preprocessDigit(pixels));
+    classify(pixels: PixelsInput | ImageDataLike | PixelsInput['data'], size?: { width: number; height: number; channels?: 1 | 4 }) {
+      const input = size ? { data: pixels as PixelsInput['data'], ...size } : (pixels as PixelsInput);
+      const probabilities = net.predict(preprocessDigit(input));
       let digit = 0;
       for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
       return { digit, probabilities };
