@@ -41,6 +41,11 @@ export default defineConfig({
           env: { SIMDNET_BACKENDS: 'wasm-relaxed' },
         },
       },
+      {
+        // Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core from Node.
+        extends: true,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], pool: 'forks', fileParallelism: false },
+      },
     ],
   },
 });

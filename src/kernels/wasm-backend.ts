@@ -39,8 +39,14 @@ export function wasmBuildBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
  * and @assemblyscript/loader are not used: they copy typed arrays in and out of the module, while we
  * keep all data on the module's memory and pass byte offsets.
  */
+// Each build is compiled once per realm; every backend is a new instance of that module (its own
+// memory) sharing the compiled code, so a second backend starts with kernels the engine has
+// already optimised instead of tiering them up again.
+const compiled: Partial<Record<WasmBuild, Promise<WebAssembly.Module>>> = {};
+
 export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernels: Kernels; heap: Heap; tileRows: number }> {
-  const { instance } = await WebAssembly.instantiate(BYTES[build], {}) as WebAssembly.WebAssemblyInstantiatedSource;
+  const module = await (compiled[build] ??= WebAssembly.compile(BYTES[build]));
+  const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as WasmExports;
   const heap = new Heap(ex.memory, ex.heapBase());
   // GEMM packing scratch, at a fixed address below every region the host plans.

@@ -108,9 +108,23 @@ export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, 
   throw new SimdnetError('ARGUMENT', `fit: unknown schedule '${schedule}'; expected constant, cosine or a function`);
 }
 
-// setImmediate (Node) costs microseconds; browsers fall back to a zero timeout.
-const yieldToEventLoop = () =>
-  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+// setImmediate (Node) costs microseconds. Browsers have none, and nested zero timeouts are clamped
+// to 4 ms, so they get a MessageChannel round trip instead (a macrotask: pending messages, such as
+// a worker's stop request, and rendering run before training goes on).
+let channel: MessageChannel | undefined;
+const waiting: Array<() => void> = [];
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise<void>((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel !== 'function') return new Promise<void>((resolve) => setTimeout(resolve, 0));
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => waiting.shift()?.();
+  }
+  return new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    channel!.port2.postMessage(0);
+  });
+}
 
 /**
  * Minibatch training. Each epoch draws a seeded permutation of the example indices; batches are

@@ -1,0 +1,54 @@
+// Live training charts: Vega-Lite specs rendered by Vega (globals from the UMD scripts in index.html).
+// Each chart has one named dataset, 'rows' ({ step, value, series }), to which points are appended.
+/* global vega, vegaLite */
+
+export function lineSpec(title, yTitle, { yDomain } = {}) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 380,
+    height: 220,
+    data: { name: 'rows' },
+    mark: { type: 'line', point: { size: 18 } },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'batch' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain } : { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+    },
+  };
+}
+
+const FLUSH_MS = 250;
+
+/** Renders a spec into an element; returns { append(rows), rows() }. */
+export async function liveChart(element, spec) {
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'svg', container: element, hover: true });
+  await view.runAsync();
+  // Points are buffered and drawn at most every FLUSH_MS: re-rendering the SVG for every message
+  // would take the page's thread (and, on a one-core machine, the worker's core) for little gain.
+  let queue = Promise.resolve();
+  let pending = [];
+  let timer;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const rows = pending;
+    pending = [];
+    if (rows.length) queue = queue.then(() => view.insert('rows', rows).runAsync());
+    return queue;
+  };
+  return {
+    view,
+    append(rows) {
+      pending.push(...rows);
+      timer ??= setTimeout(flush, FLUSH_MS);
+    },
+    flush,
+    clear() {
+      pending = [];
+      queue = queue.then(() => view.remove('rows', vega.truthy).runAsync());
+      return queue;
+    },
+    rows: () => view.data('rows').map(({ step, value, series }) => ({ step, value, series })),
+  };
+}

@@ -1,0 +1,111 @@
+// End to end in Chromium: the demo page served by scripts/demo-server.mjs (npm run demo) names
+// digits drawn on its canvas with the mouse, and trains an MLP in a Web Worker with a falling loss.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, collectErrors, artifactPath } from './chromium';
+import { startDemoServer } from '../../scripts/demo-server.mjs';
+
+type Pt = [number, number];
+/** Strokes in the 280×280 pad's coordinates, as a person would draw them. */
+const STROKES: Record<number, Pt[][]> = {
+  7: [[[70, 60], [215, 60], [130, 240]]],
+  0: [Array.from({ length: 33 }, (_, i): Pt => [140 + 62 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)])],
+  1: [[[150, 40], [135, 245]]],
+};
+
+interface DemoState {
+  backend: string;
+  prediction: number | null;
+  predictions: number;
+  training: { running: boolean; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
+}
+
+const demoState = (page: Page) => page.evaluate(() => (window as unknown as { simdnetDemo: { state: DemoState } }).simdnetDemo.state);
+
+describe('the demo page in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let server: { url: string; close(): Promise<void> };
+  let errors: string[];
+
+  beforeAll(async () => {
+    server = await startDemoServer();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    errors = collectErrors(page);
+    await page.goto(`${server.url}/demo/index.html`);
+    await page.evaluate(() => (window as unknown as { simdnetDemo: { ready: Promise<void> } }).simdnetDemo.ready);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('loads the package unbundled through the import map, on the relaxed-SIMD backend', async () => {
+    expect((await demoState(page)).backend).toBe('wasm-relaxed');
+    expect(await page.locator('#backend').textContent()).toBe('wasm-relaxed');
+  });
+
+  for (const digit of [7, 0, 1]) {
+    it(`names a ${digit} drawn with the mouse`, async () => {
+      await page.click('#clear');
+      const box = (await page.locator('#pad').boundingBox())!;
+      const before = (await demoState(page)).predictions;
+      for (const stroke of STROKES[digit]) {
+        await page.mouse.move(box.x + stroke[0][0], box.y + stroke[0][1]);
+        await page.mouse.down();
+        for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+        await page.mouse.up();
+      }
+      // It predicts while the stroke is drawn (once per frame), not only at the end.
+      await page.waitForFunction((n) => (window as any).simdnetDemo.state.predictions > n + 1, before);
+      await page.waitForTimeout(100);
+      expect((await demoState(page)).prediction).toBe(digit);
+      expect(await page.locator('#prediction').textContent()).toBe(String(digit));
+      await page.screenshot({ path: artifactPath(`demo-draw-${digit}.png`) });
+    });
+  }
+
+  it('trains in a worker: the loss on the chart falls over a few hundred batches, and Stop stops it', async () => {
+    await page.fill('#epochs', '10');
+    await page.click('#train');
+    await page.waitForFunction(() => (window as any).simdnetDemo.state.training.batches.length >= 30 || (window as any).simdnetDemo.state.training.error, null, {
+      timeout: 90_000,
+    });
+    // The page stays responsive while the worker trains: a drawing is still classified.
+    const box = (await page.locator('#pad').boundingBox())!;
+    await page.click('#clear');
+    const before = (await demoState(page)).predictions;
+    await page.mouse.move(box.x + 150, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 135, box.y + 245, { steps: 6 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => (window as any).simdnetDemo.state.predictions > n, before, { timeout: 5_000 });
+
+    await page.click('#stop');
+    await page.waitForFunction(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, null, { timeout: 30_000 });
+    const state = await demoState(page);
+    expect(state.training.error).toBeUndefined();
+    expect(state.training.done!.stopped).toBe(true);
+
+    // What the chart shows: its own data, read back from the Vega view.
+    const rows: { step: number; value: number; series: string }[] = await page.evaluate(async () => {
+      const chart = (window as any).simdnetDemo.charts.loss;
+      await chart.flush();
+      return chart.rows();
+    });
+    const train = rows.filter((r) => r.series.startsWith('training'));
+    expect(train.length).toBeGreaterThanOrEqual(30);
+    expect(train[train.length - 1].step).toBeGreaterThanOrEqual(300);
+    const mean = (xs: typeof train) => xs.reduce((s, r) => s + r.value, 0) / xs.length;
+    const first = mean(train.slice(0, 3));
+    const last = mean(train.slice(-3));
+    expect(first).toBeGreaterThan(1.0); // near ln 10 ≈ 2.3 at the start
+    expect(last).toBeLessThan(first / 2);
+    // The chart's SVG holds the line.
+    expect(await page.locator('#loss-chart svg path').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: artifactPath('demo-training.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
