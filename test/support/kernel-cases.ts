@@ -415,6 +415,12 @@ for (const [m, n, k] of [[127, 65, 300], [200, 17, 513], [7, 1030, 65], [97, 103
 addGemm(0, 0, 200, 1030, 513, 0, ['blocking']);
 addGemm(1, 1, 200, 1030, 513, 1, ['blocking']);
 
+// Fewer than 4 rows, neither transposed: the no-packing path (16-column blocks, 4-column strips
+// with k not a multiple of 4, scalar tail), e.g. one image through a 784-128-10 network.
+for (const [m, n, k] of [[1, 128, 784], [1, 10, 128], [2, 21, 5], [3, 35, 3], [1, 7, 1], [2, 16, 130], [3, 4, 9]] as const) {
+  for (const acc of [0, 1]) addGemm(0, 0, m, n, k, acc, ['few-rows']);
+}
+
 // --- bias -------------------------------------------------------------------------------------
 
 for (const [m, n] of ROW_SHAPES) {
