@@ -55,6 +55,23 @@ describe('simdnet CLI', () => {
   });
 });
 
+describe('simdnet train --model presets', () => {
+  it('seed004 is the seed network with its optimizer and schedule; flags given win; a fixed network refuses --layers', () => {
+    const r = run('train', '--model', 'seed004', '--limit', '1000');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('784-80(relu)-70(tanh)-10 softmax-cross-entropy');
+    expect(r.stderr).toContain('sgd lr 0.1 (constant), batch 64, 30 epochs');
+    expect(r.stderr).toMatch(/epoch 30\/30/);
+    const o = run('train', '--model', 'seed004', '--limit', '1000', '--epochs', '2', '--optimizer', 'adam');
+    expect(o.status, o.stderr).toBe(0);
+    expect(o.stderr).toContain('adam lr 0.001 (constant), batch 64, 2 epochs'); // the preset's SGD lr does not follow to Adam
+    const c = run('train', '--model', 'cnn', '--layers', '10');
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/--layers does not apply to --model cnn/);
+    expect(run('train', '--model', 'nope').stderr).toMatch(/--model must be one of mlp, seed004, cnn/);
+  });
+});
+
 describe('simdnet train --checkpoint / --resume', () => {
   it('Ctrl-C saves the run atomically; --resume ends with the same weights as an uninterrupted run, bit for bit', async () => {
     const { mkdtempSync, readFileSync, readdirSync } = await import('node:fs');

