@@ -126,3 +126,35 @@ describe('binary model files', () => {
     );
   });
 });
+
+describe('net.save(path) / Network.load(path)', () => {
+  it('round-trips to identical predictions (binary and JSON), with the default backend when none is given', async () => {
+    const backend = await createBackend('wasm-simd');
+    const net = new Network(backend, { input: [6, 6, 1], layers: [conv2d(3, 3, { activation: 'relu' }), maxPool2d(2), dense(5)], init: 'he', seed: 4 });
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-netsave-'));
+    const x = Float32Array.from({ length: 2 * 36 }, (_, i) => (i % 11) / 11);
+    await net.save(join(dir, 'm.simdnet'), { purpose: 'test' });
+    await net.save(join(dir, 'm.json'));
+    const a = await Network.load(join(dir, 'm.simdnet'), backend);
+    const b = await Network.load(join(dir, 'm.json'), backend);
+    expect(Array.from(a.predict(x))).toEqual(Array.from(net.predict(x)));
+    expect(Array.from(b.predict(x))).toEqual(Array.from(net.predict(x)));
+    const c = await Network.load(join(dir, 'm.simdnet'));
+    expect(c.describe()).toBe(net.describe());
+    expect(readdirSync(dir).sort()).toEqual(['m.json', 'm.simdnet']); // no temporary files left
+    await expect(Network.load(join(dir, 'missing.simdnet'))).rejects.toMatchObject({ code: 'MODEL_READ' });
+  });
+
+  it('says it needs Node when process.getBuiltinModule is missing (as in a browser)', async () => {
+    const backend = await createBackend('js');
+    const net = new Network(backend, { input: 3, layers: [dense(2)], seed: 1 });
+    const original = process.getBuiltinModule;
+    (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+    try {
+      await expect(net.save('/tmp/never.simdnet')).rejects.toMatchObject({ code: 'NODE_ONLY', message: expect.stringMatching(/needs Node\.js.*net\.serialize\(\)/) });
+      await expect(Network.load('/tmp/never.simdnet', backend)).rejects.toMatchObject({ code: 'NODE_ONLY' });
+    } finally {
+      process.getBuiltinModule = original;
+    }
+  });
+});

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+// saveModel / loadModel: model files on disk (Node). No static node: import (see node-builtins.ts),
+// so Network.save / Network.load in the core can use them.
+import { nodeFs, nodePath } from './node-builtins';
 import type { Backend } from '../kernels/backend';
 import { Network } from '../nn/network';
 import { serializeModel, deserializeModel, type LoadedModel } from './model-file';
@@ -17,6 +18,8 @@ export async function saveModel(net: Network, path: string, metadata: Record<str
 
 /** Loads a model saved by saveModel (binary or JSON, recognised by content); errors name the file. */
 export async function loadModel(backend: Backend, path: string): Promise<LoadedModel> {
+  const { readFile } = nodeFs('loading a model file');
+  const { basename } = nodePath('loading a model file');
   let bytes: Uint8Array;
   try {
     const buf = await readFile(path);

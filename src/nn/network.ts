@@ -1,4 +1,4 @@
-import type { Backend } from '../kernels/backend';
+import { createBackend, type Backend } from '../kernels/backend';
 import type { Kernels } from '../kernels/kernels';
 import type { Dataset } from '../data/dataset';
 import { Rng } from '../rng';
@@ -8,6 +8,7 @@ import { Dropout, type Shape3 } from './conv-layers';
 import { initWeights, parseInit, formatInit, type Init } from './init';
 import { fit, type FitOptions, type History } from './fit';
 import { serializeModel, deserializeModel } from '../io/model-file';
+import { saveModel, loadModel } from '../io/model-file-node';
 
 export type LossName = 'softmax-cross-entropy' | 'squared-error';
 
@@ -429,6 +430,19 @@ export class Network {
   /** The binary model format (see src/io/model-file.ts), with optional metadata. */
   serialize(metadata: Record<string, unknown> = {}): Uint8Array {
     return serializeModel(this, metadata);
+  }
+
+  /**
+   * Saves the model to a file, atomically (temporary file, fsync, rename); a `.json` path gets the
+   * JSON form. Node only: in a browser, serialize() and store the bytes yourself.
+   */
+  save(path: string, metadata: Record<string, unknown> = {}): Promise<void> {
+    return saveModel(this, path, metadata);
+  }
+
+  /** Loads a model file written by save() (binary or JSON). Node only. Backend: createBackend() by default. */
+  static async load(path: string, backend?: Backend): Promise<Network> {
+    return (await loadModel(backend ?? (await createBackend()), path)).net;
   }
 
   /** Rebuilds a network from serialize() bytes, refusing damaged or hostile files with a ModelFormatError. */
