@@ -2,14 +2,31 @@ import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 
 // Checks the built package (dist/ is built by `npm test` before vitest starts).
 const dist = (f: string) => fileURLToPath(new URL(`../dist/${f}`, import.meta.url));
 const require = createRequire(import.meta.url);
 
+/** An entry file and every chunk it imports statically (what a page loads for it). */
+function staticGraph(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:import|export)\s*(?:[\w*{}\s,$]*from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
+      visit(join(dirname(file), m[1]));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
 describe('the built package', () => {
   it('the core entry reaches no node: module (it must run in browsers) and inlines both wasm builds', () => {
-    const core = readFileSync(dist('index.js'), 'utf8');
+    const files = staticGraph(dist('index.js'));
+    expect(files.length).toBeGreaterThan(1); // index.js and the chunks it shares with the other entries
+    const core = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     expect(core).not.toMatch(/["']node:/);
     expect(core).not.toMatch(/\.wasm["']/); // no file to locate at run time
     // Both modules are embedded (base64 of the wasm magic + version: "AGFzbQEAAAA").
@@ -21,6 +38,22 @@ describe('the built package', () => {
     expect(typeof core.createBackend).toBe('function');
     expect(typeof core.Network).toBe('function');
     expect(typeof require(dist('node.js')).loadMnist).toBe('function');
+  });
+
+  it('the entries share one copy of each module: classes from simdnet, simdnet/node and simdnet/digits are the same', async () => {
+    const core = await import(dist('index.js'));
+    const node = await import(dist('node.js'));
+    const digits = await import(dist('digits.js'));
+    expect(node.Network).toBe(core.Network);
+    expect(node.IdxError).toBe(core.IdxError);
+    expect(digits.createDigitClassifier).toBe(core.createDigitClassifier);
+    // An error thrown by a Node helper is an instance of the class imported from the core entry.
+    const err = await node.loadMnist({ dir: '/nonexistent-mnist-dir' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(core.SimdnetError);
+    // The model (base64 of its magic "SIMDNET\0": U0lNRE5FVAA) is loaded by simdnet/digits only.
+    const text = (entry: string) => staticGraph(dist(entry)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(text('digits.js')).toContain('U0lNRE5FVAA');
+    expect(text('index.js')).not.toContain('U0lNRE5FVAA');
   });
 
   it('the exports map names the core and the node entries with types', () => {
