@@ -12,6 +12,7 @@ import { MODEL_PRESETS, MODEL_NAMES, type ModelPreset } from './presets';
 export { CNN_PRESET } from './presets';
 import { take } from '../data/dataset';
 import { SimdnetError } from '../errors';
+import { writeHistory, writeReport } from '../report/write-report';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
 import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
 import type { TrainingState } from '../nn/fit';
@@ -34,6 +35,8 @@ ${MODEL_NAMES.map((n) => `                            ${n}: ${MODEL_PRESETS[n].s
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130)
   --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
+  --out DIR               write history.json (after every epoch), loss.svg, accuracy.svg, weights.svg,
+                          samples.svg, confusion.svg and report.html (opens from disk) to DIR
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
 
 /** The defaults: ≥ 98% MNIST test accuracy within 20 epochs. */
@@ -44,7 +47,7 @@ export async function train(argv: string[]): Promise<number> {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
     backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
-    checkpoint: { type: 'string' }, resume: { type: 'string' },
+    checkpoint: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
   }, 'train');
   if (values.help) {
     console.log(TRAIN_USAGE);
@@ -97,6 +100,7 @@ export async function train(argv: string[]): Promise<number> {
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
+  const reportConfig = { ...config, lr: optimizer.options.lr, network: net.describe(), backend: backend.name, train: trainSet.count, validation: validSet.count, test: testSet.count };
   const batches = Math.ceil(trainSet.count / batchSize);
   const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
     { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
@@ -113,7 +117,8 @@ export async function train(argv: string[]): Promise<number> {
   const history = await net.fit(trainSet, {
     epochs, batchSize, optimizer, validation: validSet, seed, schedule, resume, signal: stop.signal, yieldEvery: 20, // lets Ctrl-C through
     onBatch: bar ? (b) => { if (b.batch % 10 === 0 || b.batch === b.batches) bar.update(b.batch, { loss: b.loss.toFixed(4) }); } : undefined,
-    onEpoch: (r) => {
+    onEpoch: async (r, h) => {
+      if (values.out) await writeHistory(values.out, { config: reportConfig, history: h, layerNames: net.weightLayerNames() });
       if (json) {
         process.stdout.write(JSON.stringify({ event: 'epoch', ...r }) + '\n');
       } else {
@@ -144,6 +149,21 @@ export async function train(argv: string[]): Promise<number> {
   if (values.save) {
     await saveModel(net, values.save, { dataset, epochs: history.epochs.length, testAccuracy: test.accuracy, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
+  }
+  if (values.out) {
+    const predicted = net.classify(testSet);
+    const classes = net.outputs;
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
+    for (let i = 0; i < testSet.count; i++) confusion[testSet.labels[i]][predicted[i]]++;
+    const px = testSet.rows * testSet.cols;
+    const samples = Array.from({ length: Math.min(36, testSet.count) }, (_, i) => ({
+      pixels: testSet.images.subarray(i * px, (i + 1) * px), label: testSet.labels[i], predicted: predicted[i],
+    }));
+    const { files, renderSeconds } = await writeReport(values.out, {
+      title: `simdnet train: ${net.describe()}`, config: reportConfig, history, layerNames: net.weightLayerNames(), test,
+      confusion, samples, imageSize: { width: testSet.cols, height: testSet.rows }, classNames: testSet.classNames,
+    });
+    log(`wrote ${files.join(', ')} to ${values.out} (charts rendered in ${renderSeconds.toFixed(2)} s)`);
   }
   if (json) {
     process.stdout.write(JSON.stringify({

@@ -12,7 +12,7 @@ export interface EpochRecord {
   trainAccuracy: number;
   validationLoss?: number;
   validationAccuracy?: number;
-  /** max |w| of each dense layer's weights at the end of the epoch. */
+  /** max |w| of each layer's weights (dense and conv; Network.weightLayerNames()) at the end of the epoch. */
   maxAbsWeights: number[];
   /** The learning rate used in this epoch. */
   lr: number;

@@ -162,7 +162,12 @@ export class Network {
     return this.backend.heap.read(this.gradsPtr, this.paramCount);
   }
 
-  /** max |w| of each dense layer's weights. */
+  /** The names of the layers that have weights (dense and conv), in order: 'conv2d0', 'dense4', … */
+  weightLayerNames(): string[] {
+    return this.tensors.filter((t) => t.name.endsWith('.weights')).map((t) => t.name.slice(0, -'.weights'.length));
+  }
+
+  /** max |w| of each layer's weights (dense and conv), in the order of weightLayerNames(). */
   maxAbsWeights(): number[] {
     const out: number[] = [];
     for (const t of this.tensors) {
