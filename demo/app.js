@@ -2,7 +2,8 @@
 // a Web Worker with live charts. Uses the published package through the import map in index.html.
 import { createBackend, preprocessDigit } from 'simdnet';
 import { loadDigitClassifier } from 'simdnet/digits';
-import { lineSpec, liveChart } from './charts.js';
+import { seriesChartSpec } from 'simdnet/report';
+import { liveChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -127,15 +128,15 @@ function onWorkerMessage({ data: msg }) {
   if (msg.type === 'batch') {
     t.batches.push(msg);
     t.imagesPerSecond = msg.imagesPerSecond;
-    lossChart.append([{ step: msg.step, value: msg.loss, series: 'training (mean of 10 batches)' }]);
-    accuracyChart.append([{ step: msg.step, value: msg.accuracy, series: 'training (mean of 10 batches)' }]);
+    lossChart.append([{ x: msg.step, value: msg.loss, series: 'training (mean of 10 batches)' }]);
+    accuracyChart.append([{ x: msg.step, value: msg.accuracy, series: 'training (mean of 10 batches)' }]);
     statusTimer ??= setTimeout(showProgress, 250); // the text, like the charts, at most 4 times a second
   }
   if (msg.type === 'epoch') {
     const r = msg.record;
     t.epochs.push(r);
-    lossChart.append([{ step: msg.step, value: r.validationLoss, series: 'validation' }]);
-    accuracyChart.append([{ step: msg.step, value: r.validationAccuracy, series: 'validation' }]);
+    lossChart.append([{ x: msg.step, value: r.validationLoss, series: 'validation' }]);
+    accuracyChart.append([{ x: msg.step, value: r.validationAccuracy, series: 'validation' }]);
   }
   if (msg.type === 'done') {
     lossChart.flush();
@@ -178,8 +179,8 @@ async function main() {
   state.backend = backend.name;
   classifier = await loadDigitClassifier(backend);
   clearPad();
-  lossChart = await liveChart($('loss-chart'), lineSpec('Loss', 'cross-entropy'));
-  accuracyChart = await liveChart($('accuracy-chart'), lineSpec('Accuracy', 'accuracy', { yDomain: [0, 1] }));
+  lossChart = await liveChart($('loss-chart'), seriesChartSpec({ title: 'Loss', xTitle: 'batch', yTitle: 'cross-entropy' }));
+  accuracyChart = await liveChart($('accuracy-chart'), seriesChartSpec({ title: 'Accuracy', xTitle: 'batch', yTitle: 'accuracy', yDomain: [0, 1] }));
   window.simdnetDemo.charts = { loss: lossChart, accuracy: accuracyChart };
 }
 

@@ -1,22 +1,7 @@
-// Live training charts: Vega-Lite specs rendered by Vega (globals from the UMD scripts in index.html).
-// Each chart has one named dataset, 'rows' ({ step, value, series }), to which points are appended.
+// Live training charts: the package's Vega-Lite specs (simdnet/report, the same as the CLI's
+// reports) rendered by Vega (globals from the UMD scripts in index.html). Each chart reads the named
+// dataset 'rows' ({ x, value, series }), to which points are appended as training goes.
 /* global vega, vegaLite */
-
-export function lineSpec(title, yTitle, { yDomain } = {}) {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 380,
-    height: 220,
-    data: { name: 'rows' },
-    mark: { type: 'line', point: { size: 18 } },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'batch' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: yDomain } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
-    },
-  };
-}
 
 const FLUSH_MS = 250;
 
@@ -49,6 +34,6 @@ export async function liveChart(element, spec) {
       queue = queue.then(() => view.remove('rows', vega.truthy).runAsync());
       return queue;
     },
-    rows: () => view.data('rows').map(({ step, value, series }) => ({ step, value, series })),
+    rows: () => view.data('rows').map(({ x, value, series }) => ({ x, value, series })),
   };
 }

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
+  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -90,14 +90,14 @@ describe('the demo page in Chromium', () => {
     expect(state.training.done!.stopped).toBe(true);
 
     // What the chart shows: its own data, read back from the Vega view.
-    const rows: { step: number; value: number; series: string }[] = await page.evaluate(async () => {
+    const rows: { x: number; value: number; series: string }[] = await page.evaluate(async () => {
       const chart = (window as any).simdnetDemo.charts.loss;
       await chart.flush();
       return chart.rows();
     });
     const train = rows.filter((r) => r.series.startsWith('training'));
     expect(train.length).toBeGreaterThanOrEqual(30);
-    expect(train[train.length - 1].step).toBeGreaterThanOrEqual(300);
+    expect(train[train.length - 1].x).toBeGreaterThanOrEqual(300);
     const mean = (xs: typeof train) => xs.reduce((s, r) => s + r.value, 0) / xs.length;
     const first = mean(train.slice(0, 3));
     const last = mean(train.slice(-3));
