@@ -5,3 +5,4 @@ export { softmax, softmaxCrossEntropy, squaredError, argmax } from "./losses";
 export { sgd, momentum, adam, rmsprop } from "./optimizers";
 export { gatherImages, gatherLabels, maxAbs, heapBase } from "./data";
 export { im2col, col2im, maxPoolForward, maxPoolBackward, multiply } from "./conv";
+export { rotationForward, rotationBackward, modReluForward, modReluBackward, complexInputForward, complexInputBackward } from "./eurnn";

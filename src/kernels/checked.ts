@@ -40,6 +40,11 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       }
     }
   };
+  // EURNN states: rows × n complex values, n even (the rotation layers pair components up).
+  const states = (kernel: string, rows: number, n: number) => {
+    size(kernel, 'rows', rows); size(kernel, 'n', n);
+    if (n % 2 !== 0) throw new ShapeError('SHAPE', `${kernel}: n must be even (rotation layers act on pairs), got ${n}`);
+  };
   const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
   // The output size must be what the window arithmetic gives, so no patch reads past the image.
   const convShape = (kernel: string, batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number) => {
@@ -182,6 +187,47 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
     maxAbs(count, x) {
       elementwise('maxAbs', count, ['x', x]);
       return raw.maxAbs(count, x);
+    },
+
+    rotationForward(rows, n, odd, coeffs, x, y) {
+      const K = 'rotationForward';
+      states(K, rows, n); flag(K, 'odd', odd);
+      f32s(K, 'coeffs', coeffs, 4 * n); f32s(K, 'x', x, 2 * rows * n); f32s(K, 'y', y, 2 * rows * n);
+      raw.rotationForward(rows, n, odd, coeffs, x, y);
+    },
+    rotationBackward(rows, n, odd, coeffs, y, gy, gx, gAngles) {
+      const K = 'rotationBackward';
+      states(K, rows, n); flag(K, 'odd', odd);
+      f32s(K, 'coeffs', coeffs, 4 * n); f32s(K, 'y', y, 2 * rows * n); f32s(K, 'gy', gy, 2 * rows * n);
+      f32s(K, 'gx', gx, 2 * rows * n); f32s(K, 'gAngles', gAngles, n);
+      raw.rotationBackward(rows, n, odd, coeffs, y, gy, gx, gAngles);
+    },
+    modReluForward(rows, n, z, bias, h) {
+      const K = 'modReluForward';
+      states(K, rows, n);
+      f32s(K, 'z', z, 2 * rows * n); f32s(K, 'bias', bias, n); f32s(K, 'h', h, 2 * rows * n);
+      raw.modReluForward(rows, n, z, bias, h);
+    },
+    modReluBackward(rows, n, z, bias, gh, gz, gBias) {
+      const K = 'modReluBackward';
+      states(K, rows, n);
+      f32s(K, 'z', z, 2 * rows * n); f32s(K, 'bias', bias, n); f32s(K, 'gh', gh, 2 * rows * n);
+      f32s(K, 'gz', gz, 2 * rows * n); f32s(K, 'gBias', gBias, n);
+      raw.modReluBackward(rows, n, z, bias, gh, gz, gBias);
+    },
+    complexInputForward(rows, n, d, x, xStride, w, b, z) {
+      const K = 'complexInputForward';
+      states(K, rows, n); size(K, 'd', d); size(K, 'xStride', xStride);
+      if (xStride < d) throw new ShapeError('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
+      f32s(K, 'x', x, (rows - 1) * xStride + d); f32s(K, 'w', w, d * n); f32s(K, 'b', b, n); f32s(K, 'z', z, 2 * rows * n);
+      raw.complexInputForward(rows, n, d, x, xStride, w, b, z);
+    },
+    complexInputBackward(rows, n, d, x, xStride, gz, gw, gb) {
+      const K = 'complexInputBackward';
+      states(K, rows, n); size(K, 'd', d); size(K, 'xStride', xStride);
+      if (xStride < d) throw new ShapeError('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
+      f32s(K, 'x', x, (rows - 1) * xStride + d); f32s(K, 'gz', gz, 2 * rows * n); f32s(K, 'gw', gw, d * n); f32s(K, 'gb', gb, n);
+      raw.complexInputBackward(rows, n, d, x, xStride, gz, gw, gb);
     },
   } satisfies Kernels;
 }

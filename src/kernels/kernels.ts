@@ -91,6 +91,30 @@ export interface Kernels {
 
   /** max |x| over count elements (0 for an empty region); used for the per-layer max |w| history. */
   maxAbs(count: number, x: number): number;
+
+  // --- EURNN (../shared/specs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
+  // state is [rows, n] complex (2n floats a row), n even. A rotation layer mixes the pairs (p, q):
+  // (2k, 2k+1) when odd = 0, (2k+1, (2k+2) mod n) when odd = 1, k < n/2, with 8 coefficient floats
+  // per block (see src/nn/eurnn-coefficients.ts): [ar, ai, br, bi, s, c, er, ei] for
+  // a = e^{iφ}cosθ, b = −e^{iφ}sinθ, s = sinθ, c = cosθ, e = e^{iφ}:  y_p = a·x_p + b·x_q, y_q = s·x_p + c·x_q.
+  /** y = R x over `rows` states (y may equal x). */
+  rotationForward(rows: number, n: number, odd: number, coeffs: number, x: number, y: number): void;
+  /**
+   * gx = Rᴴ gy (gx may equal gy), from the layer's OUTPUT y; the angle gradients summed over the
+   * rows are ADDED to gAngles (n floats: ∂L/∂φ at 2k, ∂L/∂θ at 2k+1). ĝ = ∂L/∂re + i·∂L/∂im.
+   */
+  rotationBackward(rows: number, n: number, odd: number, coeffs: number, y: number, gy: number, gx: number, gAngles: number): void;
+  /** modReLU per unit: h = max(|z| + ε + b, 0) · z / (|z| + ε), ε = 1e-5, b n floats (h may equal z). */
+  modReluForward(rows: number, n: number, z: number, bias: number, h: number): void;
+  /**
+   * Its backward from the input z and gh: gz (may equal gh), and Σ_rows ∂L/∂b ADDED to gBias. No
+   * gradient where |z| + ε + b ≤ 0; the phase term is dropped where |z| = 0 (its limit is 0).
+   */
+  modReluBackward(rows: number, n: number, z: number, bias: number, gh: number, gz: number, gBias: number): void;
+  /** Input layer on the real parts: z[r, j].re += Σ_e x[r·xStride + e]·w[e, j] + b[j]; w [d, n], b [n]. */
+  complexInputForward(rows: number, n: number, d: number, x: number, xStride: number, w: number, b: number, z: number): void;
+  /** Its gradients, ADDED: gw[e, j] += Σ_r x[r·xStride + e]·Re(gz[r, j]); gb[j] += Σ_r Re(gz[r, j]). */
+  complexInputBackward(rows: number, n: number, d: number, x: number, xStride: number, gz: number, gw: number, gb: number): void;
 }
 
 /** Every kernel name, in one list (used by the checking wrapper and the parity table). */

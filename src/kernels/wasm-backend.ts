@@ -78,6 +78,12 @@ export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernel
     maxPoolBackward: ex.maxPoolBackward,
     multiply: ex.multiply,
     maxAbs: ex.maxAbs,
+    rotationForward: ex.rotationForward,
+    rotationBackward: ex.rotationBackward,
+    modReluForward: ex.modReluForward,
+    modReluBackward: ex.modReluBackward,
+    complexInputForward: ex.complexInputForward,
+    complexInputBackward: ex.complexInputBackward,
   } satisfies Kernels;
   return { kernels, heap, tileRows: ex.gemmTileRows() };
 }

@@ -25,6 +25,7 @@ import type { Backend } from '../../src/kernels/backend';
 import type { Heap } from '../../src/kernels/heap';
 import { Rng } from '../../src/rng';
 import * as ref from './reference';
+import { rotationCoefficients } from '../../src/nn/eurnn-coefficients';
 import type { RefOutput } from './reference';
 
 export type { RefOutput } from './reference';
@@ -805,11 +806,88 @@ for (const n of SIZES) {
   });
 }
 
+// --- EURNN -----------------------------------------------------------------------------------
+// rows × n complex states; n = 2 makes the odd layer's only block the wrap-around pair (1, 0).
+const EURNN_SHAPES = [[1, 2], [3, 8], [2, 10], [5, 18], [100, 256]] as const;
+const EURNN_TOL: Tolerance = { rel: 2e-6, abs: 1e-30 };
+const SUM_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+function coefficientsFor(rng: Rng, n: number): Float32Array {
+  const cf = new Float32Array(4 * n);
+  rotationCoefficients(uniform(rng, n, 0, 2 * Math.PI), n, cf);
+  return cf;
+}
+for (const [rows, n] of EURNN_SHAPES) {
+  const count = 2 * rows * n;
+  for (const odd of [0, 1]) {
+    const label = `${rows}×${n} ${odd ? 'odd' : 'even'}`;
+    add('rotationForward', label, { y: EURNN_TOL }, count, (rng) => {
+      const cf = coefficientsFor(rng, n), x = normal(rng, count);
+      return {
+        regions: [f32('coeffs', 'in', 4 * n, cf), f32('x', 'in', count, x), f32('y', 'out', count)],
+        call: (kn, p) => kn.rotationForward(rows, n, odd, p.coeffs, p.x, p.y),
+        outputs: [whole('y')],
+        reference: () => ref.rotationForward(rows, n, odd, cf, x),
+      };
+    });
+    add('rotationBackward', label, { gx: EURNN_TOL, gAngles: SUM_TOL }, count, (rng) => {
+      const cf = coefficientsFor(rng, n), y = normal(rng, count), gy = normal(rng, count), ga = normal(rng, n);
+      return {
+        regions: [f32('coeffs', 'in', 4 * n, cf), f32('y', 'in', count, y), f32('gy', 'in', count, gy), f32('gx', 'out', count), f32('gAngles', 'inout', n, ga)],
+        call: (kn, p) => kn.rotationBackward(rows, n, odd, p.coeffs, p.y, p.gy, p.gx, p.gAngles),
+        outputs: [whole('gx'), whole('gAngles')],
+        reference: () => ref.rotationBackward(rows, n, odd, cf, y, gy, ga),
+      };
+    });
+  }
+  // Biases in [−0.3, 0.3] with some |z| below 0.3, so some units clip; one state exactly 0.
+  const zWithZero = (rng: Rng) => { const z = normal(rng, count, 0.4); z[0] = 0; z[1] = 0; return z; };
+  add('modReluForward', `${rows}×${n}`, { h: { rel: 1e-5, abs: 1e-30 } }, count, (rng) => {
+    const z = zWithZero(rng), b = uniform(rng, n, -0.3, 0.3);
+    return {
+      regions: [f32('z', 'in', count, z), f32('bias', 'in', n, b), f32('h', 'out', count)],
+      call: (kn, p) => kn.modReluForward(rows, n, p.z, p.bias, p.h),
+      outputs: [whole('h')],
+      reference: () => ref.modReluForward(rows, n, z, b),
+    };
+  });
+  add('modReluBackward', `${rows}×${n}`, { gz: { rel: 1e-5, abs: 1e-30 }, gBias: SUM_TOL }, count, (rng) => {
+    const z = zWithZero(rng), b = uniform(rng, n, -0.3, 0.3), gh = normal(rng, count), gb = normal(rng, n);
+    return {
+      regions: [f32('z', 'in', count, z), f32('bias', 'in', n, b), f32('gh', 'in', count, gh), f32('gz', 'out', count), f32('gBias', 'inout', n, gb)],
+      call: (kn, p) => kn.modReluBackward(rows, n, p.z, p.bias, p.gh, p.gz, p.gBias),
+      outputs: [whole('gz'), whole('gBias')],
+      reference: () => ref.modReluBackward(rows, n, z, b, gh, gb),
+    };
+  });
+  for (const [d, xStride] of [[1, 1], [1, 7], [3, 5]] as const) {
+    const xCount = (rows - 1) * xStride + d;
+    add('complexInputForward', `${rows}×${n} d=${d} stride ${xStride}`, { z: EURNN_TOL }, count, (rng) => {
+      const x = uniform(rng, xCount, 0, 1), w = normal(rng, d * n), b = normal(rng, n), z = normal(rng, count);
+      return {
+        regions: [f32('x', 'in', xCount, x), f32('w', 'in', d * n, w), f32('b', 'in', n, b), f32('z', 'inout', count, z)],
+        call: (kn, p) => kn.complexInputForward(rows, n, d, p.x, xStride, p.w, p.b, p.z),
+        outputs: [whole('z')],
+        reference: () => ref.complexInputForward(rows, n, d, x, xStride, w, b, z),
+      };
+    });
+    add('complexInputBackward', `${rows}×${n} d=${d} stride ${xStride}`, { gw: SUM_TOL, gb: SUM_TOL }, count, (rng) => {
+      const x = uniform(rng, xCount, 0, 1), gz = normal(rng, count), gw = normal(rng, d * n), gb = normal(rng, n);
+      return {
+        regions: [f32('x', 'in', xCount, x), f32('gz', 'in', count, gz), f32('gw', 'inout', d * n, gw), f32('gb', 'inout', n, gb)],
+        call: (kn, p) => kn.complexInputBackward(rows, n, d, p.x, xStride, p.gz, p.gw, p.gb),
+        outputs: [whole('gw'), whole('gb')],
+        reference: () => ref.complexInputBackward(rows, n, d, x, xStride, gz, gw, gb),
+      };
+    });
+  }
+}
+
 /** Every case, grouped by kernel in the order of src/kernels/kernels.ts. */
 const KERNEL_ORDER: readonly KernelName[] = [
   'gemm', 'biasAdd', 'biasGrad', 'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
   'softmax', 'softmaxCrossEntropy', 'squaredError', 'sgd', 'momentum', 'adam', 'rmsprop', 'gatherImages', 'gatherLabels', 'argmax',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'multiply', 'maxAbs',
+  'rotationForward', 'rotationBackward', 'modReluForward', 'modReluBackward', 'complexInputForward', 'complexInputBackward',
 ];
 export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERNEL_ORDER.indexOf(a.kernel) - KERNEL_ORDER.indexOf(b.kernel));
 

@@ -390,3 +390,122 @@ export function maxPoolBackward(dy: Num, arg: Num, dxCount: number): { dx: RefOu
 export function multiply(x: Num, m: Num): { y: RefOutput } {
   return { y: out(Float64Array.from({ length: x.length }, (_, i) => Math.fround(x[i] * m[i]))) };
 }
+
+// --- EURNN (float64, from the spec's formulas; scales are sums of |terms|) -------------------------
+
+const pq = (odd: number, k: number, n: number) => (odd ? [2 * k + 1, (2 * k + 2) % n] : [2 * k, 2 * k + 1]);
+
+export function rotationForward(rows: number, n: number, odd: number, cf: Num, x: Num): { y: RefOutput } {
+  const y = new Float64Array(2 * rows * n), sc = new Float64Array(2 * rows * n);
+  for (let k = 0; k < n / 2; k++) {
+    const [ar, ai, br, bi, s, c] = Array.from({ length: 6 }, (_, i) => cf[8 * k + i]);
+    const [p, q] = pq(odd, k, n);
+    for (let r = 0; r < rows; r++) {
+      const o = 2 * r * n;
+      const [xpr, xpi, xqr, xqi] = [x[o + 2 * p], x[o + 2 * p + 1], x[o + 2 * q], x[o + 2 * q + 1]];
+      y[o + 2 * p] = ar * xpr - ai * xpi + br * xqr - bi * xqi;
+      y[o + 2 * p + 1] = ar * xpi + ai * xpr + br * xqi + bi * xqr;
+      y[o + 2 * q] = s * xpr + c * xqr;
+      y[o + 2 * q + 1] = s * xpi + c * xqi;
+      sc[o + 2 * p] = Math.abs(ar * xpr) + Math.abs(ai * xpi) + Math.abs(br * xqr) + Math.abs(bi * xqi);
+      sc[o + 2 * p + 1] = Math.abs(ar * xpi) + Math.abs(ai * xpr) + Math.abs(br * xqi) + Math.abs(bi * xqr);
+      sc[o + 2 * q] = Math.abs(s * xpr) + Math.abs(c * xqr);
+      sc[o + 2 * q + 1] = Math.abs(s * xpi) + Math.abs(c * xqi);
+    }
+  }
+  return { y: out(y, sc) };
+}
+
+export function rotationBackward(rows: number, n: number, odd: number, cf: Num, y: Num, gy: Num, ga0: Num): { gx: RefOutput; gAngles: RefOutput } {
+  const gx = new Float64Array(2 * rows * n), sx = new Float64Array(2 * rows * n);
+  const ga = Float64Array.from(ga0), sa = Float64Array.from(ga0, Math.abs);
+  for (let k = 0; k < n / 2; k++) {
+    const [ar, ai, br, bi, s, c, er, ei] = Array.from({ length: 8 }, (_, i) => cf[8 * k + i]);
+    const [p, q] = pq(odd, k, n);
+    for (let r = 0; r < rows; r++) {
+      const o = 2 * r * n;
+      const [gpr, gpi, gqr, gqi] = [gy[o + 2 * p], gy[o + 2 * p + 1], gy[o + 2 * q], gy[o + 2 * q + 1]];
+      const [ypr, ypi, yqr, yqi] = [y[o + 2 * p], y[o + 2 * p + 1], y[o + 2 * q], y[o + 2 * q + 1]];
+      ga[2 * k] += gpi * ypr - gpr * ypi;
+      sa[2 * k] += Math.abs(gpi * ypr) + Math.abs(gpr * ypi);
+      const terms = [gqr * er * ypr, gqr * ei * ypi, gqi * er * ypi, -gqi * ei * ypr, -gpr * er * yqr, gpr * ei * yqi, -gpi * er * yqi, -gpi * ei * yqr];
+      ga[2 * k + 1] += terms.reduce((a, b) => a + b, 0);
+      sa[2 * k + 1] += terms.reduce((a, b) => a + Math.abs(b), 0);
+      gx[o + 2 * p] = ar * gpr + ai * gpi + s * gqr;
+      gx[o + 2 * p + 1] = ar * gpi - ai * gpr + s * gqi;
+      gx[o + 2 * q] = br * gpr + bi * gpi + c * gqr;
+      gx[o + 2 * q + 1] = br * gpi - bi * gpr + c * gqi;
+      sx[o + 2 * p] = Math.abs(ar * gpr) + Math.abs(ai * gpi) + Math.abs(s * gqr);
+      sx[o + 2 * p + 1] = Math.abs(ar * gpi) + Math.abs(ai * gpr) + Math.abs(s * gqi);
+      sx[o + 2 * q] = Math.abs(br * gpr) + Math.abs(bi * gpi) + Math.abs(c * gqr);
+      sx[o + 2 * q + 1] = Math.abs(br * gpi) + Math.abs(bi * gpr) + Math.abs(c * gqi);
+    }
+  }
+  return { gx: out(gx, sx), gAngles: out(ga, sa) };
+}
+
+const MODRELU_EPS = Math.fround(1e-5);
+
+export function modReluForward(rows: number, n: number, z: Num, b: Num): { h: RefOutput } {
+  const h = new Float64Array(2 * rows * n), sc = new Float64Array(2 * rows * n);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      const o = 2 * (r * n + j);
+      const nrm = Math.hypot(z[o], z[o + 1]) + MODRELU_EPS;
+      const scale = Math.max(nrm + b[j], 0) / nrm;
+      h[o] = z[o] * scale;
+      h[o + 1] = z[o + 1] * scale;
+      sc[o] = Math.abs(z[o]) * (1 + Math.abs(b[j]) / nrm);
+      sc[o + 1] = Math.abs(z[o + 1]) * (1 + Math.abs(b[j]) / nrm);
+    }
+  }
+  return { h: out(h, sc) };
+}
+
+export function modReluBackward(rows: number, n: number, z: Num, b: Num, gh: Num, gb0: Num): { gz: RefOutput; gBias: RefOutput } {
+  const gz = new Float64Array(2 * rows * n), sz = new Float64Array(2 * rows * n);
+  const gb = Float64Array.from(gb0), sb = Float64Array.from(gb0, Math.abs);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      const o = 2 * (r * n + j);
+      const mag = Math.hypot(z[o], z[o + 1]), nrm = mag + MODRELU_EPS;
+      if (nrm + b[j] <= 0) continue;
+      const dot = gh[o] * z[o] + gh[o + 1] * z[o + 1];
+      const adot = Math.abs(gh[o] * z[o]) + Math.abs(gh[o + 1] * z[o + 1]);
+      const k2 = mag > 0 ? b[j] / (nrm * nrm * mag) : 0;
+      for (const i of [0, 1]) {
+        gz[o + i] = (1 + b[j] / nrm) * gh[o + i] - k2 * dot * z[o + i];
+        sz[o + i] = (1 + Math.abs(b[j] / nrm)) * Math.abs(gh[o + i]) + Math.abs(k2 * adot * z[o + i]);
+      }
+      gb[j] += dot / nrm;
+      sb[j] += adot / nrm;
+    }
+  }
+  return { gz: out(gz, sz), gBias: out(gb, sb) };
+}
+
+export function complexInputForward(rows: number, n: number, d: number, x: Num, xStride: number, w: Num, b: Num, z0: Num): { z: RefOutput } {
+  const z = Float64Array.from(z0), sc = Float64Array.from(z0, Math.abs);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      let u = b[j], su = Math.abs(b[j]);
+      for (let e = 0; e < d; e++) { u += x[r * xStride + e] * w[e * n + j]; su += Math.abs(x[r * xStride + e] * w[e * n + j]); }
+      z[2 * (r * n + j)] += u;
+      sc[2 * (r * n + j)] += su;
+    }
+  }
+  return { z: out(z, sc) };
+}
+
+export function complexInputBackward(rows: number, n: number, d: number, x: Num, xStride: number, gz: Num, gw0: Num, gb0: Num): { gw: RefOutput; gb: RefOutput } {
+  const gw = Float64Array.from(gw0), sw = Float64Array.from(gw0, Math.abs);
+  const gb = Float64Array.from(gb0), sb = Float64Array.from(gb0, Math.abs);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      const g = gz[2 * (r * n + j)];
+      gb[j] += g; sb[j] += Math.abs(g);
+      for (let e = 0; e < d; e++) { gw[e * n + j] += x[r * xStride + e] * g; sw[e * n + j] += Math.abs(x[r * xStride + e] * g); }
+    }
+  }
+  return { gw: out(gw, sw), gb: out(gb, sb) };
+}
