@@ -156,9 +156,11 @@ export async function train(argv: string[]): Promise<number> {
     const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
     for (let i = 0; i < testSet.count; i++) confusion[testSet.labels[i]][predicted[i]]++;
     const px = testSet.rows * testSet.cols;
-    const samples = Array.from({ length: Math.min(36, testSet.count) }, (_, i) => ({
-      pixels: testSet.images.subarray(i * px, (i + 1) * px), label: testSet.labels[i], predicted: predicted[i],
-    }));
+    // The first test digits, and up to 12 of the misclassified ones after them (the interesting cases).
+    const wrong: number[] = [];
+    for (let i = 24; i < testSet.count && wrong.length < 12; i++) if (predicted[i] !== testSet.labels[i]) wrong.push(i);
+    const picks = [...Array.from({ length: Math.min(36 - wrong.length, testSet.count) }, (_, i) => i), ...wrong];
+    const samples = picks.map((i) => ({ pixels: testSet.images.subarray(i * px, (i + 1) * px), label: testSet.labels[i], predicted: predicted[i] }));
     const { files, renderSeconds } = await writeReport(values.out, {
       title: `simdnet train: ${net.describe()}`, config: reportConfig, history, layerNames: net.weightLayerNames(), test,
       confusion, samples, imageSize: { width: testSet.cols, height: testSet.rows }, classNames: testSet.classNames,
