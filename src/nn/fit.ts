@@ -113,7 +113,7 @@ export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, 
 // a worker's stop request, and rendering run before training goes on).
 let channel: MessageChannel | undefined;
 const waiting: Array<() => void> = [];
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise<void>((resolve) => setImmediate(resolve));
   if (typeof MessageChannel !== 'function') return new Promise<void>((resolve) => setTimeout(resolve, 0));
   if (!channel) {
