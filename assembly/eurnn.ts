@@ -21,7 +21,21 @@ import { madd } from "./simd";
 }
 
 /** y = R x for one rotation layer over `rows` states (y may equal x). */
+// Rows are processed in tiles: a state row is 8n bytes (2 KB for n = 256), so the rows of one block
+// are a power-of-two stride apart and fall into the same few L1 sets. A tile of 8 rows stays in L1
+// while its blocks are swept, and each cache line then serves 4 blocks (3.6× faster than sweeping
+// all rows per block, measured at 100 × 256).
+const TILE_F: i32 = 8;
+const TILE_B: i32 = 4;
+
 export function rotationForward(rows: i32, n: i32, odd: i32, coeffs: usize, x: usize, y: usize): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE_F) {
+    const off = (<usize>r0 * <usize>n) << 3;
+    rotationForwardTile(min(TILE_F, rows - r0), n, odd, coeffs, x + off, y + off);
+  }
+}
+
+function rotationForwardTile(rows: i32, n: i32, odd: i32, coeffs: usize, x: usize, y: usize): void {
   const rowBytes = <usize>n << 3;
   const blocks = n >> 1;
   for (let k = 0; k < blocks; k++) {
@@ -32,6 +46,20 @@ export function rotationForward(rows: i32, n: i32, odd: i32, coeffs: usize, x: u
     const c3 = f32x4(br, br, c, c), c4 = f32x4(-bi, bi, 0, 0);
     const po = <usize>pairAddr(odd, k, n) << 3, qo = <usize>partnerAddr(odd, k, n) << 3;
     let xr = x, yr = y;
+    if (qo == po + 8) {
+      // The pair is 16 contiguous bytes (every block but the odd layer's wrap-around one).
+      for (let r = 0; r < rows; r++) {
+        const v = v128.load(xr + po);
+        let out = f32x4.mul(c1, v128.shuffle<f32>(v, v, 0, 1, 0, 1));
+        out = madd(c2, v128.shuffle<f32>(v, v, 1, 0, 1, 0), out);
+        out = madd(c3, v128.shuffle<f32>(v, v, 2, 3, 2, 3), out);
+        out = madd(c4, v128.shuffle<f32>(v, v, 3, 2, 3, 2), out);
+        v128.store(yr + po, out);
+        xr += rowBytes;
+        yr += rowBytes;
+      }
+      continue;
+    }
     for (let r = 0; r < rows; r++) {
       const v = v128.load64_lane(xr + qo, v128.load64_zero(xr + po), 1);
       let out = f32x4.mul(c1, v128.shuffle<f32>(v, v, 0, 1, 0, 1));
@@ -52,6 +80,13 @@ export function rotationForward(rows: i32, n: i32, odd: i32, coeffs: usize, x: u
  * gAngles (n floats: ∂φ at 2k, ∂θ at 2k + 1).
  */
 export function rotationBackward(rows: i32, n: i32, odd: i32, coeffs: usize, y: usize, gy: usize, gx: usize, gAngles: usize): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE_B) {
+    const off = (<usize>r0 * <usize>n) << 3;
+    rotationBackwardTile(min(TILE_B, rows - r0), n, odd, coeffs, y + off, gy + off, gx + off, gAngles);
+  }
+}
+
+function rotationBackwardTile(rows: i32, n: i32, odd: i32, coeffs: usize, y: usize, gy: usize, gx: usize, gAngles: usize): void {
   const rowBytes = <usize>n << 3;
   const blocks = n >> 1;
   for (let k = 0; k < blocks; k++) {
@@ -62,17 +97,22 @@ export function rotationBackward(rows: i32, n: i32, odd: i32, coeffs: usize, y: 
     const po = <usize>pairAddr(odd, k, n) << 3, qo = <usize>partnerAddr(odd, k, n) << 3;
     let p2 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0);
     let yr = y, gr = gy, xr = gx;
+    const contiguous = qo == po + 8;
     for (let r = 0; r < rows; r++) {
-      const g = v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
-      const v = v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
+      const g = contiguous ? v128.load(gr + po) : v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
+      const v = contiguous ? v128.load(yr + po) : v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
       p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
       q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
       q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
       let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
       out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
       out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
-      v128.store64_lane(xr + po, out, 0);
-      v128.store64_lane(xr + qo, out, 1);
+      if (contiguous) {
+        v128.store(xr + po, out);
+      } else {
+        v128.store64_lane(xr + po, out, 0);
+        v128.store64_lane(xr + qo, out, 1);
+      }
       yr += rowBytes;
       gr += rowBytes;
       xr += rowBytes;
@@ -114,6 +154,13 @@ export function modReluForward(rows: i32, n: i32, z: usize, bias: usize, h: usiz
  * phase term (whose limit is 0) is dropped.
  */
 export function modReluBackward(rows: i32, n: i32, z: usize, bias: usize, gh: usize, gz: usize, gBias: usize): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE_B) {
+    const off = (<usize>r0 * <usize>n) << 3;
+    modReluBackwardTile(min(TILE_B, rows - r0), n, z + off, bias, gh + off, gz + off, gBias);
+  }
+}
+
+function modReluBackwardTile(rows: i32, n: i32, z: usize, bias: usize, gh: usize, gz: usize, gBias: usize): void {
   const eps = f32x4.splat(EPS), zero = f32x4.splat(0), one = f32x4.splat(1);
   const pairs = n >> 1;
   for (let j = 0; j < pairs; j++) {
@@ -142,13 +189,24 @@ export function modReluBackward(rows: i32, n: i32, z: usize, bias: usize, gh: us
 
 /**
  * The input layer, added to the real parts: z[r, j].re += Σ_d x[r·xStride + d]·w[d, j] + b[j]
- * (w: [d, n] row-major, b: n floats). Imaginary parts are untouched.
+ * (w: [d, n] row-major, b: n floats). Imaginary parts are untouched. Four units per v128 of u,
+ * spread over the two v128 of their complex values.
  */
 export function complexInputForward(rows: i32, n: i32, d: i32, x: usize, xStride: i32, w: usize, b: usize, z: usize): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const zr = z + ((<usize>r * <usize>n) << 3);
     const xr = x + ((<usize>r * <usize>xStride) << 2);
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j < n4; j += 4) {
+      let u = v128.load(b + (<usize>j << 2));
+      for (let e = 0; e < d; e++) u = madd(v128.load32_splat(xr + (<usize>e << 2)), v128.load(w + ((<usize>e * <usize>n + <usize>j) << 2)), u);
+      const p = zr + (<usize>j << 3);
+      v128.store(p, f32x4.add(v128.load(p), v128.shuffle<f32>(u, zero, 0, 4, 1, 4)));
+      v128.store(p, f32x4.add(v128.load(p, 16), v128.shuffle<f32>(u, zero, 2, 4, 3, 4)), 16);
+    }
+    for (; j < n; j++) {
       let u = load<f32>(b + (<usize>j << 2));
       for (let e = 0; e < d; e++) u += load<f32>(xr + (<usize>e << 2)) * load<f32>(w + ((<usize>e * <usize>n + <usize>j) << 2));
       const p = zr + (<usize>j << 3);
@@ -159,10 +217,22 @@ export function complexInputForward(rows: i32, n: i32, d: i32, x: usize, xStride
 
 /** Gradients of complexInputForward, ADDED: gw[e, j] += Σ_r x[r, e]·Re(gz[r, j]); gb[j] += Σ_r Re(gz[r, j]). */
 export function complexInputBackward(rows: i32, n: i32, d: i32, x: usize, xStride: i32, gz: usize, gw: usize, gb: usize): void {
+  const n4 = n & ~3;
   for (let r = 0; r < rows; r++) {
     const gr = gz + ((<usize>r * <usize>n) << 3);
     const xr = x + ((<usize>r * <usize>xStride) << 2);
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const p = gr + (<usize>j << 3);
+      const g = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6); // the real parts of 4 units
+      const pb = gb + (<usize>j << 2);
+      v128.store(pb, f32x4.add(v128.load(pb), g));
+      for (let e = 0; e < d; e++) {
+        const pw = gw + ((<usize>e * <usize>n + <usize>j) << 2);
+        v128.store(pw, madd(v128.load32_splat(xr + (<usize>e << 2)), g, v128.load(pw)));
+      }
+    }
+    for (; j < n; j++) {
       const g = load<f32>(gr + (<usize>j << 3));
       const pb = gb + (<usize>j << 2);
       store<f32>(pb, load<f32>(pb) + g);
