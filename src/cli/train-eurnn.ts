@@ -1,0 +1,132 @@
+// `simdnet train --model eurnn`: the efficient unitary RNN on pixel-by-pixel permuted MNIST
+// (../shared/specs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
+// RMSprop lr 1e-4, 40,000 steps, validation on the 10,000 held-out images.
+import cliProgress from 'cli-progress';
+import { createBackend, type BackendChoice } from '../kernels/backend';
+import { Eurnn } from '../nn/eurnn';
+import { trainEurnn, type EurnnHistory } from '../nn/eurnn-train';
+import { loadMnist } from '../data/mnist-node';
+import { loadFashionMnist } from '../data/fashion-node';
+import { permutePixels, take } from '../data/dataset';
+import { atomicWrite } from '../io/atomic-node';
+import { nodeFs, nodePath } from '../io/node-builtins';
+import { seriesChartSpec } from '../report/specs';
+import { reportHtml } from '../report/report-html';
+import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
+
+export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pixel permuted MNIST)
+  --steps N               training steps (batches drawn with replacement; default 40000)
+  --eval-every N          validate every N steps (default 500)
+  --eval-limit N          validate on the first N validation images (default all 10000)
+  --hidden N              hidden size, even (default 256)
+  --capacity N            rotation layers (default 2)
+  --batch-size N          (default 100)
+  --lr X                  RMSprop learning rate (default 1e-4; alpha 0.99, eps 1e-8)
+  --seed N                initialisation and batch draws (default 1)
+  --perm-seed N           the fixed pixel permutation (default 0)
+  --dataset mnist|fashion|DIR  (default mnist)
+  --backend auto|wasm|js  (default auto)
+  --limit N               use at most N training images
+  --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
+  --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
+
+export async function trainEurnnCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    model: { type: 'string' }, steps: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' },
+    hidden: { type: 'string' }, capacity: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+    seed: { type: 'string' }, 'perm-seed': { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' },
+    limit: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+  }, 'train --model eurnn');
+  if (values.help) {
+    console.log(EURNN_USAGE);
+    return 0;
+  }
+  const config = {
+    model: 'eurnn',
+    steps: intOption(values.steps, 'steps', 40_000),
+    evalEvery: intOption(values['eval-every'], 'eval-every', 500),
+    evalLimit: values['eval-limit'] === undefined ? undefined : intOption(values['eval-limit'], 'eval-limit', 10_000),
+    hidden: intOption(values.hidden, 'hidden', 256, 2),
+    capacity: intOption(values.capacity, 'capacity', 2),
+    batchSize: intOption(values['batch-size'], 'batch-size', 100),
+    lr: numberOption(values.lr, 'lr') ?? 1e-4,
+    seed: intOption(values.seed, 'seed', 1, 0),
+    permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0),
+    dataset: values.dataset ?? 'mnist',
+    backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
+    limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
+  };
+  if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
+  const json = values.json === true;
+  const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+
+  const data = config.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(config.dataset === 'mnist' ? {} : { dir: config.dataset });
+  const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);
+  const trainSet = permuted(config.limit ? take(data.train, config.limit) : data.train);
+  const validation = permuted(data.validation);
+  const backend = await createBackend(config.backend);
+  const model = new Eurnn(backend, { hidden: config.hidden, capacity: config.capacity, seed: config.seed });
+  log(`simdnet: ${model.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
+  log(`data: ${trainSet.count} train, ${Math.min(validation.count, config.evalLimit ?? Infinity)} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
+    { format: 'step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar?.start(config.steps, 0, { loss: '-' });
+  const history = await trainEurnn(model, trainSet, {
+    steps: config.steps, batchSize: config.batchSize, lr: config.lr, evalEvery: config.evalEvery, validation, evalLimit: config.evalLimit,
+    seed: config.seed, signal: stop.signal,
+    onStep: bar ? (s) => bar.update(s.step, { loss: s.loss.toFixed(4) }) : undefined,
+    onEval: async (r, h) => {
+      if (values.out) await writeEurnnHistory(values.out, config, h);
+      if (json) process.stdout.write(JSON.stringify({ event: 'eval', ...r }) + '\n');
+      else {
+        bar?.stop();
+        log(`step ${r.step}/${config.steps}  train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy)}  validation loss ${r.validationLoss?.toFixed(4)} acc ${pct(r.validationAccuracy ?? NaN)}  ${(r.seconds / r.step).toFixed(3)} s/step`);
+        if (r.step < config.steps) bar?.start(config.steps, r.step, { loss: '-' });
+      }
+    },
+  });
+  bar?.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (values.out) await writeEurnnReport(values.out, config, history, model.describe());
+  const last = history.evals.at(-1);
+  if (history.stopped) {
+    log(`interrupted after ${last?.step ?? 0} validated steps`);
+    return 130;
+  }
+  if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep: last ? last.seconds / last.step : undefined, backend: backend.name }) + '\n');
+  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${last ? (last.seconds / last.step).toFixed(3) : '-'} s per step on ${backend.name}`);
+  return 0;
+}
+
+async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: EurnnHistory): Promise<void> {
+  await nodeFs('--out').mkdir(dir, { recursive: true });
+  await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
+}
+
+async function writeEurnnReport(dir: string, config: Record<string, unknown>, history: EurnnHistory, title: string): Promise<void> {
+  const { renderSvg } = await import('../report/render-node');
+  const { join } = nodePath('--out');
+  await writeEurnnHistory(dir, config, history);
+  const rows = (pick: (r: EurnnHistory['evals'][number]) => [string, number | undefined][]) =>
+    history.evals.flatMap((r) => pick(r).filter(([, v]) => v !== undefined).map(([series, value]) => ({ x: r.step, value: value!, series })));
+  const loss = await renderSvg(seriesChartSpec({ title: 'Loss', xTitle: 'step', yTitle: 'cross-entropy', yLog: true, values: rows((r) => [['training', r.trainLoss], ['validation', r.validationLoss]]) }));
+  const accuracy = await renderSvg(seriesChartSpec({ title: 'Accuracy', xTitle: 'step', yTitle: 'accuracy', yDomain: [0, 1], values: rows((r) => [['training', r.trainAccuracy], ['validation', r.validationAccuracy]]) }));
+  await atomicWrite(join(dir, 'loss.svg'), loss);
+  await atomicWrite(join(dir, 'accuracy.svg'), accuracy);
+  const last = history.evals.at(-1);
+  await atomicWrite(join(dir, 'report.html'), reportHtml({
+    title: `simdnet train: ${title}`, config,
+    results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'seconds per step': last ? last.seconds / last.step : undefined, backend: history.backend },
+    charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
+  }));
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
