@@ -26,3 +26,8 @@ export { serializeModel, deserializeModel, crc32, MODEL_FORMAT_VERSION } from '.
 export type { LoadedModel } from './io/model-file';
 export { createDigitClassifier } from './digits/classifier';
 export type { DigitClassifier, DigitPrediction, ImageDataLike } from './digits/classifier';
+export { Eurnn } from './nn/eurnn';
+export type { EurnnConfig, EurnnTensor } from './nn/eurnn';
+export { trainEurnn } from './nn/eurnn-train';
+export type { EurnnTrainOptions, EurnnEvalRecord, EurnnHistory } from './nn/eurnn-train';
+export { rotationCoefficients } from './nn/eurnn-coefficients';

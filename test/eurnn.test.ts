@@ -142,3 +142,27 @@ describe('trainEurnn on permuted MNIST', () => {
     expect(a.history.evals[1].trainLoss).toBeLessThan(a.history.evals[0].trainLoss);
   });
 });
+
+describe('simdnet train --model eurnn', () => {
+  it('trains with --steps and --eval-every, prints JSON per validation, writes history and charts, refuses an odd --hidden', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const bin = join(__dirname, '..', 'bin', 'simdnet.js');
+    const out = join(mkdtempSync(join(tmpdir(), 'simdnet-eurnn-')), 'run');
+    const r = spawnSync(process.execPath, [bin, 'train', '--model', 'eurnn', '--steps', '6', '--eval-every', '3', '--eval-limit', '200', '--hidden', '16', '--limit', '500', '--batch-size', '10', '--json', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.event === 'eval').map((l) => l.step)).toEqual([3, 6]);
+    expect(lines.at(-1)).toMatchObject({ event: 'done', steps: 6 });
+    expect(lines.at(-1).validationAccuracy).toBeGreaterThanOrEqual(0);
+    expect(readdirSync(out).sort()).toEqual(['accuracy.svg', 'history.json', 'loss.svg', 'report.html']);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.config).toMatchObject({ model: 'eurnn', hidden: 16, capacity: 2, steps: 6 });
+    expect(history.evals).toHaveLength(2);
+    const bad = spawnSync(process.execPath, [bin, 'train', '--model', 'eurnn', '--hidden', '7'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--hidden must be even/);
+  });
+});
