@@ -1,4 +1,6 @@
-// Inference: single-image latency (median over chunks of 100 calls, ≥ 1,000 calls) and batch-10,000
+// Inference: single-image latency (median over chunks of 100 calls, ≥ 1,000 calls, cycling through
+// the first 1,000 test digits; `denseMicros`: a noise image with no zero pixels, the worst case for
+// the GEMM's skipping of zero inputs) and batch-10,000
 // throughput, for an MLP (784-128 ReLU-10) on our three backends and TensorFlow.js's wasm backend
 // (raw ops: matMul/add/relu/softmax, same weights), and for the shipped CNN digit model on ours.
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +15,10 @@ import { DIGIT_MODEL_BYTES } from '../src/digits-entry';
 import { emit, median, progress } from './support';
 
 const { test } = await loadMnist();
-const single = Float32Array.from(test.images.subarray(0, 784), (v) => v / 255);
+const digits = Array.from({ length: 1000 }, (_, i) => Float32Array.from(test.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255));
+let next = 0;
+const single = () => digits[next++ % digits.length];
+const noise = Float32Array.from({ length: 784 }, (_, i) => 0.05 + ((i * 7919) % 997) / 1050);
 
 function latencyMicros(call: () => void, calls = 2000): number {
   for (let i = 0; i < 200; i++) call(); // warm up
@@ -44,14 +49,15 @@ for (const name of names) {
   mlpWeights ??= mlp.getWeights();
   emit({
     bench: 'inference', model: 'mlp 784-128-10', backend: name,
-    singleMicros: +latencyMicros(() => mlp.predict(single)).toFixed(2),
+    singleMicros: +latencyMicros(() => mlp.predict(single())).toFixed(2),
+    denseMicros: +latencyMicros(() => mlp.predict(noise)).toFixed(2),
     batch10kImagesPerSecond: Math.round(throughput(() => mlp.predict(test), test.count, name === 'js' ? 2 : 5)),
   });
   if (name !== 'js') {
     const cnn = Network.deserialize(backend, DIGIT_MODEL_BYTES);
     emit({
       bench: 'inference', model: 'shipped digit CNN', backend: name,
-      singleMicros: +latencyMicros(() => cnn.predict(single), 1000).toFixed(2),
+      singleMicros: +latencyMicros(() => cnn.predict(single()), 1000).toFixed(2),
       batch10kImagesPerSecond: Math.round(throughput(() => cnn.predict(test), test.count, 3)),
     });
   }
@@ -69,6 +75,7 @@ const forward = (x: tf.Tensor2D) => tf.softmax(tf.relu(x.matMul(W0).add(b0)).mat
 const all = Float32Array.from(test.images, (v) => v / 255);
 emit({
   bench: 'inference', model: 'mlp 784-128-10', backend: 'tfjs-wasm', tfjs: tf.version.tfjs,
-  singleMicros: +latencyMicros(() => tf.tidy(() => forward(tf.tensor2d(single, [1, 784])).dataSync())).toFixed(2),
+  singleMicros: +latencyMicros(() => tf.tidy(() => forward(tf.tensor2d(single(), [1, 784])).dataSync())).toFixed(2),
+  denseMicros: +latencyMicros(() => tf.tidy(() => forward(tf.tensor2d(noise, [1, 784])).dataSync())).toFixed(2),
   batch10kImagesPerSecond: Math.round(throughput(() => tf.tidy(() => forward(tf.tensor2d(all, [test.count, 784])).dataSync()), test.count)),
 });

@@ -373,8 +373,8 @@ export const ROW_SHAPES: readonly (readonly [number, number])[] = [
 const GEMM_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
 const TRANSPOSES = [[0, 0], [0, 1], [1, 0], [1, 1]] as const;
 
-function addGemm(ta: number, tb: number, m: number, n: number, k: number, accumulate: number, tags: string[] = []): void {
-  const label = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}${accumulate ? ' acc' : ''}`;
+function addGemm(ta: number, tb: number, m: number, n: number, k: number, accumulate: number, tags: string[] = [], zeroFraction = 0): void {
+  const label = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}${accumulate ? ' acc' : ''}${zeroFraction ? ` A ${zeroFraction * 100}% zeros` : ''}`;
   add(
     'gemm',
     label,
@@ -382,6 +382,7 @@ function addGemm(ta: number, tb: number, m: number, n: number, k: number, accumu
     2 * m * n * k,
     (rng) => {
       const a = uniform(rng, m * k, -1, 1);
+      if (zeroFraction) for (let i = 0; i < a.length; i++) if (rng.uniform(0, 1) < zeroFraction) a[i] = 0;
       const b = uniform(rng, k * n, -1, 1);
       const c0 = accumulate ? uniform(rng, m * n, -1, 1) : undefined;
       return {
@@ -420,6 +421,12 @@ addGemm(1, 1, 200, 1030, 513, 1, ['blocking']);
 // with k not a multiple of 4, scalar tail), e.g. one image through a 784-128-10 network.
 for (const [m, n, k] of [[1, 128, 784], [1, 10, 128], [2, 21, 5], [3, 35, 3], [1, 7, 1], [2, 16, 130], [3, 4, 9]] as const) {
   for (const acc of [0, 1]) addGemm(0, 0, m, n, k, acc, ['few-rows']);
+}
+// The same path when rows of A are mostly zeros (an MNIST digit: ~80%): only B's rows for nonzero
+// entries are read. 25% zeros sits at the switch to the listed rows; 100% reads none; k = 8193 is
+// past the list's capacity (dense loops, however sparse).
+for (const [m, n, k, zeros] of [[1, 128, 784, 0.8], [1, 10, 128, 0.5], [2, 21, 5, 0.6], [3, 35, 3, 1], [1, 7, 1, 1], [2, 16, 130, 0.25], [3, 4, 9, 0.9], [1, 37, 8193, 0.8]] as const) {
+  for (const acc of [0, 1]) addGemm(0, 0, m, n, k, acc, ['few-rows', 'sparse'], zeros);
 }
 
 // --- bias -------------------------------------------------------------------------------------
