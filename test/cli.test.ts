@@ -70,6 +70,18 @@ describe('simdnet train --model presets', () => {
     expect(c.stderr).toMatch(/--layers does not apply to --model cnn/);
     expect(run('train', '--model', 'nope').stderr).toMatch(/--model must be one of mlp, seed004, cnn/);
   });
+
+  it('cnn on MNIST trains augmented with the shipped model\'s recipe; --no-augment and --augment override', () => {
+    const r = run('train', '--model', 'cnn', '--limit', '64', '--epochs', '1');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('adam lr 0.002 (cosine), batch 64, 1 epochs, augmented');
+    const off = run('train', '--model', 'cnn', '--limit', '64', '--epochs', '1', '--no-augment');
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stderr).toContain('1 epochs on ');
+    const on = run('train', '--limit', '64', '--epochs', '1', '--augment', '--layers', '10');
+    expect(on.stderr).toContain('adam lr 0.001 (cosine), batch 64, 1 epochs, augmented');
+    expect(run('train', '--augment', '--no-augment').stderr).toMatch(/give --augment or --no-augment, not both/);
+  });
 });
 
 describe('simdnet train --checkpoint / --resume', () => {

@@ -7,6 +7,7 @@ import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist, type Mnist } from '../src/data/mnist-node';
 import { fromArrays, take } from '../src/data/dataset';
 import { Rng } from '../src/rng';
+import { augmentDigits } from '../src/digits/augment';
 import { DivergenceError, HeapError, ShapeError, SimdnetError } from '../src/errors';
 
 function randomBatch(rows: number, input: number, classes: number, seed: number) {
@@ -152,22 +153,26 @@ describe('fit', () => {
     expect(h.epochs).toHaveLength(0);
   });
 
-  it.each(['js', 'wasm-simd'] as const)('%s: a run stopped mid-epoch and resumed (even in a new network) ends with the same weights, bit for bit', async (choice) => {
+  it.each([
+    ['js', false], ['wasm-simd', false], ['wasm-simd', true],
+  ] as const)('%s (augmented: %s): a run stopped mid-epoch and resumed (even in a new network) ends with the same weights, bit for bit', async (choice, augmented) => {
     const b = await createBackend(choice);
     const data = tinyDataset(300, 10);
     const build = () => new Network(b, { input: 16, layers: [dense(8, 'tanh'), dropout(0.3), dense(3)], init: 'he', seed: 4 });
-    const options = { epochs: 3, batchSize: 32, optimizer: adam({ lr: 0.01 }), seed: 5 };
+    // A fresh augmenter per run: the resumed one gets its RNG state from the resume state.
+    const options = () => ({ epochs: 3, batchSize: 32, optimizer: adam({ lr: 0.01 }), seed: 5, augment: augmented ? augmentDigits({ seed: 6 }) : undefined });
     const whole = build();
-    const full = await whole.fit(data, { ...options, optimizer: adam({ lr: 0.01 }) });
+    const full = await whole.fit(data, options());
 
     const ctl = new AbortController();
     let steps = 0;
     const first = build();
-    const stopped = await first.fit(data, { ...options, optimizer: adam({ lr: 0.01 }), signal: ctl.signal, onBatch: () => { if (++steps === 14) ctl.abort(); } });
+    const stopped = await first.fit(data, { ...options(), signal: ctl.signal, onBatch: () => { if (++steps === 14) ctl.abort(); } });
     expect(stopped.stopped).toBe('aborted');
     expect(stopped.resume).toMatchObject({ epoch: 2, batch: 4 }); // 10 batches per epoch
+    expect(stopped.resume!.augmentRng !== undefined).toBe(augmented);
     const second = build(); // a fresh network: everything comes from the resume state
-    const rest = await second.fit(data, { ...options, optimizer: adam({ lr: 0.01 }), resume: stopped.resume });
+    const rest = await second.fit(data, { ...options(), resume: stopped.resume });
     expect(second.getWeights()).toEqual(whole.getWeights());
     expect(rest.epochs.map((e) => e.trainLoss)).toEqual(full.epochs.map((e) => e.trainLoss));
   });

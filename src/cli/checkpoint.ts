@@ -17,6 +17,8 @@ export interface TrainConfig {
   lr?: number;
   schedule: 'constant' | 'cosine';
   seed: number;
+  /** Seeded digit augmentation of the training batches (augmentDigits with the run's seed). */
+  augment?: boolean;
   backend: string;
   limit?: number;
 }

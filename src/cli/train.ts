@@ -11,6 +11,7 @@ import type { LayerSpec } from '../nn/layers';
 import { MODEL_PRESETS, MODEL_NAMES, EURNN_SUMMARY, type ModelPreset } from './presets';
 export { CNN_PRESET } from './presets';
 import { take } from '../data/dataset';
+import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
@@ -32,6 +33,8 @@ ${(Object.keys(MODEL_PRESETS) as (keyof typeof MODEL_PRESETS)[]).map((n) => `   
   --lr X                  learning rate (default: the optimizer's; adam 0.001)
   --schedule constant|cosine  learning-rate schedule over the epochs (default cosine)
   --seed N                (default 1)
+  --augment, --no-augment  seeded digit augmentation of training batches: rotation ±15°, scale
+                          0.8–1.2, shifts ±3 px, thicker/thinner strokes (default off; on for cnn on MNIST)
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N images of each split (quick runs)
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
@@ -53,6 +56,7 @@ export async function train(argv: string[]): Promise<number> {
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
     backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
     checkpoint: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
+    augment: { type: 'boolean' }, 'no-augment': { type: 'boolean' },
   }, 'train');
   if (values.help) {
     console.log(TRAIN_USAGE);
@@ -67,18 +71,22 @@ export async function train(argv: string[]): Promise<number> {
     const model = choiceOption(values.model, 'model', MODEL_NAMES, 'mlp');
     const preset: ModelPreset = MODEL_PRESETS[model];
     if (preset.layers && values.layers) throw new UsageError(`--layers does not apply to --model ${model} (its network is fixed)`);
-    const d = { ...TRAIN_DEFAULTS, ...preset.defaults };
+    const dataset = values.dataset ?? 'mnist';
+    const presetDefaults = { ...preset.defaults, ...(dataset === 'mnist' ? preset.mnistDefaults : {}) };
+    const d = { ...TRAIN_DEFAULTS, ...presetDefaults };
+    if (values.augment && values['no-augment']) throw new UsageError('give --augment or --no-augment, not both');
     config = {
       model,
-      dataset: values.dataset ?? 'mnist',
+      dataset,
       layers: values.layers ?? d.layers,
       init: values.init ?? d.init,
       epochs: intOption(values.epochs, 'epochs', d.epochs),
       batchSize: intOption(values['batch-size'], 'batch-size', TRAIN_DEFAULTS.batchSize),
       optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], d.optimizer),
-      lr: numberOption(values.lr, 'lr') ?? (values.optimizer === undefined ? (preset.defaults as { lr?: number }).lr : undefined),
+      lr: numberOption(values.lr, 'lr') ?? (values.optimizer === undefined ? presetDefaults.lr : undefined),
       schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, d.schedule),
       seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0),
+      augment: values.augment ? true : values['no-augment'] ? false : d.augment ?? false,
       backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
       limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
     };
@@ -102,7 +110,7 @@ export async function train(argv: string[]): Promise<number> {
   const input = image ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
-  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs on ${backend.name}`);
+  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
   const reportConfig = { ...config, lr: optimizer.options.lr, network: net.describe(), backend: backend.name, train: trainSet.count, validation: validSet.count, test: testSet.count };
@@ -121,6 +129,7 @@ export async function train(argv: string[]): Promise<number> {
   bar?.start(batches, resume?.batch ?? 0, { epoch: `${epochNo}/${epochs}`, loss: '-' });
   const history = await net.fit(trainSet, {
     epochs, batchSize, optimizer, validation: validSet, seed, schedule, resume, signal: stop.signal, yieldEvery: 20, // lets Ctrl-C through
+    augment: config.augment ? augmentDigits({ seed }) : undefined,
     onBatch: bar ? (b) => { if (b.batch % 10 === 0 || b.batch === b.batches) bar.update(b.batch, { loss: b.loss.toFixed(4) }); } : undefined,
     onEpoch: async (r, h) => {
       if (values.out) await writeHistory(values.out, { config: reportConfig, history: h, layerNames: net.weightLayerNames() });

@@ -13,8 +13,15 @@ export interface AugmentOptions {
   seed?: number;
 }
 
-/** Called by fit() on each gathered batch: rows images of width × height floats, modified in place. */
-export type BatchAugmenter = (batch: Float32Array, rows: number, width: number, height: number) => void;
+/**
+ * Called by fit() on each gathered batch: rows images of width × height floats, modified in place.
+ * A seeded augmenter exposes its RNG state, so a checkpointed run resumes with the same transforms.
+ */
+export interface BatchAugmenter {
+  (batch: Float32Array, rows: number, width: number, height: number): void;
+  rngState?(): number[];
+  setRngState?(state: readonly number[]): void;
+}
 
 /**
  * Seeded on-the-fly augmentation of digit batches, so a model sees drawings that are rotated,
@@ -28,7 +35,7 @@ export function augmentDigits(options: AugmentOptions = {}): BatchAugmenter {
   const rng = new Rng(options.seed ?? 1);
   let src = new Float32Array(784), tmp = new Float32Array(784);
 
-  return (batch, rows, w, h) => {
+  const augment: BatchAugmenter = (batch, rows, w, h) => {
     const n = w * h;
     if (src.length < n) { src = new Float32Array(n); tmp = new Float32Array(n); }
     const cx = (w - 1) / 2, cy = (h - 1) / 2;
@@ -52,6 +59,9 @@ export function augmentDigits(options: AugmentOptions = {}): BatchAugmenter {
       else if (stroke < thicker + thinner) morph(img, tmp, w, h, Math.min);
     }
   };
+  augment.rngState = () => rng.getState();
+  augment.setRngState = (state) => rng.setState(state);
+  return augment;
 }
 
 function bilinear(src: Float32Array, w: number, h: number, u: number, v: number): number {

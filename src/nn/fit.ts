@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset';
 import type { Optimizer } from './optimizers';
 import { sgd } from './optimizers';
 import { Rng } from '../rng';
+import type { BatchAugmenter } from '../digits/augment';
 import { Dropout } from './conv-layers';
 import { DivergenceError, SimdnetError } from '../errors';
 
@@ -61,7 +62,7 @@ export interface FitOptions {
    * Modifies each gathered training batch in place before the forward pass (e.g. augmentDigits()):
    * batch holds rows × width × height floats in [0, 1]. Validation data is never augmented.
    */
-  augment?: (batch: Float32Array, rows: number, width: number, height: number) => void;
+  augment?: BatchAugmenter;
   /**
    * Continue a run that was stopped (history.resume of an aborted fit, possibly saved to disk and
    * loaded again). Given the same dataset and options, the run ends with the same weights, bit for
@@ -82,6 +83,8 @@ export interface TrainingState {
   order: Int32Array;
   /** The dropout layers' RNG states, in layer order. */
   dropoutRng?: number[][];
+  /** The augmenter's RNG state (when it has one). */
+  augmentRng?: number[];
   /** Running sums of the epoch in progress. */
   lossSum: number;
   correct: number;
@@ -163,6 +166,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       resume.optimizer.state.forEach((s, i) => heap.write(state[i], s));
       history.epochs.push(...resume.epochs);
       dropouts(net).forEach((d, i) => resume.dropoutRng?.[i] && d.setRngState(resume.dropoutRng[i]));
+      if (resume.augmentRng) options.augment?.setRngState?.(resume.augmentRng);
     } else if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
       t = optimizer.saved.t;
       optimizer.saved.state.forEach((s, i) => heap.write(state[i], s));
@@ -196,6 +200,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
             epoch, batch: b, weights: net.getWeights(),
             optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
             rng: rng.getState(), order: order.slice(), lossSum, correct, dropoutRng: dropouts(net).map((d) => d.rngState()),
+            augmentRng: options.augment?.rngState?.(),
             seconds: (performance.now() - started) / 1000, epochs: history.epochs.slice(),
           };
           return history;
