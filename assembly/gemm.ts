@@ -175,36 +175,33 @@ function packPanelsB(transB: i32, b: usize, n: i32, k: i32, p0: i32, j0: i32, kc
 
 // A few rows times B, neither transposed (inference on one image): packing B would copy the whole
 // weight matrix per call, so stream B's rows directly: 16 columns of C in 4 registers at a time,
-// then 4-column strips (4 chains), then scalars.
+// then 4-column strips, then scalars.
 //
 // One image's inputs are mostly zeros (MNIST: ~80% of pixels; ReLU outputs: about half) and the
-// work is reading B, so a row of A with at most 3/4 of its k values nonzero is first listed as
-// (byte offset of B's row, value) pairs and only those rows of B are read. Reference BLAS skips
-// zero entries of A the same way; with finite B the 16-column result is bit-for-bit the dense one.
-const SPARSE_MAX_K: i32 = (MC * KC) / 2;
+// work is reading B, so each row of A is first listed as (byte offset of B's row, value) pairs of
+// its nonzero entries, in blocks of k, and only those rows of B are read. Reference BLAS skips zero
+// entries of A the same way; with finite B the 16-column result is bit-for-bit the dense one.
+const LIST_K: i32 = (MC * KC) / 2;
 
 function gemmFewRows(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const ldb = <usize>n << 2;
   const offs = packA;
-  const vals = packA + (<usize>SPARSE_MAX_K << 2);
+  const vals = packA + (<usize>LIST_K << 2);
   for (let i = 0; i < m; i++) {
     const arow = a + ((<usize>i * k) << 2);
     const crow = c + ((<usize>i * n) << 2);
-    if (k <= SPARSE_MAX_K) {
+    for (let p0 = 0; p0 < k; p0 += LIST_K) {
+      const p1 = min(k, p0 + LIST_K);
       // Branch-free listing: always write, advance only past nonzeros.
       let nnz = 0;
-      for (let p = 0; p < k; p++) {
+      for (let p = p0; p < p1; p++) {
         const x = load<f32>(arow + (<usize>p << 2));
         store<u32>(offs + (<usize>nnz << 2), <u32>(<usize>p * ldb));
         store<f32>(vals + (<usize>nnz << 2), x);
         nnz += i32(x != 0);
       }
-      if (nnz * 4 <= k * 3) {
-        rowTimesListedRows(nnz, n, offs, vals, b, crow, accumulate);
-        continue;
-      }
+      rowTimesListedRows(nnz, n, offs, vals, b, crow, accumulate | i32(p0 > 0));
     }
-    rowTimesB(n, k, arow, b, crow, accumulate);
   }
 }
 
@@ -214,6 +211,8 @@ function rowTimesListedRows(nnz: i32, n: i32, offs: usize, vals: usize, b: usize
   const n4 = n & ~3;
   let j = 0;
   for (; j < n16; j += 16) {
+    // 4 chains of 16 columns: tried 8 (32 columns, or 16 columns × even/odd rows) and V8 ran them
+    // 1.6× slower (Node 20, x64), so this stays.
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
     const bj = b + (<usize>j << 2);
     for (let q = 0; q < nnz; q++) {
@@ -230,6 +229,7 @@ function rowTimesListedRows(nnz: i32, n: i32, offs: usize, vals: usize, b: usize
     v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
   }
   for (; j < n4; j += 4) {
+    // One 4-column strip: two chains (even and odd list entries), summed at the end.
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
     const bj = b + (<usize>j << 2);
     let q = 0;
@@ -248,59 +248,6 @@ function rowTimesListedRows(nnz: i32, n: i32, offs: usize, vals: usize, b: usize
     let acc: f32 = 0;
     const bj = b + (<usize>j << 2);
     for (let q = 0; q < nnz; q++) acc += load<f32>(vals + (<usize>q << 2)) * load<f32>(bj + <usize>load<u32>(offs + (<usize>q << 2)));
-    const o = crow + (<usize>j << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + acc : acc);
-  }
-}
-
-// C row (+)= A row · B, every k.
-function rowTimesB(n: i32, k: i32, arow: usize, b: usize, crow: usize, accumulate: i32): void {
-  const ldb = <usize>n << 2;
-  const n16 = n & ~15;
-  const n4 = n & ~3;
-  let j = 0;
-  for (; j < n16; j += 16) {
-    // 4 chains of 16 columns: tried 8 (32 columns, or 16 columns × even/odd p) and V8 ran them
-    // 1.6× slower (Node 20, x64), so this stays.
-    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-    let bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      const av = v128.load32_splat(arow + (<usize>p << 2));
-      c0 = madd(av, v128.load(bp), c0); c1 = madd(av, v128.load(bp, 16), c1);
-      c2 = madd(av, v128.load(bp, 32), c2); c3 = madd(av, v128.load(bp, 48), c3);
-      bp += ldb;
-    }
-    const o = crow + (<usize>j << 2);
-    if (accumulate) {
-      c0 = f32x4.add(c0, v128.load(o)); c1 = f32x4.add(c1, v128.load(o, 16));
-      c2 = f32x4.add(c2, v128.load(o, 32)); c3 = f32x4.add(c3, v128.load(o, 48));
-    }
-    v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
-  }
-  for (; j < n4; j += 4) {
-    // One 4-column strip: four chains over p (p mod 4), summed at the end.
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let bp = b + (<usize>j << 2);
-    let p = 0;
-    for (; p + 4 <= k; p += 4) {
-      const ap = arow + (<usize>p << 2);
-      s0 = madd(v128.load32_splat(ap), v128.load(bp), s0); bp += ldb;
-      s1 = madd(v128.load32_splat(ap, 4), v128.load(bp), s1); bp += ldb;
-      s2 = madd(v128.load32_splat(ap, 8), v128.load(bp), s2); bp += ldb;
-      s3 = madd(v128.load32_splat(ap, 12), v128.load(bp), s3); bp += ldb;
-    }
-    for (; p < k; p++) {
-      s0 = madd(v128.load32_splat(arow + (<usize>p << 2)), v128.load(bp), s0);
-      bp += ldb;
-    }
-    let sum = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-    const o = crow + (<usize>j << 2);
-    if (accumulate) sum = f32x4.add(sum, v128.load(o));
-    v128.store(o, sum);
-  }
-  for (; j < n; j++) {
-    let acc: f32 = 0;
-    for (let p = 0; p < k; p++) acc += load<f32>(arow + (<usize>p << 2)) * load<f32>(b + ((<usize>p * n + j) << 2));
     const o = crow + (<usize>j << 2);
     store<f32>(o, accumulate ? load<f32>(o) + acc : acc);
   }

@@ -24,7 +24,6 @@ const backend = await createBackend();
 async function nodeEpoch(): Promise<number> {
   const net = new Network(backend, { input: 784, layers: [dense(128, 'relu'), dense(10)], init: 'he', seed: 1 });
   const h = await net.fit(train, { epochs: 1, batchSize: 64, optimizer: adam({ lr: 0.001 }), validation, seed: 1, yieldEvery: 10 });
-  net.dispose?.();
   return train.count / h.epochs[0].seconds;
 }
 

@@ -77,7 +77,7 @@ describe('EURNN unitary layer', () => {
         const model = new Eurnn(backend, { hidden: 256, capacity, seed: 3 });
         const rng = new Rng(5);
         const rows = 4;
-        let h = Float32Array.from({ length: 2 * rows * 256 }, () => rng.normal());
+        let h: Float32Array = Float32Array.from({ length: 2 * rows * 256 }, () => rng.normal());
         const norms = (v: Float32Array) => Array.from({ length: rows }, (_, r) => Math.hypot(...v.subarray(512 * r, 512 * (r + 1))));
         const n0 = norms(h);
         const first = model.applyUnitary(h, rows);

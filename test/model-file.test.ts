@@ -106,7 +106,7 @@ describe('binary model files', () => {
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
         fc.option(fc.nat()), fc.boolean(),
         (edits, cut, recrc) => {
-          let b = bytes.slice();
+          let b: Uint8Array = bytes.slice();
           for (const [at, v] of edits) b[at % b.length] = v;
           if (cut !== null) b = b.slice(0, cut % (b.length + 1));
           if (recrc && b.length >= 4) b = fixCrc(b);
