@@ -32,7 +32,8 @@ export interface SeriesChartOptions {
 
 /** Lines with points, one colour per series: the shape of every history chart. */
 export function seriesChartSpec(o: SeriesChartOptions): VegaLiteSpec {
-  const scale: Record<string, unknown> = o.yDomain ? { domain: o.yDomain } : { zero: false };
+  // A log scale never includes zero (vega warns if asked not to).
+  const scale: Record<string, unknown> = o.yDomain ? { domain: o.yDomain } : o.yLog ? {} : { zero: false };
   if (o.yLog) scale.type = 'log';
   return {
     $schema: SCHEMA,
