@@ -233,6 +233,17 @@ describe('API boundary checks', () => {
     await expect(net.fit(tinyDataset(10, 1), { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     expect(() => net.predict(new Float32Array(17))).toThrow(ShapeError);
     expect(() => net.predict(Float32Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0)))).toThrow(/value 5 \(image 0\) is NaN/);
+    // predict's check is one maxAbs pass on the heap: every position (SIMD lanes, the scalar tail, a later
+    // image of a batch) and NaN, ∞ and -∞ on each backend.
+    for (const choice of ['js', 'wasm-simd'] as const) {
+      const odd = new Network(await createBackend(choice), { input: 7, layers: [dense(2)] });
+      for (const [at, bad] of [[0, NaN], [3, Infinity], [6, -Infinity], [12, NaN], [13, Infinity]] as const) {
+        const x = new Float32Array(14).fill(0.5);
+        x[at] = bad;
+        expect(() => odd.predict(x), `${choice} ${at}`).toThrow(new RegExp(`value ${at} \\(image ${Math.floor(at / 7)}\\) is ${String(bad)}`));
+      }
+      expect(odd.predict(new Float32Array(14).fill(-3e38)).every(Number.isFinite)).toBe(true);
+    }
     expect(() => sgd({ lr: -1 })).toThrow(SimdnetError);
     expect(() => net.setBatch(Float32Array.from({ length: 32 }, (_, i) => (i === 20 ? Infinity : 0)), [0, 1])).toThrow(/input value 20 \(row 1\) is Infinity/);
   });

@@ -89,7 +89,10 @@ export interface Kernels {
   /** y = x · m element-wise (y may equal x); dropout applies a mask already scaled by 1/keep. */
   multiply(count: number, x: number, m: number, y: number): void;
 
-  /** max |x| over count elements (0 for an empty region); used for the per-layer max |w| history. */
+  /**
+   * max |x| over count elements (0 for an empty region); NaN or ∞ if any element is (predict's check
+   * of its input). Used for the per-layer max |w| history.
+   */
   maxAbs(count: number, x: number): number;
 
   // --- EURNN (../shared/specs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a

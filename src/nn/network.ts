@@ -337,11 +337,6 @@ export class Network {
     }
     const count = pixels.length / this.input;
     const isFloat = pixels instanceof Float32Array;
-    if (isFloat) {
-      for (let i = 0; i < pixels.length; i++) {
-        if (!Number.isFinite(pixels[i])) throw new ShapeError('ARGUMENT', `predict: value ${i} (image ${Math.floor(i / this.input)}) is ${pixels[i]}`);
-      }
-    }
     const cap = this.plan(Math.min(this.evalRows, count));
     const out = new Float32Array(count * this.outputs);
     const k = this.backend.rawKernels;
@@ -349,8 +344,15 @@ export class Network {
       const rows = Math.min(cap, count - from);
       const v = this.backend.heap.views();
       const x0 = this.buf.x >>> 2, n = rows * this.input, src = from * this.input;
-      if (isFloat) v.f32.set((pixels as Float32Array).subarray(src, src + n), x0);
-      else for (let i = 0; i < n; i++) v.f32[x0 + i] = pixels[src + i] * INV255;
+      if (isFloat) {
+        v.f32.set((pixels as Float32Array).subarray(src, src + n), x0);
+        // One SIMD pass (max |x| is NaN or ∞ if any value is); the JS loop only to name the culprit.
+        if (!Number.isFinite(k.maxAbs(n, this.buf.x))) {
+          for (let i = src; i < src + n; i++) {
+            if (!Number.isFinite(pixels[i])) throw new ShapeError('ARGUMENT', `predict: value ${i} (image ${Math.floor(i / this.input)}) is ${pixels[i]}`);
+          }
+        }
+      } else for (let i = 0; i < n; i++) v.f32[x0 + i] = pixels[src + i] * INV255;
       let y = this.forwardRows(rows);
       if (this.loss === 'softmax-cross-entropy') {
         k.softmax(rows, this.outputs, y, this.buf.probs);
