@@ -5,6 +5,7 @@ import { DIGIT_MODEL_BYTES } from '../digits-entry';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { parse, choiceOption, UsageError } from './args';
+import { confusionMatrix } from './confusion';
 
 export const EVALUATE_USAGE = `simdnet evaluate (--model FILE | --pretrained) [--dataset mnist|fashion|DIR] [--split test|validation] [--backend auto|wasm|js] [--json]
   Accuracy and the confusion matrix of a saved model.`;
@@ -20,16 +21,14 @@ export async function evaluate(argv: string[]): Promise<number> {
   const data = (dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset }))[split];
   const { loss, accuracy } = net.evaluate(data);
   const predicted = net.classify(data);
-  const classes = net.outputs;
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
-  for (let i = 0; i < data.count; i++) confusion[data.labels[i]][predicted[i]]++;
+  const confusion = confusionMatrix(data.labels, predicted, net.outputs);
   if (values.json) {
     console.log(JSON.stringify({ event: 'evaluate', model: values.model ?? 'pretrained', dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
   } else {
     console.log(`${net.describe()} on ${dataset} ${split} (${data.count} images, ${backend.name})`);
     console.log(`accuracy ${(100 * accuracy).toFixed(2)}%, loss ${loss.toFixed(4)}`);
     console.log(`confusion matrix (rows: true class, columns: predicted)`);
-    console.log('      ' + [...Array(classes).keys()].map((c) => String(c).padStart(6)).join(''));
+    console.log('      ' + confusion.map((_, c) => String(c).padStart(6)).join(''));
     confusion.forEach((row, t) => console.log(String(t).padStart(4) + '  ' + row.map((v) => String(v).padStart(6)).join('')));
   }
   return 0;

@@ -17,6 +17,7 @@ import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
 import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
+import { confusionMatrix } from './confusion';
 import type { TrainingState } from '../nn/fit';
 
 export const TRAIN_USAGE = `simdnet train [options]
@@ -92,9 +93,11 @@ export async function train(argv: string[]): Promise<number> {
     };
   }
   const { epochs, batchSize, seed, limit, schedule, dataset } = config;
+  // A checkpoint may name a model this version no longer has: then the --layers network.
+  const preset = MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined;
   let layers: LayerSpec[], init;
   try {
-    layers = (MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined)?.layers ?? parseLayers(config.layers);
+    layers = preset?.layers ?? parseLayers(config.layers);
     init = parseInit(config.init);
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
@@ -106,8 +109,7 @@ export async function train(argv: string[]): Promise<number> {
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
   const backend = await createBackend(config.backend as BackendChoice);
-  const image = (MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined)?.image;
-  const input = image ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
+  const input = preset?.image ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
@@ -166,9 +168,7 @@ export async function train(argv: string[]): Promise<number> {
   }
   if (values.out) {
     const predicted = net.classify(testSet);
-    const classes = net.outputs;
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0)); // [true][predicted]
-    for (let i = 0; i < testSet.count; i++) confusion[testSet.labels[i]][predicted[i]]++;
+    const confusion = confusionMatrix(testSet.labels, predicted, net.outputs);
     const px = testSet.rows * testSet.cols;
     // The first test digits, and up to 12 of the misclassified ones after them (the interesting cases).
     const wrong: number[] = [];

@@ -162,17 +162,16 @@ export class Eurnn {
 
   /** For odd capacity the output is shifted by one component: out[j] = in[(j + 1) mod N], per row. */
   private roll(ptr: number, rows: number, back: boolean): void {
-    const N = this.hidden, f = this.backend.heap.f32(ptr, 2 * rows * N);
-    for (let r = 0; r < rows; r++) {
-      const row = f.subarray(2 * r * N, 2 * (r + 1) * N);
+    const w = 2 * this.hidden, f = this.backend.heap.views().f32; // called every time step: no per-row views
+    for (let o = ptr >>> 2, end = o + rows * w; o < end; o += w) {
       if (!back) {
-        const re = row[0], im = row[1];
-        row.copyWithin(0, 2);
-        row[2 * N - 2] = re; row[2 * N - 1] = im;
+        const re = f[o], im = f[o + 1];
+        f.copyWithin(o, o + 2, o + w);
+        f[o + w - 2] = re; f[o + w - 1] = im;
       } else {
-        const re = row[2 * N - 2], im = row[2 * N - 1];
-        row.copyWithin(2, 0, 2 * N - 2);
-        row[0] = re; row[1] = im;
+        const re = f[o + w - 2], im = f[o + w - 1];
+        f.copyWithin(o + 2, o, o + w - 2);
+        f[o] = re; f[o + 1] = im;
       }
     }
   }
@@ -186,7 +185,7 @@ export class Eurnn {
       k.rotationForward(rows, N, l & 1, plan.coeffs + l * 16 * N, from, to);
       from = to;
     }
-    if (keep) new Uint8Array(this.backend.heap.memory.buffer).copyWithin(dst, from, from + state);
+    if (keep) this.backend.heap.views().u8.copyWithin(dst, from, from + state);
     if (c & 1) this.roll(dst, rows, false);
   }
 
@@ -197,7 +196,7 @@ export class Eurnn {
   private forward(plan: Plan, x: number, xStride: number): void {
     const { rows, steps, storeAll } = plan, N = this.hidden, D = this.inputSize, k = this.kernels, state = 8 * rows * N;
     this.writeCoefficients(plan);
-    new Uint8Array(this.backend.heap.memory.buffer, plan.h, state).fill(0); // h_0 = 0
+    this.backend.heap.views().u8.fill(0, plan.h, plan.h + state); // h_0 = 0
     const bias = this.ptr('modrelu.bias'), wIn = this.ptr('input.weights'), bIn = this.ptr('input.bias');
     for (let t = 1; t <= steps; t++) {
       const prev = plan.h + (storeAll ? t - 1 : (t - 1) & 1) * state;
