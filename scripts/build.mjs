@@ -73,6 +73,7 @@ await build({
   charset: 'utf8', // module scripts are always UTF-8; 'ascii' would write each byte ≥ 0x80 as \\xNN
   chunkNames: 'chunks/[name]-[hash]',
   minify: true,
+  keepNames: true, // error classes keep their names (err.name, stack traces) through minifying
   sourcemap: true,
   logLevel: 'warning',
 });

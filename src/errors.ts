@@ -1,23 +1,59 @@
 /**
  * Every refusal the library makes is a SimdnetError with a stable `code`, so callers can branch on
  * the code and people can read the message. The message says what is wrong and where.
+ *
+ * Throw with `fail(code, message)`: it picks the class from the code (ERROR_CLASSES), so
+ * `err instanceof ShapeError` and `err.code` always agree.
  */
 export class SimdnetError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-/** A malformed IDX file: codes IDX_TRUNCATED, IDX_MAGIC, IDX_HEADER, IDX_GZIP. */
+/** A malformed IDX file: codes IDX_*. */
 export class IdxError extends SimdnetError {}
-/** A bad heap request or region: codes HEAP_LIMIT, HEAP_RANGE, HEAP_SIZE. */
+/** A bad heap request or region: codes HEAP_*. */
 export class HeapError extends SimdnetError {}
-/** Shapes or arguments that do not fit: code SHAPE, ARGUMENT. */
+/** Shapes or arguments that do not fit: codes SHAPE, ARGUMENT. */
 export class ShapeError extends SimdnetError {}
-/** A model file that cannot be loaded: codes MODEL_*. */
+/** A model file that cannot be loaded (or saved): codes MODEL_*. */
 export class ModelFormatError extends SimdnetError {}
-/** Training produced a NaN or infinite loss: code DIVERGED. */
+/** Training produced a NaN, infinite or exploding loss: code DIVERGED. */
 export class DivergenceError extends SimdnetError {}
+
+/** Every code the library uses. */
+export type ErrorCode =
+  | 'IDX_TRUNCATED' | 'IDX_MAGIC' | 'IDX_HEADER' | 'IDX_GZIP' | 'IDX_LABEL'
+  | 'HEAP_LIMIT' | 'HEAP_RANGE' | 'HEAP_SIZE'
+  | 'SHAPE' | 'ARGUMENT'
+  | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
+  | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ'
+  | 'DIVERGED'
+  | 'BACKEND' | 'IMAGE_FORMAT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY';
+
+/** Every code, with the class its errors have. */
+const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: string) => SimdnetError>> = {
+  IDX_TRUNCATED: IdxError, IDX_MAGIC: IdxError, IDX_HEADER: IdxError, IDX_GZIP: IdxError, IDX_LABEL: IdxError,
+  HEAP_LIMIT: HeapError, HEAP_RANGE: HeapError, HEAP_SIZE: HeapError,
+  SHAPE: ShapeError, ARGUMENT: ShapeError,
+  MODEL_FORMAT: ModelFormatError, MODEL_VERSION: ModelFormatError, MODEL_SHAPE: ModelFormatError, MODEL_HEADER: ModelFormatError,
+  MODEL_MAGIC: ModelFormatError, MODEL_TRUNCATED: ModelFormatError, MODEL_LIMIT: ModelFormatError, MODEL_CHECKSUM: ModelFormatError,
+  MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
+  DIVERGED: DivergenceError,
+  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: SimdnetError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError,
+};
+
+/** The error for `code` (of the class the code belongs to). */
+export function simdnetError(code: ErrorCode, message: string): SimdnetError {
+  const Class = ERROR_CLASSES[code] ?? SimdnetError;
+  return new Class(code, message);
+}
+
+/** Throws the error for `code`. */
+export function fail(code: ErrorCode, message: string): never {
+  throw simdnetError(code, message);
+}

@@ -4,4 +4,4 @@ export * from './index';
 export { loadMnist, readIdxFile } from './data/mnist-node';
 export type { MnistFiles, LoadMnistOptions, Mnist } from './data/mnist-node';
 export { loadFashionMnist, FASHION_CLASSES } from './data/fashion-node';
-export { saveModel, loadModel } from './io/model-file-node';
+export { saveModel, loadModel } from './io/network';

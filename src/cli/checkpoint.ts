@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../io/atomic-node';
 import type { TrainingState } from '../nn/fit';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 
 /** The run's configuration as the CLI resolved it: what --resume needs to rebuild the same run. */
 export interface TrainConfig {
@@ -52,10 +52,10 @@ export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig
   try {
     body = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new SimdnetError('CHECKPOINT', `--resume: cannot read ${path}: ${(e as Error).message}`);
+    fail('CHECKPOINT', `--resume: cannot read ${path}: ${(e as Error).message}`);
   }
   if (body?.format !== 'simdnet-checkpoint' || body.version !== 1 || !body.config || !body.state) {
-    throw new SimdnetError('CHECKPOINT', `--resume: ${path} is not a simdnet checkpoint (version 1)`);
+    fail('CHECKPOINT', `--resume: ${path} is not a simdnet checkpoint (version 1)`);
   }
   const s = body.state;
   return {

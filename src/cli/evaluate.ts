@@ -1,6 +1,6 @@
 import { createBackend, type BackendChoice } from '../kernels/backend';
-import { loadModel } from '../io/model-file-node';
-import { deserializeModel } from '../io/model-file';
+import { loadModel } from '../io/network';
+import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
@@ -19,9 +19,9 @@ export async function evaluate(argv: string[]): Promise<number> {
   const backend = await createBackend(choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'));
   const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
   const data = (dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset }))[split];
-  const { loss, accuracy } = net.evaluate(data);
+  const { loss, accuracy = NaN } = net.evaluate(data);
   const predicted = net.classify(data);
-  const confusion = confusionMatrix(data.labels, predicted, net.outputs);
+  const confusion = confusionMatrix(data.y, predicted, net.outputs);
   if (values.json) {
     console.log(JSON.stringify({ event: 'evaluate', model: values.model ?? 'pretrained', dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
   } else {

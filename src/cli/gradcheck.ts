@@ -1,6 +1,6 @@
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
-import { parseLayers } from '../nn/layers';
+import { parseLayers } from '../nn/layers/index';
 import { checkGradients } from '../nn/gradcheck';
 import { Rng } from '../rng';
 import { parse, intOption, choiceOption } from './args';

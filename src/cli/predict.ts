@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createBackend, type BackendChoice } from '../kernels/backend';
-import { loadModel } from '../io/model-file-node';
+import { loadModel } from '../io/network';
 import { readIdxFile } from '../data/mnist-node';
 import { preprocessDigit } from '../digits/preprocess';
-import { deserializeModel } from '../io/model-file';
+import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
 import { parseImage } from './image-file';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 import { parse, choiceOption, UsageError } from './args';
 
 export const PREDICT_USAGE = `simdnet predict (--model FILE | --pretrained) [--json] <image.png | image.pgm | idx-file:index>
@@ -34,7 +34,7 @@ export async function predict(argv: string[]): Promise<number> {
     input = Float32Array.from(file.pixels.subarray(i * px, (i + 1) * px), (v) => v / 255);
   } else {
     let bytes: Uint8Array;
-    try { bytes = new Uint8Array(await readFile(target)); } catch (e) { throw new SimdnetError('NOT_FOUND', `cannot read ${target}: ${(e as Error).message}`); }
+    try { bytes = new Uint8Array(await readFile(target)); } catch (e) { fail('NOT_FOUND', `cannot read ${target}: ${(e as Error).message}`); }
     input = preprocessDigit(parseImage(bytes, basename(target)));
   }
   if (input.length !== net.input) throw new UsageError(`the image has ${input.length} pixels but the model takes ${net.input} inputs`);

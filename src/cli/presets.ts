@@ -1,6 +1,6 @@
 // `simdnet train --model NAME`: named configurations. A preset gives the defaults of the flags it
 // names; a flag given on the command line wins, except --layers for presets with a fixed network.
-import { conv2d, maxPool2d, dense, type LayerSpec } from '../nn/layers';
+import { conv2d, maxPool2d, dense, type LayerSpec } from '../nn/layers/index';
 import type { OptimizerName } from '../nn/optimizers';
 
 export interface ModelPreset {

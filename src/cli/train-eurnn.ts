@@ -3,8 +3,10 @@
 // RMSprop lr 1e-4, 40,000 steps, validation on the 10,000 held-out images.
 import cliProgress from 'cli-progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
-import { Eurnn } from '../nn/eurnn';
-import { trainEurnn, type EurnnHistory } from '../nn/eurnn-train';
+import { Network, saveModel } from '../io/network';
+import { eurnnClassifier } from '../nn/layers/index';
+import { rmsprop } from '../nn/optimizers';
+import type { History } from '../nn/fit';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { permutePixels, take } from '../data/dataset';
@@ -27,6 +29,7 @@ export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pi
   --dataset mnist|fashion|DIR  (default mnist)
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N training images
+  --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
   --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
 
@@ -35,7 +38,7 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
     model: { type: 'string' }, steps: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' },
     hidden: { type: 'string' }, capacity: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
     seed: { type: 'string' }, 'perm-seed': { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' },
-    limit: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    limit: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
   }, 'train --model eurnn');
   if (values.help) {
     console.log(EURNN_USAGE);
@@ -63,11 +66,13 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   const data = config.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(config.dataset === 'mnist' ? {} : { dir: config.dataset });
   const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);
   const trainSet = permuted(config.limit ? take(data.train, config.limit) : data.train);
-  const validation = permuted(data.validation);
+  const validation = permuted(config.evalLimit === undefined ? data.validation : take(data.validation, config.evalLimit));
   const backend = await createBackend(config.backend);
-  const model = new Eurnn(backend, { hidden: config.hidden, capacity: config.capacity, seed: config.seed });
-  log(`simdnet: ${model.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
-  log(`data: ${trainSet.count} train, ${Math.min(validation.count, config.evalLimit ?? Infinity)} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
+  // One pixel per step: the images are sequences [784, 1].
+  const steps = trainSet.shape.reduce((a, b) => a * b, 1);
+  const net = new Network(backend, { input: [steps, 1], layers: eurnnClassifier(config.hidden, { capacity: config.capacity, classes: trainSet.classes }), seed: config.seed });
+  log(`simdnet: ${net.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
+  log(`data: ${trainSet.count} train, ${validation.count} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -78,16 +83,16 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
     cliProgress.Presets.shades_classic,
   );
   bar?.start(config.steps, 0, { loss: '-' });
-  const history = await trainEurnn(model, trainSet, {
-    steps: config.steps, batchSize: config.batchSize, lr: config.lr, evalEvery: config.evalEvery, validation, evalLimit: config.evalLimit,
-    seed: config.seed, signal: stop.signal,
-    onStep: bar ? (s) => bar.update(s.step, { loss: s.loss.toFixed(4) }) : undefined,
-    onEval: async (r, h) => {
+  const history = await net.fit(trainSet, {
+    steps: config.steps, batchSize: config.batchSize, optimizer: rmsprop({ lr: config.lr, alpha: 0.99, eps: 1e-8 }), evalEvery: config.evalEvery,
+    validation, seed: config.seed, signal: stop.signal, yieldEvery: 1, // a step is long: let Ctrl-C through
+    onBatch: bar ? (b) => bar.update(b.step, { loss: b.loss.toFixed(4) }) : undefined,
+    onEpoch: async (r, h) => {
       if (values.out) await writeEurnnHistory(values.out, config, h);
       if (json) process.stdout.write(JSON.stringify({ event: 'eval', ...r }) + '\n');
       else {
         bar?.stop();
-        log(`step ${r.step}/${config.steps}  train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy)}  validation loss ${r.validationLoss?.toFixed(4)} acc ${pct(r.validationAccuracy ?? NaN)}  ${(r.seconds / r.step).toFixed(3)} s/step`);
+        log(`step ${r.step}/${config.steps}  train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy ?? NaN)}  validation loss ${r.validationLoss?.toFixed(4)} acc ${pct(r.validationAccuracy ?? NaN)}  ${(secondsSoFar(h) / r.step).toFixed(3)} s/step`);
         if (r.step < config.steps) bar?.start(config.steps, r.step, { loss: '-' });
       }
     },
@@ -95,36 +100,44 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   bar?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (values.out) await writeEurnnReport(values.out, config, history, model.describe());
-  const last = history.evals.at(-1);
+  if (values.out) await writeEurnnReport(values.out, config, history, net.describe());
+  const last = history.epochs.at(-1);
   if (history.stopped) {
     log(`interrupted after ${last?.step ?? 0} validated steps`);
     return 130;
   }
-  if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep: last ? last.seconds / last.step : undefined, backend: backend.name }) + '\n');
-  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${last ? (last.seconds / last.step).toFixed(3) : '-'} s per step on ${backend.name}`);
+  const secondsPerStep = last ? secondsSoFar(history) / last.step : undefined;
+  if (values.save) {
+    await saveModel(net, values.save, { dataset: config.dataset, permSeed: config.permSeed, steps: last?.step, validationAccuracy: last?.validationAccuracy, backend: backend.name, date: new Date().toISOString() });
+    log(`saved the model to ${values.save}`);
+  }
+  if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep, backend: backend.name }) + '\n');
+  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backend.name}`);
   return 0;
 }
 
-async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: EurnnHistory): Promise<void> {
+/** Seconds spent in training steps so far (validation excluded). */
+const secondsSoFar = (h: History) => h.epochs.reduce((a, r) => a + r.seconds, 0);
+
+async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: History): Promise<void> {
   await nodeFs('--out').mkdir(dir, { recursive: true });
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
 }
 
-async function writeEurnnReport(dir: string, config: Record<string, unknown>, history: EurnnHistory, title: string): Promise<void> {
+async function writeEurnnReport(dir: string, config: Record<string, unknown>, history: History, title: string): Promise<void> {
   const { renderSvg } = await import('../report/render-node');
   const { join } = nodePath('--out');
   await writeEurnnHistory(dir, config, history);
-  const rows = (pick: (r: EurnnHistory['evals'][number]) => [string, number | undefined][]) =>
-    history.evals.flatMap((r) => pick(r).filter(([, v]) => v !== undefined).map(([series, value]) => ({ x: r.step, value: value!, series })));
+  const rows = (pick: (r: History['epochs'][number]) => [string, number | undefined][]) =>
+    history.epochs.flatMap((r) => pick(r).filter(([, v]) => v !== undefined).map(([series, value]) => ({ x: r.step, value: value!, series })));
   const loss = await renderSvg(seriesChartSpec({ title: 'Loss', xTitle: 'step', yTitle: 'cross-entropy', yLog: true, values: rows((r) => [['training', r.trainLoss], ['validation', r.validationLoss]]) }));
   const accuracy = await renderSvg(seriesChartSpec({ title: 'Accuracy', xTitle: 'step', yTitle: 'accuracy', yDomain: [0, 1], values: rows((r) => [['training', r.trainAccuracy], ['validation', r.validationAccuracy]]) }));
   await atomicWrite(join(dir, 'loss.svg'), loss);
   await atomicWrite(join(dir, 'accuracy.svg'), accuracy);
-  const last = history.evals.at(-1);
+  const last = history.epochs.at(-1);
   await atomicWrite(join(dir, 'report.html'), reportHtml({
     title: `simdnet train: ${title}`, config,
-    results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'seconds per step': last ? last.seconds / last.step : undefined, backend: history.backend },
+    results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
     charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
   }));
 }

@@ -1,16 +1,16 @@
-import { saveModel } from '../io/model-file-node';
+import { saveModel } from '../io/network';
 import cliProgress from 'cli-progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
-import { parseLayers } from '../nn/layers';
+import { parseLayers } from '../nn/layers/index';
 import { parseInit } from '../nn/init';
 import { optimizerByName, OPTIMIZERS, type OptimizerName } from '../nn/optimizers';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
-import type { LayerSpec } from '../nn/layers';
+import type { LayerSpec } from '../nn/layers/index';
 import { MODEL_PRESETS, MODEL_NAMES, EURNN_SUMMARY, type ModelPreset } from './presets';
 export { CNN_PRESET } from './presets';
-import { take } from '../data/dataset';
+import { take, featuresOf } from '../data/dataset';
 import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
@@ -109,7 +109,7 @@ export async function train(argv: string[]): Promise<number> {
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
   const backend = await createBackend(config.backend as BackendChoice);
-  const input = preset?.image ? ([trainSet.rows, trainSet.cols, 1] as const) : trainSet.rows * trainSet.cols;
+  const input = preset?.image ? trainSet.shape : featuresOf(trainSet);
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
@@ -139,7 +139,7 @@ export async function train(argv: string[]): Promise<number> {
         process.stdout.write(JSON.stringify({ event: 'epoch', ...r }) + '\n');
       } else {
         bar?.stop();
-        log(`epoch ${r.epoch}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy)}  ` +
+        log(`epoch ${r.epoch}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy!)}  ` +
           `validation loss ${r.validationLoss!.toFixed(4)} acc ${pct(r.validationAccuracy!)}  ${r.seconds.toFixed(2)} s`);
         if (r.epoch < epochs) bar?.start(batches, 0, { epoch: `${++epochNo}/${epochs}`, loss: '-' });
       }
@@ -163,21 +163,21 @@ export async function train(argv: string[]): Promise<number> {
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;
   if (values.save) {
-    await saveModel(net, values.save, { dataset, epochs: history.epochs.length, testAccuracy: test.accuracy, backend: backend.name, date: new Date().toISOString() });
+    await saveModel(net, values.save, { dataset, epochs: history.epochs.length, testAccuracy: test.accuracy!, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
   }
   if (values.out) {
     const predicted = net.classify(testSet);
-    const confusion = confusionMatrix(testSet.labels, predicted, net.outputs);
-    const px = testSet.rows * testSet.cols;
+    const confusion = confusionMatrix(testSet.y, predicted, net.outputs);
+    const px = featuresOf(testSet);
     // The first test digits, and up to 12 of the misclassified ones after them (the interesting cases).
     const wrong: number[] = [];
-    for (let i = 24; i < testSet.count && wrong.length < 12; i++) if (predicted[i] !== testSet.labels[i]) wrong.push(i);
+    for (let i = 24; i < testSet.count && wrong.length < 12; i++) if (predicted[i] !== testSet.y[i]) wrong.push(i);
     const picks = [...Array.from({ length: Math.min(36 - wrong.length, testSet.count) }, (_, i) => i), ...wrong];
-    const samples = picks.map((i) => ({ pixels: testSet.images.subarray(i * px, (i + 1) * px), label: testSet.labels[i], predicted: predicted[i] }));
+    const samples = picks.map((i) => ({ pixels: (testSet.x as Uint8Array).subarray(i * px, (i + 1) * px), label: testSet.y[i], predicted: predicted[i] }));
     const { files, renderSeconds } = await writeReport(values.out, {
-      title: `simdnet train: ${net.describe()}`, config: reportConfig, history, layerNames: net.weightLayerNames(), test,
-      confusion, samples, imageSize: { width: testSet.cols, height: testSet.rows }, classNames: testSet.classNames,
+      title: `simdnet train: ${net.describe()}`, config: reportConfig, history, layerNames: net.weightLayerNames(), test: { loss: test.loss, accuracy: test.accuracy! },
+      confusion, samples, imageSize: { width: testSet.shape[1], height: testSet.shape[0] }, classNames: testSet.classNames,
     });
     log(`wrote ${files.join(', ')} to ${values.out} (charts rendered in ${renderSeconds.toFixed(2)} s)`);
   }
@@ -187,7 +187,7 @@ export async function train(argv: string[]): Promise<number> {
       epochs: history.epochs.length, secondsPerEpoch, backend: backend.name,
     }) + '\n');
   } else {
-    log(`test accuracy ${pct(test.accuracy)} (error ${pct(1 - test.accuracy)}), loss ${test.loss.toFixed(4)}; ${secondsPerEpoch.toFixed(2)} s per epoch on ${backend.name}`);
+    log(`test accuracy ${pct(test.accuracy!)} (error ${pct(1 - test.accuracy!)}), loss ${test.loss.toFixed(4)}; ${secondsPerEpoch.toFixed(2)} s per epoch on ${backend.name}`);
   }
   return 0;
 }

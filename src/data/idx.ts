@@ -10,7 +10,7 @@
  * unsigned-byte image or label IDX file), IDX_HEADER (impossible sizes, or trailing bytes),
  * IDX_GZIP (gzip data that does not decompress).
  */
-import { IdxError } from '../errors';
+import { IdxError, fail } from '../errors';
 
 export interface IdxImages {
   kind: 'images';
@@ -46,7 +46,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Parses an uncompressed IDX file. Every size in the header is checked against the byte length. */
 export function parseIdxRaw(bytes: Uint8Array, name = 'IDX data'): IdxImages | IdxLabels {
   if (bytes.length < 4) {
-    throw new IdxError('IDX_TRUNCATED', `${name}: ${bytes.length} bytes is too short for the 4-byte IDX magic number`);
+    fail('IDX_TRUNCATED', `${name}: ${bytes.length} bytes is too short for the 4-byte IDX magic number`);
   }
   const magic = u32(bytes, 0);
   if (magic !== IMAGES_MAGIC && magic !== LABELS_MAGIC) {
@@ -58,13 +58,13 @@ export function parseIdxRaw(bytes: Uint8Array, name = 'IDX data'): IdxImages | I
     } else if (bytes[0] === 0 && bytes[1] === 0) {
       why = `${bytes[3]} dimensions; images have 3 and labels 1`;
     }
-    throw new IdxError('IDX_MAGIC', `${name}: magic number ${hex(magic, 8)} (${magic}) at byte offset 0: ${why}; ${EXPECTED}`);
+    fail('IDX_MAGIC', `${name}: magic number ${hex(magic, 8)} (${magic}) at byte offset 0: ${why}; ${EXPECTED}`);
   }
 
   const images = magic === IMAGES_MAGIC;
   const headerLen = images ? 16 : 8;
   if (bytes.length < headerLen) {
-    throw new IdxError(
+    fail(
       'IDX_TRUNCATED',
       `${name}: ${images ? 'image' : 'label'} file needs a header of ${headerLen} bytes but has only ${bytes.length} bytes`,
     );
@@ -73,7 +73,7 @@ export function parseIdxRaw(bytes: Uint8Array, name = 'IDX data'): IdxImages | I
   const rows = images ? u32(bytes, 8) : 1;
   const cols = images ? u32(bytes, 12) : 1;
   if (images && (rows === 0 || cols === 0)) {
-    throw new IdxError('IDX_HEADER', `${name}: header says images are ${rows}×${cols} (bytes 8–15); rows and cols must be positive`);
+    fail('IDX_HEADER', `${name}: header says images are ${rows}×${cols} (bytes 8–15); rows and cols must be positive`);
   }
 
   // BigInt so that sizes whose product exceeds 2^53 are still compared exactly.
@@ -81,14 +81,14 @@ export function parseIdxRaw(bytes: Uint8Array, name = 'IDX data'): IdxImages | I
   const have = bytes.length - headerLen;
   const what = images ? `${count} images of ${rows}×${cols} (${need} bytes of pixels)` : `${count} labels (${need} bytes)`;
   if (need > BigInt(have)) {
-    throw new IdxError(
+    fail(
       'IDX_TRUNCATED',
       `${name}: header says ${what} but only ${have} bytes follow the ${headerLen}-byte header`,
     );
   }
   if (need < BigInt(have)) {
     const end = headerLen + Number(need);
-    throw new IdxError(
+    fail(
       'IDX_HEADER',
       `${name}: header says ${what} but ${have - Number(need)} trailing bytes follow the data, from byte offset ${end}`,
     );
@@ -119,7 +119,7 @@ export async function gunzip(bytes: Uint8Array, name = 'gzip data'): Promise<Uin
     }
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new IdxError('IDX_GZIP', `${name}: gzip data (${bytes.length} bytes) does not decompress: ${why}`);
+    fail('IDX_GZIP', `${name}: gzip data (${bytes.length} bytes) does not decompress: ${why}`);
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);

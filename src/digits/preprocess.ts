@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors';
+import { fail } from '../errors';
 
 /** Pixels of any size: canvas ImageData (RGBA), grayscale bytes, or grayscale floats. */
 export interface PixelsInput {
@@ -63,11 +63,11 @@ export function preprocessDigit(input: PixelsInput): Float32Array {
 function toGray(input: PixelsInput): Float32Array {
   const { data, width: w, height: h } = input;
   if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) {
-    throw new ShapeError('SHAPE', `preprocessDigit: width and height must be positive integers, got ${w}×${h}`);
+    fail('SHAPE', `preprocessDigit: width and height must be positive integers, got ${w}×${h}`);
   }
   const channels = input.channels ?? (data.length === w * h * 4 ? 4 : 1);
   if (data.length !== w * h * channels) {
-    throw new ShapeError('SHAPE', `preprocessDigit: ${w}×${h} with ${channels} channel(s) needs ${w * h * channels} values, got ${data.length}`);
+    fail('SHAPE', `preprocessDigit: ${w}×${h} with ${channels} channel(s) needs ${w * h * channels} values, got ${data.length}`);
   }
   const isFloat = data instanceof Float32Array || data instanceof Float64Array || (Array.isArray(data) && data.every((v) => v <= 1));
   const scale = isFloat ? 1 : 1 / 255;
@@ -83,7 +83,7 @@ function toGray(input: PixelsInput): Float32Array {
       const alpha = a * scale;
       gray[i] = lum * alpha + (1 - alpha);
     }
-    if (!Number.isFinite(gray[i])) throw new ShapeError('ARGUMENT', `preprocessDigit: pixel ${i} is ${data[i]}`);
+    if (!Number.isFinite(gray[i])) fail('ARGUMENT', `preprocessDigit: pixel ${i} is ${data[i]}`);
     gray[i] = Math.min(1, Math.max(0, gray[i]));
   }
   return gray;

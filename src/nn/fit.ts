@@ -1,47 +1,78 @@
-import type { Network } from './network';
+import type { Network, Metrics, BatchSums } from './network';
 import type { Dataset } from '../data/dataset';
 import type { Optimizer } from './optimizers';
 import { sgd } from './optimizers';
 import { Rng } from '../rng';
-import type { BatchAugmenter } from '../digits/augment';
-import { Dropout } from './conv-layers';
-import { DivergenceError, SimdnetError } from '../errors';
+import { fail } from '../errors';
 
+/**
+ * A hook that modifies each gathered training batch in place (rows × width × height floats), e.g.
+ * augmentDigits(). A seeded one exposes its RNG state so checkpoints can carry it.
+ */
+export interface BatchAugmenter {
+  (batch: Float32Array, rows: number, width: number, height: number): void;
+  rngState?(): number[];
+  setRngState?(state: readonly number[]): void;
+}
+
+/** One history record: the end of an epoch, or of `evalEvery` steps in steps mode. */
 export interface EpochRecord {
+  /** Epochs mode: the epoch (from 1). Steps mode: examples drawn so far / training examples. */
   epoch: number;
+  /** Optimizer steps so far. */
+  step: number;
+  /** Mean loss of the training batches since the previous record. */
   trainLoss: number;
-  trainAccuracy: number;
+  /** Class labels (and 0/1 targets): the training batches' accuracy. */
+  trainAccuracy?: number;
+  /** Float targets: the training batches' mean squared and absolute error. */
+  trainMse?: number;
+  trainMae?: number;
   validationLoss?: number;
   validationAccuracy?: number;
-  /** max |w| of each layer's weights (dense and conv; Network.weightLayerNames()) at the end of the epoch. */
+  validationMse?: number;
+  validationMae?: number;
+  validationR2?: number;
+  /** max |w| of each weights tensor (Network.weightLayerNames()) at the end of the record. */
   maxAbsWeights: number[];
-  /** The learning rate used in this epoch. */
+  /** The learning rate used. */
   lr: number;
-  /** Wall-clock seconds of the epoch's training (validation excluded). */
+  /** Wall-clock seconds of the training steps of this record (validation excluded). */
   seconds: number;
 }
 
 export interface BatchInfo {
   epoch: number;
+  /** The batch within the epoch (steps mode: within the record's period), from 1. */
   batch: number;
   batches: number;
-  /** Mean loss and accuracy of this batch. */
+  /** Optimizer steps so far, this one included. */
+  step: number;
+  /** This batch's mean loss, and its accuracy for class labels. */
   loss: number;
-  accuracy: number;
+  accuracy?: number;
 }
 
 export interface FitOptions {
+  /** Passes over the shuffled training set. Default 10 (unless `steps` is given). */
   epochs?: number;
+  /**
+   * Instead of epochs: this many optimizer steps on batches drawn at random WITH replacement (the
+   * EURNN reference's sampling), with a history record (and validation) every `evalEvery` steps.
+   */
+  steps?: number;
+  /** Steps mode: steps between records. Default min(500, steps). */
+  evalEvery?: number;
   /** Examples per step; 'full' = full-batch gradient descent. Default 64. */
   batchSize?: number | 'full';
   optimizer?: Optimizer;
   validation?: Dataset;
   /**
-   * Learning-rate schedule: the optimizer's lr times a factor per epoch. 'constant' (default);
-   * 'cosine': ½(1 + cos(π·(epoch−1)/epochs)), from 1 down towards 0; or a function (epoch from 1).
+   * Learning-rate schedule: the optimizer's lr times a factor per epoch (steps mode: per record
+   * period). 'constant' (default); 'cosine': ½(1 + cos(π·(epoch−1)/epochs)); or a function (epoch from 1).
    */
   schedule?: 'constant' | 'cosine' | ((epoch: number, epochs: number) => number);
-  /** Seeds the per-epoch shuffle; default the network's seed. */
+  /** Seeds the shuffles or the batch draws; default the network's seed. */
   seed?: number;
   /** Shuffle each epoch (default true). */
   shuffle?: boolean;
@@ -51,9 +82,7 @@ export interface FitOptions {
   signal?: AbortSignal;
   /**
    * Stop as diverged when a batch's mean loss exceeds this many times the first batch's (or 1,
-   * whichever is larger), besides any NaN or infinite loss: the softmax cross-entropy is computed
-   * stably, so a blown-up run shows huge finite losses long before it shows a NaN. Default 1000;
-   * Infinity turns the check off.
+   * whichever is larger), besides any NaN or infinite loss. Default 1000; Infinity turns it off.
    */
   divergenceFactor?: number;
   /** Yield to the event loop every N batches (a browser page must not freeze). 0 = never. */
@@ -73,21 +102,26 @@ export interface FitOptions {
 
 /** Everything needed to continue a stopped fit() exactly where it stopped. */
 export interface TrainingState {
-  /** The epoch in progress (from 1) and the number of its batches already done. */
+  /** The epoch (steps mode: record period) in progress, from 1, and its batches already done. */
   epoch: number;
   batch: number;
+  /** Optimizer steps done. */
+  step?: number;
   weights: Float32Array;
   optimizer: { t: number; state: Float32Array[] };
-  /** The shuffle RNG's state after drawing this epoch's order, and the order itself. */
+  /** The shuffle/draw RNG's state, and the epoch's order (empty in steps mode). */
   rng: number[];
   order: Int32Array;
-  /** The dropout layers' RNG states, in layer order. */
-  dropoutRng?: number[][];
+  /** Each runtime layer's state (a dropout RNG), null for stateless layers. */
+  layerState?: (number[] | null)[];
   /** The augmenter's RNG state (when it has one). */
   augmentRng?: number[];
-  /** Running sums of the epoch in progress. */
+  /** Running sums of the period in progress. */
   lossSum: number;
   correct: number;
+  sse?: number;
+  sae?: number;
+  examples?: number;
   seconds: number;
   epochs: EpochRecord[];
 }
@@ -102,13 +136,11 @@ export interface History {
   optimizer: string;
 }
 
-const dropouts = (net: Network) => net.layers.filter((l): l is Dropout => l instanceof Dropout);
-
 export function scheduleFactor(schedule: FitOptions['schedule'], epoch: number, epochs: number): number {
   if (schedule === undefined || schedule === 'constant') return 1;
   if (schedule === 'cosine') return 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs));
   if (typeof schedule === 'function') return schedule(epoch, epochs);
-  throw new SimdnetError('ARGUMENT', `fit: unknown schedule '${schedule}'; expected constant, cosine or a function`);
+  return fail('ARGUMENT', `fit: unknown schedule '${schedule}'; expected constant, cosine or a function`);
 }
 
 // setImmediate (Node) costs microseconds. Browsers have none, and nested zero timeouts are clamped
@@ -129,26 +161,37 @@ export function yieldToEventLoop(): Promise<void> {
   });
 }
 
+const positiveInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+
 /**
- * Minibatch training. Each epoch draws a seeded permutation of the example indices; batches are
- * gathered from the dataset (uploaded to the heap once) by those indices, so shuffling never copies
- * images. The last partial batch is used. A NaN or infinite loss restores the weights of the start
- * of the epoch and throws DivergenceError naming the epoch and batch.
+ * The one training loop. Epochs mode: each epoch draws a seeded permutation of the example
+ * indices and walks it in batches (the last partial batch is used). Steps mode: each step draws
+ * `batchSize` indices at random with replacement. Batches are gathered from the dataset by index
+ * (uint8 data uploaded to the heap once), so shuffling never copies examples. A NaN, infinite or
+ * exploding loss restores the weights of the start of the epoch/period and throws DivergenceError
+ * naming the epoch and batch.
  */
 export async function fit(net: Network, train: Dataset, options: FitOptions = {}): Promise<History> {
+  const stepsMode = options.steps !== undefined;
+  if (stepsMode && options.epochs !== undefined) fail('ARGUMENT', 'fit: give epochs or steps, not both');
   const epochs = options.epochs ?? 10;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new SimdnetError('ARGUMENT', `fit: epochs must be a positive integer, got ${epochs}`);
+  if (!stepsMode && !positiveInt(epochs)) fail('ARGUMENT', `fit: epochs must be a positive integer, got ${epochs}`);
+  if (stepsMode && !positiveInt(options.steps)) fail('ARGUMENT', `fit: steps must be a positive integer, got ${options.steps}`);
+  const steps = options.steps ?? 0;
+  const evalEvery = options.evalEvery ?? Math.min(500, steps);
+  if (stepsMode && !positiveInt(evalEvery)) fail('ARGUMENT', `fit: evalEvery must be a positive integer, got ${options.evalEvery}`);
+  if (typeof train !== 'object' || train === null) fail('ARGUMENT', 'fit: expected a Dataset (see fromArrays)');
   const batchSize = options.batchSize === 'full' ? train.count : (options.batchSize ?? 64);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SimdnetError('ARGUMENT', `fit: batchSize must be a positive integer or 'full', got ${options.batchSize}`);
-  }
+  if (!positiveInt(batchSize)) fail('ARGUMENT', `fit: batchSize must be a positive integer or 'full', got ${options.batchSize}`);
   const optimizer = options.optimizer ?? sgd({ lr: 0.1 });
   const yieldEvery = options.yieldEvery ?? 0;
   const backend = net.backend;
   const heap = backend.heap;
   const k = backend.rawKernels;
 
-  net.plan(Math.max(Math.min(batchSize, train.count), Math.min(net.evalRows, Math.max(options.validation?.count ?? 0, 1))));
+  // Batches of at most `batchRows` rows (epochs mode: never more than the data).
+  const batchRows = stepsMode ? batchSize : Math.min(batchSize, train.count);
+  net.plan(Math.max(batchRows, Math.min(net.evalRows, Math.max(options.validation?.count ?? 0, 1))), batchRows);
   const mark = heap.mark();
   const history: History = { epochs: [], backend: backend.name, batchSize, optimizer: optimizer.name };
   try {
@@ -158,14 +201,14 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     let t = 0;
     const resume = options.resume;
     if (resume) {
-      if (resume.weights.length !== net.paramCount || resume.order.length !== train.count || resume.optimizer.state.length !== optimizer.slots) {
-        throw new SimdnetError('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights.length} weights, ${resume.order.length} examples, ${resume.optimizer.state.length} optimizer slots; expected ${net.paramCount}, ${train.count}, ${optimizer.slots})`);
+      if (resume.weights?.length !== net.paramCount || resume.order?.length !== (stepsMode ? 0 : train.count) || resume.optimizer?.state?.length !== optimizer.slots) {
+        fail('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights?.length} weights, ${resume.order?.length} examples, ${resume.optimizer?.state?.length} optimizer slots; expected ${net.paramCount}, ${stepsMode ? 0 : train.count}, ${optimizer.slots})`);
       }
       net.setWeights(resume.weights);
       t = resume.optimizer.t;
       resume.optimizer.state.forEach((s, i) => heap.write(state[i], s));
       history.epochs.push(...resume.epochs);
-      dropouts(net).forEach((d, i) => resume.dropoutRng?.[i] && d.setRngState(resume.dropoutRng[i]));
+      if (resume.layerState) net.setLayerStates(resume.layerState);
       if (resume.augmentRng) options.augment?.setRngState?.(resume.augmentRng);
     } else if (optimizer.saved && optimizer.saved.state.length === optimizer.slots && optimizer.saved.state.every((s) => s.length === net.paramCount)) {
       t = optimizer.saved.t;
@@ -173,76 +216,82 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     }
 
     const rng = new Rng(options.seed ?? net.seed);
-    const order = new Int32Array(train.count);
+    const order = new Int32Array(stepsMode ? batchSize : train.count);
     const lastGood = new Float32Array(net.paramCount);
-    const batches = Math.ceil(train.count / batchSize);
+    const periods = stepsMode ? Math.ceil(steps / evalEvery) : epochs;
+    const batchesIn = (p: number) => (stepsMode ? Math.min(evalEvery, steps - (p - 1) * evalEvery) : Math.ceil(train.count / batchSize));
     const divergenceFactor = options.divergenceFactor ?? 1000;
+    const metric = trainData.metric;
     let firstLoss = NaN;
+    let step = resume?.step ?? 0;
 
-    for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
-      const resuming = resume !== undefined && epoch === resume.epoch;
+    for (let period = resume?.epoch ?? 1; period <= periods; period++) {
+      const resuming = resume !== undefined && period === resume.epoch;
+      const batches = batchesIn(period);
       if (resuming) {
         order.set(resume.order);
         rng.setState(resume.rng);
-      } else {
+      } else if (!stepsMode) {
         for (let i = 0; i < order.length; i++) order[i] = i;
         if (options.shuffle !== false) rng.shuffle(order);
       }
       lastGood.set(heap.f32(net.paramsPtr, net.paramCount));
-      const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, epoch, epochs);
-      if (!(lr >= 0 && Number.isFinite(lr))) throw new SimdnetError('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${epoch}`);
+      const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, period, periods);
+      if (!(lr >= 0 && Number.isFinite(lr))) fail('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${period}`);
       const started = performance.now() - (resuming ? resume.seconds * 1000 : 0);
-      let lossSum = resuming ? resume.lossSum : 0, correct = resuming ? resume.correct : 0;
+      const sums: BatchSums = resuming ? { loss: resume.lossSum, correct: resume.correct, sse: resume.sse ?? 0, sae: resume.sae ?? 0 } : { loss: 0, correct: 0, sse: 0, sae: 0 };
+      let examples = resuming ? (resume.examples ?? 0) : 0;
       for (let b = resuming ? resume.batch : 0; b < batches; b++) {
         if (options.signal?.aborted) {
           history.stopped = 'aborted';
           history.resume = {
-            epoch, batch: b, weights: net.getWeights(),
+            epoch: period, batch: b, step, weights: net.getWeights(),
             optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
-            rng: rng.getState(), order: order.slice(), lossSum, correct, dropoutRng: dropouts(net).map((d) => d.rngState()),
+            rng: rng.getState(), order: stepsMode ? new Int32Array(0) : order.slice(), layerState: net.layerStates(),
             augmentRng: options.augment?.rngState?.(),
+            lossSum: sums.loss, correct: sums.correct, sse: sums.sse, sae: sums.sae, examples,
             seconds: (performance.now() - started) / 1000, epochs: history.epochs.slice(),
           };
           return history;
         }
-        const from = b * batchSize;
-        const rows = Math.min(batchSize, train.count - from);
-        net.setIndices(order, from, rows);
-        net.gatherRows(rows, trainData);
-        if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.cols, train.rows);
-        const [loss, right] = net.lossRows(rows, net.forwardRows(rows, true), true);
-        const meanLoss = loss / rows;
-        if (Number.isNaN(firstLoss)) firstLoss = meanLoss;
-        if (!Number.isFinite(meanLoss) || meanLoss > divergenceFactor * Math.max(firstLoss, 1)) {
+        let rows: number;
+        if (stepsMode) {
+          rows = batchSize;
+          for (let r = 0; r < rows; r++) order[r] = rng.int(train.count);
+          net.gatherRows(trainData, order, 0, rows);
+        } else {
+          const from = b * batchSize;
+          rows = Math.min(batchSize, train.count - from);
+          net.gatherRows(trainData, order, from, rows);
+        }
+        if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.shape[1] ?? 1, train.shape[0]);
+        const batch = net.lossRows(rows, net.forwardRows(rows, 'train'), true, metric);
+        const mean = net.metrics(batch, rows, metric, 0);
+        if (Number.isNaN(firstLoss)) firstLoss = mean.loss;
+        if (!Number.isFinite(mean.loss) || mean.loss > divergenceFactor * Math.max(firstLoss, 1)) {
           heap.write(net.paramsPtr, lastGood);
-          throw new DivergenceError(
-            'DIVERGED',
-            `training diverged at epoch ${epoch}, batch ${b + 1} of ${batches}: the mean loss is ${meanLoss.toPrecision(4)} ` +
-              `(it was ${firstLoss.toPrecision(4)} at the first batch). The weights from the start of epoch ${epoch} were restored; ` +
+          fail('DIVERGED',
+            `training diverged at ${stepsMode ? `step ${step + 1}` : `epoch ${period}, batch ${b + 1} of ${batches}`}: the mean loss is ${mean.loss.toPrecision(4)} ` +
+              `(it was ${firstLoss.toPrecision(4)} at the first batch). The weights from the start of ${stepsMode ? `step ${(period - 1) * evalEvery + 1}` : `epoch ${period}`} were restored; ` +
               `try a lower learning rate (it was ${lr}).`,
           );
         }
         net.backwardRows(rows);
         optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, lr);
-        lossSum += loss;
-        correct += right;
-        options.onBatch?.({ epoch, batch: b + 1, batches, loss: loss / rows, accuracy: right / rows });
+        step++;
+        sums.loss += batch.loss; sums.correct += batch.correct; sums.sse += batch.sse; sums.sae += batch.sae;
+        examples += rows;
+        options.onBatch?.({ epoch: period, batch: b + 1, batches, step, loss: mean.loss, accuracy: mean.accuracy });
         if (yieldEvery > 0 && (b + 1) % yieldEvery === 0) await yieldToEventLoop();
       }
       const seconds = (performance.now() - started) / 1000;
+      const trained = net.metrics(sums, examples, metric, 0);
       const record: EpochRecord = {
-        epoch,
-        trainLoss: lossSum / train.count,
-        trainAccuracy: correct / train.count,
-        maxAbsWeights: net.maxAbsWeights(),
-        lr,
-        seconds,
+        epoch: stepsMode ? (step * batchSize) / train.count : period, step,
+        trainLoss: trained.loss, ...renamed('train', trained, false),
+        maxAbsWeights: net.maxAbsWeights(), lr, seconds,
       };
-      if (validData) {
-        const v = net.evaluateUploaded(validData);
-        record.validationLoss = v.loss;
-        record.validationAccuracy = v.accuracy;
-      }
+      if (validData) Object.assign(record, { validationLoss: 0 }, renamed('validation', net.evaluateUploaded(validData), true));
       history.epochs.push(record);
       await options.onEpoch?.(record, history);
       if (yieldEvery > 0) await yieldToEventLoop();
@@ -252,4 +301,13 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
   } finally {
     heap.release(mark);
   }
+}
+
+/** { loss, accuracy } → { trainAccuracy } (and validationLoss, validationR2 … for validation). */
+function renamed(prefix: 'train' | 'validation', m: Metrics, all: boolean): Partial<EpochRecord> {
+  const out: Record<string, number> = {};
+  const keys = all ? (['loss', 'accuracy', 'mse', 'mae', 'r2'] as const) : (['accuracy', 'mse', 'mae'] as const);
+  const names = { loss: 'Loss', accuracy: 'Accuracy', mse: 'Mse', mae: 'Mae', r2: 'R2' };
+  for (const key of keys) if (m[key] !== undefined) out[prefix + names[key]] = m[key]!;
+  return out;
 }

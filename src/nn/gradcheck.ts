@@ -20,21 +20,20 @@ export interface GradientCheckOptions {
 }
 
 /**
- * Compares the backward pass with central differences, (L(θ+h) − L(θ−h)) / 2h, for every
- * parameter tensor, where L is the mean loss over the batch (x: rows × input floats, one label per
- * row). The network's weights are left as they were.
+ * Compares the backward pass (net.backward, the same path training takes) with central
+ * differences, (L(θ+h) − L(θ−h)) / 2h, for every parameter tensor, where L is the mean loss over
+ * the batch (x: rows × input values; y: one class label per row, or rows × outputs float targets).
+ * Dropout is off (inference mode). The network's weights are left as they were.
  */
-export function checkGradients(net: Network, x: Float32Array, labels: ArrayLike<number>, options: GradientCheckOptions = {}): TensorGradientCheck[] {
+export function checkGradients(net: Network, x: Float32Array, y: ArrayLike<number>, options: GradientCheckOptions = {}): TensorGradientCheck[] {
   const h = options.h ?? 3e-3;
   const samples = options.samples ?? 40;
   const rng = new Rng(options.seed ?? 7);
-  const rows = net.setBatch(x, labels);
+  net.backward(x, y);
+  const analytic = net.gradients();
+  const { rows, metric } = net.setBatch(x, y);
   const heap = net.backend.heap;
-  const loss = () => net.lossRows(rows, net.forwardRows(rows), false)[0] / rows;
-
-  net.lossRows(rows, net.forwardRows(rows), true);
-  net.backwardRows(rows);
-  const analytic = net.getGradients();
+  const loss = () => net.metrics(net.lossRows(rows, net.forwardRows(rows), false, metric), rows, metric, 0).loss;
 
   const results: TensorGradientCheck[] = [];
   for (const t of net.tensors) {

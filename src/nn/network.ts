@@ -1,20 +1,20 @@
-import { createBackend, type Backend } from '../kernels/backend';
+import type { Backend } from '../kernels/backend';
 import type { Kernels } from '../kernels/kernels';
 import type { Dataset } from '../data/dataset';
+import { featuresOf, hasLabels, targetSizeOf } from '../data/dataset';
 import { Rng } from '../rng';
-import { SimdnetError, ShapeError } from '../errors';
-import { buildLayers, Dense, Activation, type LayerSpec, type Layer, type ActivationName } from './layers';
-import { Dropout, type Shape3 } from './conv-layers';
+import { fail, SimdnetError } from '../errors';
+import type { Layer, Shape, ForwardMode } from './layer';
+import { sizeOf } from './layer';
+import { buildLayers, parseLayerSpec, parseInputShape, describeLayer, type LayerSpec } from './layers/index';
 import { initWeights, parseInit, formatInit, type Init } from './init';
+import { LOSSES, LOSS_NAMES, type Loss, type LossName } from './losses';
 import { fit, type FitOptions, type History } from './fit';
-import { serializeModel, deserializeModel } from '../io/model-file';
-import { saveModel, loadModel } from '../io/model-file-node';
-
-export type LossName = 'softmax-cross-entropy' | 'squared-error';
+import { parseNetworkJson, type NetworkJson, type LayerJson } from './network-json';
 
 export interface NetworkConfig {
-  /** Inputs per example (784 for 28×28 images), or an image shape [height, width, channels] for conv layers. */
-  input: number | Shape3;
+  /** Values per example (784), or a shape: [steps, features] for a recurrent layer, [height, width, channels] for conv layers. */
+  input: number | Shape;
   layers: LayerSpec[];
   /** Default softmax-cross-entropy. */
   loss?: LossName;
@@ -26,35 +26,78 @@ export interface NetworkConfig {
 
 /** One parameter tensor's place in the parameter block. */
 export interface ParamTensor {
-  /** e.g. 'dense0.weights' */
+  /** `${type}${index in the layer list}.${name}`, e.g. 'dense0.weights', 'eurnn0.angles'. */
   name: string;
+  /** The index of its layer in the layer list, and its name there ('weights', 'input.bias'). */
+  layer: number;
+  param: string;
   shape: number[];
   /** Element offset within the parameter block. */
   offset: number;
   count: number;
 }
 
+/** evaluate()'s figures: accuracy for class labels (and 0/1 targets), mse/mae/r2 for float targets. */
+export interface Metrics {
+  loss: number;
+  accuracy?: number;
+  mse?: number;
+  mae?: number;
+  /** 1 − Σ(y − t)² / Σ(t − mean t)² over all outputs (means per output): variance-weighted R². */
+  r2?: number;
+}
+
+/** One batch's sums: loss (in the loss's units), right answers, squared and absolute errors. */
+export interface BatchSums {
+  loss: number;
+  correct: number;
+  sse: number;
+  sae: number;
+}
+
+/** How a dataset's figures are computed. */
+export type MetricKind = 'accuracy' | 'element-accuracy' | 'regression';
+
+/** A dataset prepared for batches: uint8 parts copied to the heap once (kernels gather them). */
+export interface UploadedData {
+  ds: Dataset;
+  count: number;
+  /** u8 pixels on the heap (uint8 x), else 0: float x is gathered from ds.x directly. */
+  xBytes: number;
+  /** u8 labels on the heap (Uint8Array labels), else 0. */
+  labelBytes: number;
+  metric: MetricKind;
+  /** Σ (t − mean t)² per output column, summed (regression), for R². */
+  sst: number;
+}
+
 /** Rows evaluated per chunk in evaluate()/predict(): large enough for the GEMM to run at speed… */
 const EVAL_ROWS = 512;
 /** …but no more activation memory than this (a CNN's patch matrices are large). */
 const EVAL_BUFFER_FLOATS = 48 * 1024 * 1024;
+const INV255 = Math.fround(1 / 255);
 
 /**
- * A feed-forward network on a backend. Parameters live in ONE contiguous block on the heap and
- * gradients in another of the same layout, so an optimizer step is one kernel call. Activation
- * buffers are planned once for a batch capacity; nothing is allocated inside a step.
+ * A network on a backend: a list of layers (LAYER_TYPES) and a loss (LOSSES). Parameters live in
+ * ONE contiguous block on the heap and gradients in another of the same layout, so an optimizer
+ * step is one kernel call. Buffers are planned once for a batch capacity; nothing is allocated
+ * inside a step.
  */
 export class Network {
   readonly backend: Backend;
+  /** Values per example. */
   readonly input: number;
-  /** [height, width, channels] when the input was given as an image shape. */
-  readonly inputShape?: Shape3;
+  readonly inputShape: Shape;
   readonly outputs: number;
   readonly loss: LossName;
   readonly seed: number;
   readonly init: Init;
+  /** The runtime layers (a spec's activation is a layer of its own). */
   readonly layers: readonly Layer[];
+  /** The layer list as given (normalised); JSON and tensor names follow it. */
   readonly specs: readonly LayerSpec[];
+  /** For each runtime layer, the index of its spec. */
+  readonly specIndex: readonly number[];
   /** Rows per evaluation chunk: EVAL_ROWS, fewer for networks with large activations. */
   readonly evalRows: number;
   readonly tensors: readonly ParamTensor[];
@@ -62,53 +105,45 @@ export class Network {
   /** Byte offsets of the parameter and gradient blocks. */
   readonly paramsPtr: number;
   readonly gradsPtr: number;
+  private readonly lossFn: Loss;
 
-  private capacity = 0;
+  private rows = 0;
+  private trainRows = 0;
   private planTop = -1;
   private planMark = -1;
-  /** Batch buffers (valid for `capacity` rows). */
-  private buf = { x: 0, labels: 0, indices: 0, target: 0, dOut: 0, stats: 0, probs: 0, argmax: 0 };
+  /** Batch buffers (valid for `rows` rows). */
+  private buf = { x: 0, labels: 0, indices: 0, targets: 0, dOut: 0, stats: 0, probs: 0, argmax: 0 };
 
   constructor(backend: Backend, config: NetworkConfig) {
     this.backend = backend;
-    this.inputShape = typeof config.input === 'number' ? undefined : ([...config.input] as unknown as Shape3);
-    this.input = typeof config.input === 'number' ? config.input : config.input[0] * config.input[1] * config.input[2];
+    if (typeof config !== 'object' || config === null) fail('ARGUMENT', 'network: expected a config { input, layers, loss?, init?, seed? }');
+    this.inputShape = parseInputShape(config.input);
+    this.input = sizeOf(this.inputShape);
     this.loss = config.loss ?? 'softmax-cross-entropy';
-    if (this.loss !== 'softmax-cross-entropy' && this.loss !== 'squared-error') {
-      throw new SimdnetError('ARGUMENT', `network: unknown loss '${this.loss}'; expected softmax-cross-entropy or squared-error`);
-    }
+    if (!LOSS_NAMES.includes(this.loss)) fail('ARGUMENT', `network: unknown loss '${this.loss}'; expected ${LOSS_NAMES.join(', ')}`);
+    this.lossFn = LOSSES[this.loss];
     this.init = typeof config.init === 'string' ? parseInit(config.init) : (config.init ?? { kind: 'normal', stddev: 0.01 });
-    this.specs = config.layers.map((s) => ({ ...s }));
+    if (!Array.isArray(config.layers)) fail('ARGUMENT', 'network: layers must be a list, e.g. [dense(80, \'relu\'), dense(10)]');
+    this.specs = config.layers.map((s, i) => parseLayerSpec(s, `layer ${i}`));
     this.seed = config.seed ?? 1;
-    this.layers = buildLayers(this.inputShape ?? this.input, this.specs, this.seed);
-    const perRow = this.layers.reduce((a, l) => a + (l.floatsPerRow?.() ?? 2 * l.outSize + l.inSize), this.input);
+    if (!Number.isSafeInteger(this.seed)) fail('ARGUMENT', `network: seed must be an integer, got ${config.seed}`);
+    ({ layers: this.layers, specIndex: this.specIndex } = buildLayers(this.inputShape, this.specs, this.seed));
+    const perRow = this.layers.reduce((a, l) => a + (l.floatsPerRow?.() ?? l.outSize), this.input);
     this.evalRows = Math.max(1, Math.min(EVAL_ROWS, Math.floor(EVAL_BUFFER_FLOATS / perRow)));
     this.outputs = this.layers[this.layers.length - 1].outSize;
-    if (this.loss === 'softmax-cross-entropy' && this.outputs < 2) {
-      throw new ShapeError('SHAPE', `network: softmax-cross-entropy needs at least 2 outputs, the last layer has ${this.outputs}`);
+    if (this.outputs < this.lossFn.minOutputs) {
+      fail('SHAPE', `network: ${this.loss} needs at least ${this.lossFn.minOutputs} outputs, the last layer has ${this.outputs}`);
     }
-
-    // Lay out every parameter tensor in one block, 4-float aligned so SIMD loads stay aligned.
-    const tensors: ParamTensor[] = [];
-    let offset = 0;
-    this.layers.forEach((layer, li) => {
-      for (const p of layer.params()) {
-        const count = p.shape.reduce((a, b) => a * b, 1);
-        tensors.push({ name: `${layer.type}${li}.${p.name}`, shape: p.shape, offset, count });
-        offset += Math.ceil(count / 4) * 4;
-      }
-    });
-    this.tensors = tensors;
-    this.paramCount = offset;
+    this.tensors = layoutTensors(this.layers, this.specIndex, this.specs);
+    const last = this.tensors[this.tensors.length - 1];
+    this.paramCount = last ? last.offset + Math.ceil(last.count / 4) * 4 : 0;
     const heap = backend.heap;
-    this.paramsPtr = heap.allocF32(Math.max(offset, 4), 'parameters');
-    this.gradsPtr = heap.allocF32(Math.max(offset, 4), 'gradients');
+    this.paramsPtr = heap.allocF32(Math.max(this.paramCount, 4), 'parameters');
+    this.gradsPtr = heap.allocF32(Math.max(this.paramCount, 4), 'gradients');
     let t = 0;
     for (const layer of this.layers) {
-      const n = layer.params().length;
-      const mine = tensors.slice(t, t + n);
+      const mine = this.tensors.slice(t, (t += layer.params().length));
       layer.bind(mine.map((x) => this.paramsPtr + x.offset * 4), mine.map((x) => this.gradsPtr + x.offset * 4));
-      t += n;
     }
     this.initialize(this.seed);
   }
@@ -122,20 +157,21 @@ export class Network {
     for (const layer of this.layers) {
       for (const p of layer.params()) {
         const tensor = this.tensors[t++];
-        if (p.role !== 'weights') continue;
-        const init = (layer as { init?: Init }).init ?? this.init;
-        initWeights(params.subarray(tensor.offset, tensor.offset + tensor.count), p.shape[0], p.shape[1], init, rng);
+        const values = params.subarray(tensor.offset, tensor.offset + tensor.count);
+        if (p.init === 'weights') initWeights(values, p.shape[0], p.shape[1] ?? 1, layer.init ?? this.init, rng);
+        else if (typeof p.init === 'number') values.fill(p.init);
+        else p.init(values, rng);
       }
     }
+  }
+
+  get kernels(): Kernels {
+    return this.backend.kernels;
   }
 
   /** Byte offset of the input batch buffer (rows × input floats) of the current plan. */
   get inputPtr(): number {
     return this.buf.x;
-  }
-
-  get kernels(): Kernels {
-    return this.backend.kernels;
   }
 
   /** A copy of the parameter block. */
@@ -144,97 +180,115 @@ export class Network {
   }
 
   setWeights(weights: ArrayLike<number>): void {
-    if (weights.length !== this.paramCount) {
-      throw new ShapeError('SHAPE', `setWeights: expected ${this.paramCount} values, got ${weights.length}`);
-    }
+    if (weights?.length !== this.paramCount) fail('SHAPE', `setWeights: expected ${this.paramCount} values, got ${weights?.length}`);
     this.backend.heap.write(this.paramsPtr, weights);
+  }
+
+  private tensor(which: string | number): ParamTensor {
+    const t = typeof which === 'number' ? this.tensors[which] : this.tensors.find((x) => x.name === which);
+    if (!t) fail('ARGUMENT', `no parameter tensor '${which}'; have ${this.tensors.map((x) => x.name).join(', ')}`);
+    return t;
   }
 
   /** One tensor's values (a copy), by name ('dense0.weights') or index. */
   getTensor(which: string | number): Float32Array {
-    const t = typeof which === 'number' ? this.tensors[which] : this.tensors.find((x) => x.name === which);
-    if (!t) throw new SimdnetError('ARGUMENT', `no parameter tensor '${which}'; have ${this.tensors.map((x) => x.name).join(', ')}`);
+    const t = this.tensor(which);
     return this.backend.heap.read(this.paramsPtr + t.offset * 4, t.count);
   }
 
-  /** The gradient block (a copy), after a backward pass. */
-  getGradients(): Float32Array {
+  /** The gradient block (a copy), after backward(). Same layout as getWeights(). */
+  gradients(): Float32Array {
     return this.backend.heap.read(this.gradsPtr, this.paramCount);
   }
 
-  /** The names of the layers that have weights (dense and conv), in order: 'conv2d0', 'dense4', … */
+  /** @deprecated the same as gradients(). */
+  getGradients(): Float32Array {
+    return this.gradients();
+  }
+
+  /** One tensor's gradient (a copy) after backward(), by name ('dense0.weights') or index. */
+  getGradient(which: string | number): Float32Array {
+    const t = this.tensor(which);
+    return this.backend.heap.read(this.gradsPtr + t.offset * 4, t.count);
+  }
+
+  /** The names of the tensors that are weights ('dense0', 'conv2d2', 'eurnn0.input'), in order. */
   weightLayerNames(): string[] {
     return this.tensors.filter((t) => t.name.endsWith('.weights')).map((t) => t.name.slice(0, -'.weights'.length));
   }
 
-  /** max |w| of each layer's weights (dense and conv), in the order of weightLayerNames(). */
+  /** max |w| of each weights tensor, in the order of weightLayerNames(). */
   maxAbsWeights(): number[] {
-    const out: number[] = [];
-    for (const t of this.tensors) {
-      if (t.name.endsWith('.weights')) out.push(this.kernels.maxAbs(t.count, this.paramsPtr + t.offset * 4));
-    }
-    return out;
+    return this.tensors.filter((t) => t.name.endsWith('.weights')).map((t) => this.kernels.maxAbs(t.count, this.paramsPtr + t.offset * 4));
+  }
+
+  /** The layers' states (a dropout RNG; null for stateless layers), for checkpoints. */
+  layerStates(): (number[] | null)[] {
+    return this.layers.map((l) => l.getState?.() ?? null);
+  }
+
+  setLayerStates(states: readonly (readonly number[] | null)[]): void {
+    this.layers.forEach((l, i) => { if (states[i]) l.setState?.(states[i]!); });
   }
 
   /**
-   * Plans batch buffers for `rows` rows. Reuses the current plan when it is big enough; replaces it
-   * when it is the last thing on the heap; otherwise plans anew above whatever was allocated since.
+   * Plans batch buffers: forward passes of up to `rows` rows, backward passes of up to `trainRows`.
+   * Reuses the current plan when it is big enough; replaces it when it is the last thing on the
+   * heap; otherwise plans anew above whatever was allocated since.
    */
-  plan(rows: number): number {
+  plan(rows: number, trainRows = 0): number {
     const heap = this.backend.heap;
-    if (this.capacity >= rows && this.planTop >= 0) return this.capacity;
+    rows = Math.max(rows, trainRows, 1);
+    if (this.rows >= rows && this.trainRows >= trainRows && this.planTop >= 0) return this.rows;
     if (this.planTop >= 0 && heap.top === this.planTop) heap.release(this.planMark);
-    const cap = Math.max(rows, 1);
+    rows = Math.max(rows, this.rows);
+    trainRows = Math.max(trainRows, this.trainRows);
     this.planMark = heap.mark();
     const out = this.outputs;
     this.buf = {
-      x: heap.allocF32(cap * this.input, 'input batch'),
-      labels: heap.allocI32(cap, 'batch labels'),
-      indices: heap.allocI32(cap, 'batch indices'),
-      target: this.loss === 'squared-error' ? heap.allocF32(cap * out, 'targets') : 0,
-      dOut: heap.allocF32(cap * out, 'output gradient'),
+      x: heap.allocF32(rows * this.input, 'input batch'),
+      labels: heap.allocI32(rows, 'batch labels'),
+      indices: heap.allocI32(rows, 'batch indices'),
+      targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * out, 'targets') : 0,
+      dOut: heap.allocF32(Math.max(trainRows, 1) * out, 'output gradient'),
       stats: heap.alloc(16, 'loss statistics'),
-      probs: heap.allocF32(cap * out, 'probabilities'),
-      argmax: heap.allocI32(cap, 'predicted classes'),
+      probs: heap.allocF32(rows * out, 'probabilities'),
+      argmax: heap.allocI32(rows, 'predicted classes'),
     };
-    for (const layer of this.layers) layer.plan(heap, cap);
-    this.capacity = cap;
+    for (const layer of this.layers) layer.plan(heap, rows, trainRows);
+    this.rows = rows;
+    this.trainRows = trainRows;
     this.planTop = heap.top;
-    return cap;
+    return rows;
   }
 
-  /** Forward pass over the rows already in the input buffer; returns the output offset. `training` turns dropout on. */
-  forwardRows(rows: number, training = false): number {
+  /** Forward pass over the rows in the input buffer; returns the output offset. */
+  forwardRows(rows: number, mode: ForwardMode = 'infer'): number {
     const k = this.backend.rawKernels;
     let x = this.buf.x;
-    for (const layer of this.layers) {
-      if (layer instanceof Dropout) layer.training = training;
-      x = layer.forward(k, rows, x);
-    }
+    for (const layer of this.layers) x = layer.forward(k, rows, x, mode);
     return x;
   }
 
-  /**
-   * Loss over the rows in the buffers (labels already gathered); writes dL/dOutput when `grad`.
-   * Returns [summed loss, correct count].
-   */
-  lossRows(rows: number, out: number, grad: boolean): [number, number] {
-    const k = this.backend.rawKernels;
-    const b = this.buf;
-    const v = this.backend.heap.views();
-    if (this.loss === 'softmax-cross-entropy') {
-      k.softmaxCrossEntropy(rows, this.outputs, out, b.labels, grad ? b.dOut : 0, b.stats);
-      return [v.f64[b.stats >>> 3], v.f64[(b.stats >>> 3) + 1]];
+  /** The loss over the rows in the buffers (labels/targets gathered); writes dL/dOutput when `grad`. */
+  lossRows(rows: number, out: number, grad: boolean, metric: MetricKind): BatchSums {
+    const k = this.backend.rawKernels, b = this.buf, L = this.lossFn, n = this.outputs;
+    L.run(k, rows, n, out, L.takes === 'labels' ? b.labels : b.targets, grad ? b.dOut : 0, b.stats);
+    const v = this.backend.heap.views(), s = b.stats >>> 3;
+    const sums: BatchSums = { loss: v.f64[s], correct: 0, sse: 0, sae: 0 };
+    if (metric === 'element-accuracy' || (metric === 'accuracy' && L.countsCorrect && (L.takes === 'labels' || n === 1))) {
+      sums.correct = v.f64[s + 1];
+    } else if (metric === 'accuracy') {
+      k.argmax(rows, n, out, b.argmax);
+      const a0 = b.argmax >>> 2, l0 = b.labels >>> 2;
+      for (let r = 0; r < rows; r++) if (v.i32[a0 + r] === v.i32[l0 + r]) sums.correct++;
+    } else if (L.name === 'mse') {
+      [sums.sse, sums.sae] = [v.f64[s] , v.f64[s + 1]];
+    } else {
+      k.meanSquaredError(rows, n, out, b.targets, 0, b.stats); // the figures, besides the loss
+      [sums.sse, sums.sae] = [v.f64[s], v.f64[s + 1]];
     }
-    // Squared error against one-hot targets; accuracy by argmax.
-    const n = this.outputs, t0 = b.target >>> 2, l0 = b.labels >>> 2;
-    v.f32.fill(0, t0, t0 + rows * n);
-    for (let r = 0; r < rows; r++) v.f32[t0 + r * n + v.i32[l0 + r]] = 1;
-    k.squaredError(rows, n, out, b.target, grad ? b.dOut : 0, b.stats);
-    k.argmax(rows, n, out, b.argmax);
-    let correct = 0;
-    for (let r = 0; r < rows; r++) if (v.i32[(b.argmax >>> 2) + r] === v.i32[l0 + r]) correct++;
-    return [v.f64[b.stats >>> 3], correct];
+    return sums;
   }
 
   /** Backward pass from dL/dOutput (in the buffer) into the gradient block. */
@@ -244,77 +298,126 @@ export class Network {
     for (let i = this.layers.length - 1; i >= 0; i--) dy = this.layers[i].backward(k, rows, dy, i > 0);
   }
 
-  /** Gathers rows of an uploaded dataset by the indices in the index buffer. */
-  gatherRows(rows: number, data: UploadedData): void {
-    const k = this.backend.rawKernels;
-    k.gatherImages(rows, this.input, data.images, data.count, this.buf.indices, this.buf.x);
-    k.gatherLabels(rows, data.labels, data.count, this.buf.indices, this.buf.labels);
-  }
-
-  /**
-   * Puts an explicit batch in the buffers: `x` holds rows × input floats, `labels` one class per
-   * row. Used by checkGradients and by callers that drive forward/backward themselves.
-   */
-  setBatch(x: Float32Array, labels: ArrayLike<number>): number {
-    const rows = labels.length;
-    if (rows === 0 || x.length !== rows * this.input) {
-      throw new ShapeError('SHAPE', `setBatch: ${labels.length} labels need ${labels.length * this.input} inputs, got ${x.length}`);
-    }
-    for (let i = 0; i < rows; i++) {
-      if (!(Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < this.outputs)) {
-        throw new ShapeError('ARGUMENT', `setBatch: label ${i} is ${labels[i]}, expected a class in 0..${this.outputs - 1}`);
-      }
-    }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) throw new ShapeError('ARGUMENT', `setBatch: input value ${i} (row ${Math.floor(i / this.input)}) is ${x[i]}`);
-    }
-    this.plan(rows);
-    const v = this.backend.heap.views();
-    v.f32.set(x, this.buf.x >>> 2);
-    for (let i = 0; i < rows; i++) v.i32[(this.buf.labels >>> 2) + i] = labels[i];
-    return rows;
-  }
-
-  /** Writes indices[from .. from+rows) into the index buffer. */
-  setIndices(order: Int32Array | null, from: number, rows: number): void {
-    const v = this.backend.heap.views().i32;
-    const base = this.buf.indices >>> 2;
-    if (order) for (let r = 0; r < rows; r++) v[base + r] = order[from + r];
-    else for (let r = 0; r < rows; r++) v[base + r] = from + r;
-  }
-
-  /** Copies a dataset's images and labels onto the heap (once per fit/evaluate; shuffling permutes indices). */
+  /** Checks a dataset against the network and copies its uint8 parts to the heap. */
   upload(ds: Dataset): UploadedData {
-    checkDataset(ds, this.input, this.outputs);
+    const metric = checkData(ds, this);
     const heap = this.backend.heap;
+    const x = ds.x.subarray(0, ds.count * this.input);
     return {
-      images: heap.allocBytes(ds.images.subarray(0, ds.count * this.input), `${ds.name} images`),
-      labels: heap.allocBytes(ds.labels.subarray(0, ds.count), `${ds.name} labels`),
-      count: ds.count,
+      ds, count: ds.count, metric,
+      xBytes: x instanceof Uint8Array ? heap.allocBytes(x, `${ds.name} x`) : 0,
+      labelBytes: ds.y instanceof Uint8Array && hasLabels(ds) ? heap.allocBytes(ds.y.subarray(0, ds.count), `${ds.name} labels`) : 0,
+      sst: metric === 'regression' ? sumOfSquares(ds.y as Float32Array, ds.count, this.outputs) : 0,
     };
   }
 
-  /** Trains on a dataset; see FitOptions. Resolves with the per-epoch history. */
+  /**
+   * Gathers examples order[from .. from + rows) (or from .. from + rows when order is null) into
+   * the input, label and target buffers: uint8 data by the gather kernels (scaled by 1/255), float
+   * data by copies from the dataset's arrays.
+   */
+  gatherRows(data: UploadedData, order: Int32Array | null, from: number, rows: number): void {
+    const k = this.backend.rawKernels, b = this.buf, F = this.input, ds = data.ds;
+    const v = this.backend.heap.views();
+    const idx = b.indices >>> 2;
+    if (order) for (let r = 0; r < rows; r++) v.i32[idx + r] = order[from + r];
+    else for (let r = 0; r < rows; r++) v.i32[idx + r] = from + r;
+    if (data.xBytes) k.gatherImages(rows, F, data.xBytes, data.count, b.indices, b.x);
+    else for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
+    const n = this.outputs, t0 = b.targets >>> 2;
+    if (data.metric === 'accuracy') {
+      if (data.labelBytes) k.gatherLabels(rows, data.labelBytes, data.count, b.indices, b.labels);
+      else for (let r = 0, l0 = b.labels >>> 2; r < rows; r++) v.i32[l0 + r] = ds.y[v.i32[idx + r]];
+      if (b.targets) {
+        // Class labels as targets: one-hot rows, or for one output the label itself (0 or 1).
+        v.f32.fill(0, t0, t0 + rows * n);
+        for (let r = 0, l0 = b.labels >>> 2; r < rows; r++) {
+          const label = v.i32[l0 + r];
+          if (n === 1) v.f32[t0 + r] = label;
+          else v.f32[t0 + r * n + label] = 1;
+        }
+      }
+    } else {
+      for (let r = 0; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.y.subarray(i * n, (i + 1) * n) as Float32Array, t0 + r * n); }
+    }
+  }
+
+  /**
+   * Puts an explicit batch in the buffers: `x` holds rows × input values, `y` one class per row or
+   * rows × outputs targets. Used by backward() and checkGradients.
+   */
+  setBatch(x: Float32Array, y: ArrayLike<number>): { rows: number; metric: MetricKind } {
+    const n = this.outputs;
+    const labels = !(y instanceof Float32Array) || this.lossFn.takes === 'labels';
+    const rows = labels ? y?.length : y.length / n;
+    if (!(x instanceof Float32Array)) fail('ARGUMENT', 'setBatch: x must be a Float32Array of rows × input values');
+    if (!Number.isInteger(rows) || rows === 0 || x.length !== rows * this.input) {
+      fail('SHAPE', `setBatch: ${labels ? `${y?.length} labels` : `${y.length} targets (${n} per row)`} need ${rows * this.input} inputs, got ${x.length}`);
+    }
+    const ds: Dataset = labels
+      ? { x, shape: [this.input], y: Int32Array.from(y), classes: Math.max(this.outputs, 2), count: rows, name: 'batch' }
+      : { x, shape: [this.input], y: y as Float32Array, targetShape: [n], count: rows, name: 'batch' };
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) fail('ARGUMENT', `setBatch: input value ${i} (row ${Math.floor(i / this.input)}) is ${x[i]}`);
+    }
+    this.plan(rows, rows);
+    const heap = this.backend.heap;
+    const mark = heap.mark();
+    try {
+      const data = this.upload(ds);
+      this.gatherRows(data, null, 0, rows);
+      return { rows, metric: data.metric };
+    } finally {
+      heap.release(mark);
+    }
+  }
+
+  /**
+   * One forward and backward pass on a batch (x: rows × input values; y: class labels or rows ×
+   * outputs float targets), in inference mode (no dropout). The gradients of the mean loss are then
+   * in gradients() / getGradient(name). Returns the batch's mean loss and figures.
+   */
+  backward(x: Float32Array, y: ArrayLike<number>): Metrics {
+    const { rows, metric } = this.setBatch(x, y);
+    const sums = this.lossRows(rows, this.forwardRows(rows, 'grad'), true, metric);
+    this.backwardRows(rows);
+    return this.metrics(sums, rows, metric, metric === 'regression' ? sumOfSquares(y as Float32Array, rows, this.outputs) : 0);
+  }
+
+  /** Turns summed figures over `count` examples into means. */
+  metrics(sums: BatchSums, count: number, metric: MetricKind, sst: number): Metrics {
+    const n = this.outputs;
+    const m: Metrics = { loss: sums.loss / this.lossFn.per(count, n) };
+    if (metric === 'accuracy') m.accuracy = sums.correct / count;
+    else if (metric === 'element-accuracy') m.accuracy = sums.correct / (count * n);
+    else {
+      m.mse = sums.sse / (count * n);
+      m.mae = sums.sae / (count * n);
+      m.r2 = sst > 0 ? 1 - sums.sse / sst : sums.sse === 0 ? 1 : 0;
+    }
+    return m;
+  }
+
+  /** Trains on a dataset; see FitOptions. Resolves with the history. */
   fit(train: Dataset, options: FitOptions = {}): Promise<History> {
     return fit(this, train, options);
   }
 
-  /** Mean loss and accuracy over an uploaded dataset, in chunks of the plan's capacity. */
-  evaluateUploaded(data: UploadedData): { loss: number; accuracy: number } {
-    let loss = 0, correct = 0;
-    for (let from = 0; from < data.count; from += this.capacity) {
-      const rows = Math.min(this.capacity, data.count - from);
-      this.setIndices(null, from, rows);
-      this.gatherRows(rows, data);
-      const [l, c] = this.lossRows(rows, this.forwardRows(rows), false);
-      loss += l;
-      correct += c;
+  /** The figures over an uploaded dataset, in chunks of the plan's capacity. */
+  evaluateUploaded(data: UploadedData): Metrics {
+    const sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
+    for (let from = 0; from < data.count; from += this.rows) {
+      const rows = Math.min(this.rows, data.count - from);
+      this.gatherRows(data, null, from, rows);
+      const s = this.lossRows(rows, this.forwardRows(rows), false, data.metric);
+      sums.loss += s.loss; sums.correct += s.correct; sums.sse += s.sse; sums.sae += s.sae;
     }
-    return { loss: loss / data.count, accuracy: correct / data.count };
+    return this.metrics(sums, data.count, data.metric, data.sst);
   }
 
-  /** Mean loss and accuracy on a dataset. */
-  evaluate(ds: Dataset): { loss: number; accuracy: number } {
+  /** The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets. */
+  evaluate(ds: Dataset): Metrics {
+    checkData(ds, this);
     this.plan(Math.min(this.evalRows, Math.max(ds.count, 1)));
     const heap = this.backend.heap;
     const mark = heap.mark();
@@ -326,197 +429,162 @@ export class Network {
   }
 
   /**
-   * Class probabilities (softmax) — or raw outputs for squared error — for `images`: uint8 pixels
-   * (0–255, scaled by 1/255 as in training) or floats already in [0, 1], count × input values.
-   * Returns count × outputs values.
+   * The network's outputs for count × input values: probabilities (softmax or sigmoid, as the loss
+   * implies) or raw outputs (mse, squared-error). Input: a Dataset, Float32Array values as they are,
+   * or uint8 bytes (0–255, scaled by 1/255 as in training). Returns count × outputs values.
    */
-  predict(images: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Float32Array {
-    const pixels = isDataset(images) ? images.images.subarray(0, images.count * images.rows * images.cols) : images;
-    if (pixels.length === 0 || pixels.length % this.input !== 0) {
-      throw new ShapeError('SHAPE', `predict: got ${pixels.length} values, not a positive multiple of the input size ${this.input}`);
+  predict(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Float32Array {
+    const values = isDataset(input) ? input.x.subarray(0, input.count * featuresOf(input)) : input;
+    if (!(values instanceof Float32Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray)) {
+      fail('ARGUMENT', `predict: expected a Dataset, a Float32Array or uint8 bytes, got ${(values as object)?.constructor?.name ?? typeof values}`);
     }
-    const count = pixels.length / this.input;
-    const isFloat = pixels instanceof Float32Array;
+    if (values.length === 0 || values.length % this.input !== 0) {
+      fail('SHAPE', `predict: got ${values.length} values, not a positive multiple of the input size ${this.input}`);
+    }
+    const count = values.length / this.input;
+    const isFloat = values instanceof Float32Array;
     const cap = this.plan(Math.min(this.evalRows, count));
     const out = new Float32Array(count * this.outputs);
-    const k = this.backend.rawKernels;
+    const k = this.backend.rawKernels, n = this.outputs, output = this.lossFn.output;
     for (let from = 0; from < count; from += cap) {
       const rows = Math.min(cap, count - from);
       const v = this.backend.heap.views();
-      const x0 = this.buf.x >>> 2, n = rows * this.input, src = from * this.input;
+      const x0 = this.buf.x >>> 2, size = rows * this.input, src = from * this.input;
       if (isFloat) {
-        v.f32.set((pixels as Float32Array).subarray(src, src + n), x0);
+        v.f32.set(values.subarray(src, src + size), x0);
         // One SIMD pass (max |x| is NaN or ∞ if any value is); the JS loop only to name the culprit.
-        if (!Number.isFinite(k.maxAbs(n, this.buf.x))) {
-          for (let i = src; i < src + n; i++) {
-            if (!Number.isFinite(pixels[i])) throw new ShapeError('ARGUMENT', `predict: value ${i} (image ${Math.floor(i / this.input)}) is ${pixels[i]}`);
+        if (!Number.isFinite(k.maxAbs(size, this.buf.x))) {
+          for (let i = src; i < src + size; i++) {
+            if (!Number.isFinite(values[i])) fail('ARGUMENT', `predict: value ${i} (example ${Math.floor(i / this.input)}) is ${values[i]}`);
           }
         }
-      } else for (let i = 0; i < n; i++) v.f32[x0 + i] = pixels[src + i] * INV255;
+      } else for (let i = 0; i < size; i++) v.f32[x0 + i] = values[src + i] * INV255;
       let y = this.forwardRows(rows);
-      if (this.loss === 'softmax-cross-entropy') {
-        k.softmax(rows, this.outputs, y, this.buf.probs);
-        y = this.buf.probs;
-      }
-      out.set(this.backend.heap.f32(y, rows * this.outputs), from * this.outputs);
+      if (output === 'softmax') k.softmax(rows, n, y, this.buf.probs);
+      else if (output === 'sigmoid') k.sigmoidForward(rows * n, y, this.buf.probs);
+      if (output !== 'identity') y = this.buf.probs;
+      out.set(this.backend.heap.f32(y, rows * n), from * n);
     }
     return out;
   }
 
-  /** The predicted class of each image (argmax of predict). */
-  classify(images: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Int32Array {
-    const probs = this.predict(images);
-    const count = probs.length / this.outputs;
+  /** The predicted class of each example: argmax of predict (one sigmoid output: p > ½). */
+  classify(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Int32Array {
+    const probs = this.predict(input), n = this.outputs;
+    const count = probs.length / n;
     const out = new Int32Array(count);
     for (let i = 0; i < count; i++) {
+      if (n === 1) { out[i] = probs[i] > 0.5 ? 1 : 0; continue; }
       let best = 0;
-      for (let j = 1; j < this.outputs; j++) if (probs[i * this.outputs + j] > probs[i * this.outputs + best]) best = j;
+      for (let j = 1; j < n; j++) if (probs[i * n + j] > probs[i * n + best]) best = j;
       out[i] = best;
     }
     return out;
   }
 
-  /** Architecture and weights as plain JSON (dense weights row-major [in, out]; conv weights [kh·kw·cin, cout]). */
+  /** Architecture and weights as plain JSON (version 2): each layer's spec and its tensors. */
   toJSON(): NetworkJson {
     const w = this.getWeights();
-    const layers: LayerJsonWithWeights[] = [];
-    const withParams = this.layers.filter((l) => l.params().length > 0);
-    let t = 0, p = 0;
-    for (const spec of this.specs) {
-      if (spec.type === 'dense' || spec.type === 'conv2d') {
-        const [W, b] = [this.tensors[t], this.tensors[t + 1]];
-        t += 2;
-        const values = { weights: Array.from(w.subarray(W.offset, W.offset + W.count)), bias: Array.from(w.subarray(b.offset, b.offset + b.count)) };
-        const layer = withParams[p++];
-        if (spec.type === 'dense') layers.push({ type: 'dense', in: layer.inSize, out: layer.outSize, activation: spec.activation, ...values });
-        else layers.push({ type: 'conv2d', filters: spec.filters, kernel: spec.kernel, stride: spec.stride, padding: spec.padding, activation: spec.activation, ...values });
-      } else {
-        layers.push({ ...spec });
-      }
-    }
-    return { format: 'simdnet', version: 1, input: this.inputShape ? [...this.inputShape] : this.input, loss: this.loss, init: formatInit(this.init), seed: this.seed, layers };
+    const layers: LayerJson[] = this.specs.map((spec) => ({ ...spec, ...(spec.type === 'dense' && spec.init ? { init: formatInit(spec.init) } : {}) } as LayerJson));
+    for (const t of this.tensors) (layers[t.layer].params ??= {})[t.param] = Array.from(w.subarray(t.offset, t.offset + t.count));
+    return { format: 'simdnet', version: 2, input: this.inputShape.length === 1 ? this.input : [...this.inputShape], loss: this.loss, init: formatInit(this.init), seed: this.seed, layers };
   }
 
-  /** Rebuilds a network from toJSON() output, checking every shape. */
-  static fromJSON(backend: Backend, json: NetworkJson): Network {
-    if (json?.format !== 'simdnet') throw new SimdnetError('MODEL_FORMAT', `fromJSON: not a simdnet model (format '${json?.format}')`);
-    if (json.version !== 1) throw new SimdnetError('MODEL_VERSION', `fromJSON: unknown version ${json.version}; this build reads version 1`);
-    if (!Array.isArray(json.layers) || json.layers.length === 0) throw new SimdnetError('MODEL_SHAPE', 'fromJSON: no layers');
-    const specs: LayerSpec[] = json.layers.map((l, i): LayerSpec => {
-      if (l.type === 'dense') return { type: 'dense', units: l.out, activation: l.activation };
-      if (l.type === 'conv2d') return { type: 'conv2d', filters: l.filters, kernel: l.kernel, stride: l.stride, padding: l.padding, activation: l.activation };
-      if (l.type === 'maxPool2d' || l.type === 'flatten' || l.type === 'dropout') return { ...l } as LayerSpec;
-      throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} has unknown type '${(l as { type: string }).type}'`);
-    });
-    let net: Network;
+  /**
+   * Rebuilds a network from toJSON() output (version 2, or version 1 written by simdnet 0.1),
+   * checking every field and every tensor's length before anything is allocated.
+   */
+  static fromJSON<T extends typeof Network>(this: T, backend: Backend, json: unknown): InstanceType<T> {
+    const { config, tensors } = parseNetworkJson(json, tensorLayout);
+    let net: InstanceType<T>;
     try {
-      net = new Network(backend, { input: json.input, loss: json.loss, seed: json.seed, init: json.init, layers: specs });
+      net = new this(backend, { ...config, loss: config.loss as LossName }) as InstanceType<T>;
     } catch (e) {
-      throw new SimdnetError('MODEL_SHAPE', `fromJSON: ${(e as Error).message}`);
+      if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) fail('MODEL_SHAPE', `fromJSON: ${e.message}`);
+      throw e;
     }
     const w = new Float32Array(net.paramCount);
-    const withParams = net.layers.filter((l) => l.params().length > 0);
-    let t = 0;
-    json.layers.forEach((l, i) => {
-      if (l.type !== 'dense' && l.type !== 'conv2d') return;
-      const built = withParams[t / 2];
-      if (l.type === 'dense' && l.in !== built.inSize) {
-        throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} takes ${l.in} inputs but the previous layer gives ${built.inSize}`);
-      }
-      const [W, b] = [net.tensors[t], net.tensors[t + 1]];
-      t += 2;
-      if (l.weights?.length !== W.count) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} weights have ${l.weights?.length} values, expected ${W.shape.join('×')} = ${W.count}`);
-      if (l.bias?.length !== b.count) throw new SimdnetError('MODEL_SHAPE', `fromJSON: layer ${i} bias has ${l.bias?.length} values, expected ${b.count}`);
-      w.set(l.weights, W.offset);
-      w.set(l.bias, b.offset);
-    });
+    net.tensors.forEach((t, i) => w.set(tensors[i], t.offset));
     net.setWeights(w);
     return net;
   }
 
-  /** The binary model format (see src/io/model-file.ts), with optional metadata. */
-  serialize(metadata: Record<string, unknown> = {}): Uint8Array {
-    return serializeModel(this, metadata);
-  }
-
-  /**
-   * Saves the model to a file, atomically (temporary file, fsync, rename); a `.json` path gets the
-   * JSON form. Node only: in a browser, serialize() and store the bytes yourself.
-   */
-  save(path: string, metadata: Record<string, unknown> = {}): Promise<void> {
-    return saveModel(this, path, metadata);
-  }
-
-  /** Loads a model file written by save() (binary or JSON). Node only. Backend: createBackend() by default. */
-  static async load(path: string, backend?: Backend): Promise<Network> {
-    return (await loadModel(backend ?? (await createBackend()), path)).net;
-  }
-
-  /** Rebuilds a network from serialize() bytes, refusing damaged or hostile files with a ModelFormatError. */
-  static deserialize(backend: Backend, bytes: Uint8Array): Network {
-    return deserializeModel(backend, bytes).net;
-  }
-
   /** A one-line summary: `784-80(relu)-70(tanh)-10 softmax-cross-entropy, 69,180 parameters`. */
   describe(): string {
-    const parts = [this.inputShape ? this.inputShape.join('×') : String(this.input)];
-    for (const s of this.specs) {
-      const act = 'activation' in s && s.activation !== 'linear' ? `(${s.activation})` : '';
-      if (s.type === 'dense') parts.push(`${s.units}${act}`);
-      else if (s.type === 'conv2d') parts.push(`conv${s.kernel.join('×')}×${s.filters}${s.stride > 1 ? `/${s.stride}` : ''}${act}`);
-      else if (s.type === 'maxPool2d') parts.push(`pool${s.size}`);
-      else if (s.type === 'dropout') parts.push(`dropout${s.rate}`);
-    }
+    const parts = [this.inputShape.join('×'), ...this.specs.filter((s) => s.type !== 'flatten').map(describeLayer)];
     const n = this.tensors.reduce((a, t) => a + t.count, 0);
     return `${parts.join('-')} ${this.loss}, ${n.toLocaleString('en-US')} parameters`;
   }
 }
 
-export interface UploadedData {
-  images: number;
-  labels: number;
-  count: number;
+/** The tensor table of a network of these (parsed) specs, without allocating anything. */
+export function tensorLayout(specs: readonly LayerSpec[], input: Shape, seed: number): ParamTensor[] {
+  const { layers, specIndex } = buildLayers(input, specs, seed);
+  return layoutTensors(layers, specIndex, specs);
 }
 
-export type LayerJsonWithWeights =
-  | { type: 'dense'; in: number; out: number; activation: ActivationName; weights: number[]; bias: number[] }
-  | { type: 'conv2d'; filters: number; kernel: [number, number]; stride: number; padding: 'same' | 'valid'; activation: ActivationName; weights: number[]; bias: number[] }
-  | { type: 'maxPool2d'; size: number; stride: number }
-  | { type: 'flatten' }
-  | { type: 'dropout'; rate: number };
-
-export interface NetworkJson {
-  format: 'simdnet';
-  version: 1;
-  input: number | Shape3;
-  loss: LossName;
-  init?: string;
-  seed?: number;
-  layers: LayerJsonWithWeights[];
+/** Every layer's parameter tensors in one block, each 4-float aligned so SIMD loads stay aligned. */
+function layoutTensors(layers: readonly Layer[], specIndex: readonly number[], specs: readonly LayerSpec[]): ParamTensor[] {
+  const tensors: ParamTensor[] = [];
+  let offset = 0;
+  layers.forEach((layer, li) => {
+    for (const p of layer.params()) {
+      const count = sizeOf(p.shape);
+      tensors.push({ name: `${specs[specIndex[li]].type}${specIndex[li]}.${p.name}`, layer: specIndex[li], param: p.name, shape: p.shape, offset, count });
+      offset += Math.ceil(count / 4) * 4;
+    }
+  });
+  return tensors;
 }
 
-const INV255 = Math.fround(1 / 255);
+/** Σ over outputs of Σ_examples (t − mean t)², in float64. */
+function sumOfSquares(y: ArrayLike<number>, count: number, n: number): number {
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    let mean = 0;
+    for (let i = 0; i < count; i++) mean += y[i * n + j];
+    mean /= count;
+    for (let i = 0; i < count; i++) total += (y[i * n + j] - mean) ** 2;
+  }
+  return total;
+}
 
 function isDataset(x: unknown): x is Dataset {
-  return typeof x === 'object' && x !== null && 'images' in x && 'labels' in x && 'count' in x;
+  return typeof x === 'object' && x !== null && 'x' in x && 'y' in x && 'count' in x && 'shape' in x;
 }
 
-/** Checks a dataset against the network at the API boundary (not deep in a kernel). */
-export function checkDataset(ds: Dataset, input: number, classes: number): void {
-  if (!isDataset(ds)) throw new ShapeError('ARGUMENT', 'expected a Dataset ({ images, labels, count, rows, cols })');
-  if (ds.count <= 0) throw new ShapeError('SHAPE', `dataset '${ds.name}' is empty`);
-  if (ds.rows * ds.cols !== input) {
-    throw new ShapeError('SHAPE', `dataset '${ds.name}' has ${ds.rows}×${ds.cols} = ${ds.rows * ds.cols} pixels per image but the network takes ${input} inputs`);
+/**
+ * Checks a dataset against a network at the API boundary (not deep in a kernel) and says how its
+ * figures are computed.
+ */
+export function checkData(ds: Dataset, net: Pick<Network, 'input' | 'outputs' | 'loss' | 'inputShape'>): MetricKind {
+  if (!isDataset(ds)) fail('ARGUMENT', 'expected a Dataset ({ x, shape, y, count, … }: see fromArrays)');
+  const L = LOSSES[net.loss], n = net.outputs;
+  if (!(ds.count > 0)) fail('SHAPE', `dataset '${ds.name}' is empty`);
+  const features = featuresOf(ds);
+  if (features !== net.input) {
+    fail('SHAPE', `dataset '${ds.name}' has ${features} values per example (shape [${ds.shape.join(', ')}]) but the network takes ${net.input} (input [${net.inputShape.join(', ')}])`);
   }
-  if (ds.images.length < ds.count * input) {
-    throw new ShapeError('SHAPE', `dataset '${ds.name}': ${ds.count} images need ${ds.count * input} bytes, have ${ds.images.length}`);
-  }
-  if (ds.labels.length < ds.count) throw new ShapeError('SHAPE', `dataset '${ds.name}': ${ds.count} images but ${ds.labels.length} labels`);
-  for (let i = 0; i < ds.count; i++) {
-    if (ds.labels[i] >= classes) {
-      throw new ShapeError('ARGUMENT', `dataset '${ds.name}': label ${i} is ${ds.labels[i]}, but the network has ${classes} outputs (classes 0..${classes - 1})`);
+  if (ds.x.length < ds.count * features) fail('SHAPE', `dataset '${ds.name}': ${ds.count} examples need ${ds.count * features} values of x, have ${ds.x.length}`);
+  if (hasLabels(ds)) {
+    if (ds.y.length < ds.count) fail('SHAPE', `dataset '${ds.name}': ${ds.count} examples but ${ds.y.length} labels`);
+    const limit = L.takes === 'targets' && n === 1 ? 2 : n;
+    for (let i = 0; i < ds.count; i++) {
+      if (!(ds.y[i] >= 0 && ds.y[i] < limit)) {
+        fail('ARGUMENT', `dataset '${ds.name}': label ${i} is ${ds.y[i]}, but the network's ${n} output${n === 1 ? ' (0 or 1 for one output)' : 's'} take classes 0..${limit - 1}`);
+      }
     }
+    return 'accuracy';
   }
+  if (L.takes === 'labels') fail('ARGUMENT', `dataset '${ds.name}' has float targets, but ${net.loss} needs class labels; for float targets use loss 'mse' (regression) or 'sigmoid-cross-entropy' (0/1 targets)`);
+  const width = targetSizeOf(ds);
+  if (width !== n) fail('SHAPE', `dataset '${ds.name}' has ${width} target values per example (targetShape [${ds.targetShape!.join(', ')}]) but the last layer has ${n} outputs`);
+  if (ds.y.length < ds.count * n) fail('SHAPE', `dataset '${ds.name}': ${ds.count} examples need ${ds.count * n} targets, have ${ds.y.length}`);
+  if (net.loss === 'sigmoid-cross-entropy') {
+    for (let i = 0; i < ds.count * n; i++) {
+      if (!(ds.y[i] >= 0 && ds.y[i] <= 1)) fail('ARGUMENT', `dataset '${ds.name}': target ${i} (example ${Math.floor(i / n)}) is ${ds.y[i]}; sigmoid-cross-entropy takes targets in [0, 1]`);
+    }
+    return 'element-accuracy';
+  }
+  return 'regression';
 }
-
-export { Dense, Activation };

@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels/kernels';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 
 /**
  * An optimizer updates the one contiguous parameter block from the gradient block in one kernel
@@ -17,11 +17,11 @@ export interface Optimizer {
 }
 
 function positive(opt: string, name: string, v: number): number {
-  if (!(Number.isFinite(v) && v > 0)) throw new SimdnetError('ARGUMENT', `${opt}: ${name} must be a positive number, got ${v}`);
+  if (!(Number.isFinite(v) && v > 0)) fail('ARGUMENT', `${opt}: ${name} must be a positive number, got ${v}`);
   return v;
 }
 function fraction(opt: string, name: string, v: number): number {
-  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new SimdnetError('ARGUMENT', `${opt}: ${name} must be in [0, 1), got ${v}`);
+  if (!(Number.isFinite(v) && v >= 0 && v < 1)) fail('ARGUMENT', `${opt}: ${name} must be in [0, 1), got ${v}`);
   return v;
 }
 
@@ -76,7 +76,7 @@ export type OptimizerName = keyof typeof OPTIMIZERS;
 /** By name, with an optional learning rate (the CLI's --optimizer / --lr). */
 export function optimizerByName(name: string, lr?: number): Optimizer {
   if (!(name in OPTIMIZERS)) {
-    throw new SimdnetError('ARGUMENT', `unknown optimizer '${name}'; expected ${Object.keys(OPTIMIZERS).join(', ')}`);
+    fail('ARGUMENT', `unknown optimizer '${name}'; expected ${Object.keys(OPTIMIZERS).join(', ')}`);
   }
   return OPTIMIZERS[name as OptimizerName](lr === undefined ? {} : { lr });
 }

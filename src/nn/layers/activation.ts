@@ -1,0 +1,49 @@
+// Element-wise activations. Not a layer type of their own: dense and conv2d specs carry an
+// `activation` and desugar into their layer followed by one of these (see LayerType.build).
+import type { Kernels } from '../../kernels/kernels';
+import type { Heap } from '../../kernels/heap';
+import type { Layer, ParamSpec, Shape } from '../layer';
+import { sizeOf } from '../layer';
+
+export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+
+/** Backward works in place on dy (nobody reads dy afterwards). */
+export class Activation implements Layer {
+  readonly type = 'activation';
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly outShape: Shape;
+  private y = 0;
+  constructor(readonly activation: Exclude<ActivationName, 'linear'>, readonly inShape: Shape) {
+    this.outShape = inShape;
+    this.inSize = this.outSize = sizeOf(inShape);
+  }
+  params(): ParamSpec[] { return []; }
+  bind(): void {}
+  floatsPerRow(): number { return this.outSize; }
+  plan(heap: Heap, rows: number): void {
+    this.y = heap.allocF32(rows * this.outSize, `${this.activation} output`);
+  }
+  forward(k: Kernels, rows: number, x: number): number {
+    const n = rows * this.outSize;
+    if (this.activation === 'relu') k.reluForward(n, x, this.y); // y = max(0, x)
+    else if (this.activation === 'tanh') k.tanhForward(n, x, this.y); // y = tanh(x)
+    else k.sigmoidForward(n, x, this.y); // y = 1 / (1 + e^−x)
+    return this.y;
+  }
+  backward(k: Kernels, rows: number, dy: number): number {
+    const n = rows * this.outSize;
+    if (this.activation === 'relu') k.reluBackward(n, this.y, dy, dy); // dx = dy·[y > 0]
+    else if (this.activation === 'tanh') k.tanhBackward(n, this.y, dy, dy); // dx = dy·(1 − y²)
+    else k.sigmoidBackward(n, this.y, dy, dy); // dx = dy·y·(1 − y)
+    return dy;
+  }
+}
+
+/** The runtime layers of a spec's activation: none for linear. */
+export function activationLayers(activation: ActivationName, shape: Shape): Layer[] {
+  return activation === 'linear' ? [] : [new Activation(activation, shape)];
+}
+
+export const activationSuffix = (a: ActivationName): string => (a === 'linear' ? '' : `(${a})`);

@@ -1,0 +1,133 @@
+import type { Kernels } from '../../kernels/kernels';
+import type { Heap } from '../../kernels/heap';
+import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
+import type { Init } from '../init';
+import { fail } from '../../errors';
+import { ACTIVATIONS, activationLayers, activationSuffix, type ActivationName } from './activation';
+import { positiveInt, oneOf, optionalInit } from './fields';
+
+export interface Conv2DSpec {
+  type: 'conv2d';
+  filters: number;
+  kernel: [number, number];
+  stride: number;
+  padding: 'same' | 'valid';
+  activation: ActivationName;
+  init?: Init;
+}
+
+export function conv2d(
+  filters: number, kernel: number | [number, number],
+  options: { stride?: number; padding?: 'same' | 'valid'; activation?: ActivationName; init?: Init } = {},
+): Conv2DSpec {
+  return {
+    type: 'conv2d', filters, kernel: typeof kernel === 'number' ? [kernel, kernel] : kernel,
+    stride: options.stride ?? 1, padding: options.padding ?? 'same', activation: options.activation ?? 'linear',
+    ...(options.init && { init: options.init }),
+  };
+}
+
+/** Output size and leading padding of a window sweep ('same': ⌈n/stride⌉ outputs, TensorFlow's split). */
+export function windowGeometry(n: number, k: number, stride: number, padding: 'same' | 'valid'): { out: number; pad: number } {
+  if (padding === 'valid') return { out: Math.floor((n - k) / stride) + 1, pad: 0 };
+  const out = Math.ceil(n / stride);
+  return { out, pad: Math.floor(Math.max((out - 1) * stride + k - n, 0) / 2) };
+}
+
+/** An image input [height, width, channels], or a clear error naming the layer. */
+export function imageShape(input: Shape, what: string): readonly [number, number, number] {
+  if (input.length !== 3) fail('SHAPE', `${what} needs an image input [height, width, channels], got [${input.join(', ')}]: give the network input as [height, width, channels]`);
+  return input as readonly [number, number, number];
+}
+
+/** Conv2D, NHWC: y = im2col(x)·W + b, W [kh·kw·cin, cout]; im2col turns it into one SIMD GEMM. */
+export class Conv2D implements Layer {
+  readonly type = 'conv2d';
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly outShape: Shape;
+  private readonly oh: number; private readonly ow: number;
+  private readonly padT: number; private readonly padL: number;
+  private readonly K: number;
+  private W = 0; private b = 0; private dW = 0; private db = 0;
+  private cols = 0; private y = 0; private dcols = 0; private dx = 0;
+
+  constructor(
+    readonly inShape: readonly [number, number, number], readonly filters: number, readonly kernel: [number, number],
+    readonly stride: number, readonly padding: 'same' | 'valid', readonly init?: Init,
+  ) {
+    const [h, w, c] = inShape;
+    const gy = windowGeometry(h, kernel[0], stride, padding), gx = windowGeometry(w, kernel[1], stride, padding);
+    [this.oh, this.padT, this.ow, this.padL] = [gy.out, gy.pad, gx.out, gx.pad];
+    this.K = kernel[0] * kernel[1] * c;
+    this.inSize = h * w * c;
+    this.outShape = [this.oh, this.ow, filters];
+    this.outSize = this.oh * this.ow * filters;
+  }
+  params(): ParamSpec[] {
+    return [
+      { name: 'weights', shape: [this.K, this.filters], init: 'weights' },
+      { name: 'bias', shape: [this.filters], init: 0 },
+    ];
+  }
+  bind(params: number[], grads: number[]): void {
+    [this.W, this.b] = params;
+    [this.dW, this.db] = grads;
+  }
+  floatsPerRow(): number {
+    return this.oh * this.ow * this.K + this.outSize;
+  }
+  trainFloatsPerRow(): number {
+    return 2 * this.oh * this.ow * this.K + this.outSize + this.inSize;
+  }
+  plan(heap: Heap, rows: number, trainRows: number): void {
+    const patches = this.oh * this.ow;
+    this.cols = heap.allocF32(rows * patches * this.K, 'conv patches');
+    this.y = heap.allocF32(rows * this.outSize, 'conv output');
+    this.dcols = trainRows > 0 ? heap.allocF32(trainRows * patches * this.K, 'conv patch gradients') : 0;
+    this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'conv input gradient') : 0;
+  }
+  forward(k: Kernels, rows: number, x: number): number {
+    const [h, w, c] = this.inShape, p = rows * this.oh * this.ow;
+    k.im2col(rows, h, w, c, this.kernel[0], this.kernel[1], this.stride, this.padT, this.padL, this.oh, this.ow, x, this.cols);
+    k.gemm(0, 0, p, this.filters, this.K, this.cols, this.W, this.y, 0); // y = cols·W
+    k.biasAdd(p, this.filters, this.y, this.b);
+    return this.y;
+  }
+  backward(k: Kernels, rows: number, dy: number, needDx: boolean): number {
+    const [h, w, c] = this.inShape, p = rows * this.oh * this.ow;
+    k.gemm(1, 0, this.K, this.filters, p, this.cols, dy, this.dW, 0); // dW = colsᵀ·dy
+    k.biasGrad(p, this.filters, dy, this.db, 0);
+    if (!needDx) return 0;
+    k.gemm(0, 1, p, this.K, this.filters, dy, this.W, this.dcols, 0); // dcols = dy·Wᵀ
+    k.col2im(rows, h, w, c, this.kernel[0], this.kernel[1], this.stride, this.padT, this.padL, this.oh, this.ow, this.dcols, this.dx);
+    return this.dx;
+  }
+}
+
+export const CONV2D: LayerType<Conv2DSpec> = {
+  type: 'conv2d',
+  build(spec, input, { index }) {
+    const where = `layer ${index} (conv2d)`;
+    const shape = imageShape(input, where);
+    if (spec.padding === 'valid' && (spec.kernel[0] > shape[0] || spec.kernel[1] > shape[1])) {
+      fail('SHAPE', `${where}: a ${spec.kernel.join('×')} 'valid' convolution does not fit a ${shape[0]}×${shape[1]} input`);
+    }
+    const conv = new Conv2D(shape, spec.filters, spec.kernel, spec.stride, spec.padding, spec.init);
+    return [conv, ...activationLayers(spec.activation, conv.outShape)];
+  },
+  parse(json, where) {
+    const k = json.kernel;
+    const kernel = (typeof k === 'number' ? [k, k] : k) as unknown;
+    if (!Array.isArray(kernel) || kernel.length !== 2 || !kernel.every((v) => Number.isSafeInteger(v) && v > 0)) {
+      fail('SHAPE', `${where}: kernel must be a positive integer or [height, width], got ${JSON.stringify(k)}`);
+    }
+    return conv2d(positiveInt(json, 'filters', where), kernel as [number, number], {
+      stride: positiveInt(json, 'stride', where, 1),
+      padding: oneOf(json, 'padding', ['same', 'valid'] as const, where, 'same'),
+      activation: oneOf(json, 'activation', ACTIVATIONS, where, 'linear'),
+      init: optionalInit(json, where),
+    });
+  },
+  describe: (s) => `conv${s.kernel.join('×')}×${s.filters}${s.stride > 1 ? `/${s.stride}` : ''}${activationSuffix(s.activation)}`,
+};

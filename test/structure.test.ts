@@ -1,0 +1,61 @@
+// The codebase's shape: dependencies point one way without cycles (scripts/check-imports.mjs), and
+// every error's class agrees with its code, in the sources and in the minified bundle.
+import { describe, it, expect } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail, simdnetError, SimdnetError, ShapeError, ModelFormatError, IdxError, HeapError, DivergenceError, type ErrorCode } from '../src/errors';
+
+const script = fileURLToPath(new URL('../scripts/check-imports.mjs', import.meta.url));
+
+describe('module graph', () => {
+  it('src/ has no import cycle and no upward dependency', () => {
+    const out = execFileSync(process.execPath, [script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+    expect(JSON.parse(out)).toMatchObject({ problems: 0 });
+  });
+
+  it('the checker finds a cycle and an upward import (it can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-imports-'));
+    mkdirSync(join(dir, 'nn'));
+    mkdirSync(join(dir, 'io'));
+    writeFileSync(join(dir, 'nn', 'a.ts'), "import { b } from './b';\nimport { save } from '../io/save';\nexport const a = 1;\n");
+    writeFileSync(join(dir, 'nn', 'b.ts'), "import { a } from './a';\nexport const b = 2;\n");
+    writeFileSync(join(dir, 'io', 'save.ts'), "import type { a } from '../nn/a';\nexport const save = 3;\n");
+    const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/import cycle: nn\/a\.ts → nn\/b\.ts → nn\/a\.ts/);
+    expect(r.stderr).toMatch(/nn\/a\.ts imports io\/save\.ts: 'nn' may not depend on 'io'/);
+  });
+});
+
+describe('errors', () => {
+  const expected: [ErrorCode, typeof SimdnetError][] = [
+    ['SHAPE', ShapeError], ['ARGUMENT', ShapeError], ['MODEL_SHAPE', ModelFormatError], ['MODEL_WEIGHTS', ModelFormatError],
+    ['MODEL_FORMAT', ModelFormatError], ['IDX_MAGIC', IdxError], ['HEAP_LIMIT', HeapError], ['DIVERGED', DivergenceError], ['BACKEND', SimdnetError],
+  ];
+  it.each(expected)('fail(%s) throws the class of its code', (code, Class) => {
+    expect(() => fail(code, 'x')).toThrow(Class);
+    const e = simdnetError(code, 'm');
+    expect(e.code).toBe(code);
+    expect(e.constructor).toBe(Class);
+    expect(e.name).toBe(Class.name);
+  });
+
+  it('error classes keep their names in the minified bundle', async () => {
+    const dist = await import(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+    const backend = await dist.createBackend('js');
+    let caught: unknown;
+    try {
+      new dist.Network(backend, { input: 4, layers: [dist.dense(0)] });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(dist.ShapeError);
+    expect((caught as Error).name).toBe('ShapeError');
+    expect((caught as Error).constructor.name).toBe('ShapeError');
+    expect(dist.ModelFormatError.name).toBe('ModelFormatError');
+    expect(dist.DivergenceError.name).toBe('DivergenceError');
+  });
+});
