@@ -1,6 +1,6 @@
 /**
  * Float64 reference implementations of every kernel of src/kernels/kernels.ts, written from the
- * interface's documentation only (independent of src/kernels/js-backend.ts and of assembly/).
+ * interface's documentation only (independent of src/kernels/js/ and of assembly/).
  *
  * Inputs are the exact values the kernels see (f32 values, i32 indices, u8 bytes); everything is
  * computed in double with plain JS numbers and returned as Float64Array. Where an f32 kernel's
