@@ -8,6 +8,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, detectFeatures, type Backend, type BackendChoice } from '../src/kernels/backend';
+import { KERNEL_NAMES } from '../src/kernels/kernels';
 import { kernelCases, runCase, compareOutput, describeFailures, type KernelCase, type Tolerance } from './support/kernel-cases';
 
 const fromEnv = (process.env.SIMDNET_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -42,6 +43,12 @@ function check(backend: Backend, kc: KernelCase): void {
 }
 
 describe('kernel case table', () => {
+  it('has at least one row for every kernel in KERNEL_NAMES', () => {
+    expect(KERNEL_NAMES.length).toBeGreaterThan(30);
+    const missing = KERNEL_NAMES.filter((k) => !kernelCases.some((c) => c.kernel === k));
+    expect(missing, `kernels without parity rows: ${missing.join(', ')}`).toEqual([]);
+  });
+
   it('covers every kernel, with a stated tolerance for every output', () => {
     expect(BACKENDS.length).toBeGreaterThan(0);
     for (const kc of kernelCases) {

@@ -1,3 +1,5 @@
+import { custom, elementwise, optimizer, nonNegative, nonNegativeInput, fraction, flag, step, type CustomArgs, type FlatArgs, type KernelArgs } from './kernel-args';
+
 /**
  * The one list of kernels every backend implements.
  *
@@ -120,5 +122,60 @@ export interface Kernels {
   complexInputBackward(rows: number, n: number, d: number, x: number, xStride: number, gz: number, gw: number, gb: number): void;
 }
 
-/** Every kernel name, in one list (used by the checking wrapper and the parity table). */
 export type KernelName = keyof Kernels;
+
+const lr = nonNegative('lr', 1e-4, 0.1);
+
+/**
+ * Every kernel's arguments, one row each; the compiler rejects a missing or unknown name, and a
+ * row whose argument count differs from the signature above. An `elementwise` or `optimizer` row is
+ * all its checks (checked.ts) and parity rows (test/support/kernel-cases.ts) need; `custom` kernels
+ * have hand-written ones. The rows sit next to the interface so that a new kernel is one file here.
+ */
+export const KERNEL_ARGS = {
+  gemm: custom,
+  biasAdd: custom,
+  biasGrad: custom,
+  reluForward: elementwise(['x'], ['y']),
+  reluBackward: elementwise(['y', 'dy'], ['dx']),
+  tanhForward: elementwise(['x'], ['y']),
+  tanhBackward: elementwise(['y', 'dy'], ['dx']),
+  sigmoidForward: elementwise(['x'], ['y']),
+  sigmoidBackward: elementwise(['y', 'dy'], ['dx']),
+  softmax: custom,
+  softmaxCrossEntropy: custom,
+  squaredError: custom,
+  sgd: optimizer([], lr),
+  momentum: optimizer(['velocity'], lr, nonNegative('mu', 0.5, 0.99), flag('nesterov')),
+  adam: optimizer(['m', nonNegativeInput('v')], lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.9999), nonNegative('eps', 1e-8, 1e-6), step('t', 1, 20)),
+  rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
+  gatherImages: custom,
+  gatherLabels: custom,
+  argmax: custom,
+  im2col: custom,
+  col2im: custom,
+  maxPoolForward: custom,
+  maxPoolBackward: custom,
+  multiply: elementwise(['x', 'm'], ['y']),
+  maxAbs: elementwise(['x'], []),
+  rotationForward: custom,
+  rotationBackward: custom,
+  modReluForward: custom,
+  modReluBackward: custom,
+  complexInputForward: custom,
+  complexInputBackward: custom,
+} satisfies { readonly [K in KernelName]: KernelArgs };
+
+/** Every kernel name, in the table's order: it drives the WASM adapter, the checks and the parity coverage test. */
+export const KERNEL_NAMES = Object.keys(KERNEL_ARGS) as readonly KernelName[];
+
+/** The kernels whose checks are written by hand (checked.ts must have exactly these). */
+export type CustomKernelName = { [K in KernelName]: (typeof KERNEL_ARGS)[K] extends CustomArgs ? K : never }[KernelName];
+
+// Compile-time check: each flat row lists count + regions + scalars = the signature's argument count.
+type RowArity<A> = A extends FlatArgs<infer R, infer S> ? [unknown, ...R, ...S]['length'] : never;
+type WrongArity = {
+  [K in KernelName]: (typeof KERNEL_ARGS)[K] extends CustomArgs ? never : RowArity<(typeof KERNEL_ARGS)[K]> extends Parameters<Kernels[K]>['length'] ? never : K;
+}[KernelName];
+type NoneOf<T extends never> = T;
+export type KernelArgsMatchSignatures = NoneOf<WrongArity>;
