@@ -20,7 +20,10 @@
  * for GEMM) or |expected| when the reference gives none. { rel: 0, abs: 0 } means exact equality.
  * NaN or ±Infinity where the reference is finite always fails.
  */
-import { KERNEL_NAMES, type KernelName, type Kernels } from '../../src/kernels/kernels';
+import { KERNEL_ARGS, KERNEL_NAMES, type KernelName, type Kernels } from '../../src/kernels/kernels';
+import type { FlatArgs, ScalarArg } from '../../src/kernels/kernel-args';
+import type { HeapViews } from '../../src/kernels/heap';
+import { jsKernels } from '../../src/kernels/js';
 import type { Backend } from '../../src/kernels/backend';
 import type { Heap } from '../../src/kernels/heap';
 import { Rng } from '../../src/rng';
@@ -358,8 +361,10 @@ const fr = Math.fround;
 // The table
 
 const cases: KernelCase[] = [];
-const add = (...args: Parameters<typeof makeCase>): void => {
-  cases.push(makeCase(...args));
+const add = (...args: Parameters<typeof makeCase>): KernelCase => {
+  const kc = makeCase(...args);
+  cases.push(kc);
+  return kc;
 };
 
 /** Row kernels' (m, n): every size once as m and once as n, plus the digits output 64×10. */
@@ -655,27 +660,6 @@ const ADAM_TOL: Tolerance = { rel: 1e-5, abs: 0 };
 
 for (const n of SIZES) {
   const label = `n=${n}`;
-  add('sgd', label, { params: OPT_TOL }, n, (rng) => {
-    const params = normal(rng, n), grads = normal(rng, n), lr = fr(0.05);
-    return {
-      regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads)],
-      call: (kn, p) => kn.sgd(n, p.params, p.grads, lr),
-      outputs: [whole('params')],
-      reference: () => ref.sgd(params, grads, lr),
-    };
-  });
-  for (const nesterov of [0, 1]) {
-    add('momentum', `${label} nesterov=${nesterov}`, { params: OPT_TOL, velocity: OPT_TOL }, n, (rng) => {
-      const params = normal(rng, n), grads = normal(rng, n), velocity = normal(rng, n, 0.3);
-      const lr = fr(0.01), mu = fr(0.9);
-      return {
-        regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads), f32('velocity', 'inout', n, velocity)],
-        call: (kn, p) => kn.momentum(n, p.params, p.grads, p.velocity, lr, mu, nesterov),
-        outputs: [whole('params'), whole('velocity')],
-        reference: () => ref.momentum(params, grads, velocity, lr, mu, nesterov),
-      };
-    });
-  }
   for (const t of [1, 7]) {
     add('adam', `${label} t=${t}`, { params: ADAM_TOL, m: ADAM_TOL, v: ADAM_TOL }, n, (rng) => {
       const params = normal(rng, n), grads = withSpecials(rng, normal(rng, n, 0.1), [0]);
@@ -801,18 +785,6 @@ for (const [batch, h, w, c, ph, pw, st] of POOL_SHAPES) {
   });
 }
 
-for (const n of SIZES) {
-  add('multiply', `n=${n}`, { y: EXACT }, n, (rng) => {
-    const x = normal(rng, n), m = uniform(rng, n, 0, 2);
-    return {
-      regions: [f32('x', 'in', n, x), f32('m', 'in', n, m), f32('y', 'out', n)],
-      call: (kn, p) => kn.multiply(n, p.x, p.m, p.y),
-      outputs: [whole('y')],
-      reference: () => ref.multiply(x, m),
-    };
-  });
-}
-
 // --- EURNN -----------------------------------------------------------------------------------
 // rows × n complex states; n = 2 makes the odd layer's only block the wrap-around pair (1, 0).
 const EURNN_SHAPES = [[1, 2], [3, 8], [2, 10], [5, 18], [100, 256]] as const;
@@ -886,6 +858,83 @@ for (const [rows, n] of EURNN_SHAPES) {
         reference: () => ref.complexInputBackward(rows, n, d, x, xStride, gz, gw, gb),
       };
     });
+  }
+}
+
+// --- generated: every elementwise and optimizer kernel, from its KERNEL_ARGS row ----------------
+// At every size in SIZES (and for every value of its flags): input regions filled as the row says,
+// numbers drawn from the row's ranges (log-uniform over ranges spanning decades, f32 values). The
+// oracle is the float64 function of the kernel's name in ./reference.ts, called with the input
+// regions in argument order, then the numbers. A kernel without one is compared with its js twin
+// run on float64 memory (same formula, no f32 rounding): that checks the WASM kernel against the
+// twin and the twin's rounding, not the twin's formula — add a reference for that.
+
+const GENERATED_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+/** Tighter where a kernel's reference allows it (a new kernel needs no entry). */
+const GENERATED_TOL_FOR: Partial<Record<KernelName, Tolerance>> = {
+  reluForward: EXACT, reluBackward: EXACT, multiply: EXACT, maxAbs: EXACT, sgd: OPT_TOL, momentum: OPT_TOL,
+};
+type FlatReference = (...args: (Float32Array | number)[]) => Record<string, RefOutput>;
+type FlatKernel = (count: number, ...args: number[]) => number | void;
+
+/** A generated row's data, with its js twin's float64 results (checked against the reference by the tests). */
+export interface GeneratedData extends CaseData {
+  readonly oracle: 'reference' | 'twin';
+  twin(): Record<string, RefOutput>;
+}
+
+function drawScalar(rng: Rng, { kind, draw: [lo, hi] }: ScalarArg): number {
+  if (kind === 'step') return lo + rng.int(hi - lo + 1);
+  return fr(lo > 0 && hi / lo > 10 ? lo * Math.pow(hi / lo, rng.next()) : rng.uniform(lo, hi));
+}
+
+/** Runs a flat kernel's js twin with every f32 region on a Float64Array (region i at element i·count). */
+function twinInFloat64(name: KernelName, args: FlatArgs, count: number, inputs: readonly (Float32Array | undefined)[], scalars: readonly number[]): Record<string, RefOutput> {
+  const f64 = new Float64Array(args.regions.length * count);
+  inputs.forEach((v, i) => v && f64.set(v, i * count));
+  const kernel = jsKernels(() => ({ f32: f64 }) as unknown as HeapViews)[name] as FlatKernel;
+  const returned = kernel(count, ...args.regions.map((_, i) => i * count * 4), ...scalars);
+  const result: Record<string, RefOutput> = {};
+  const withScale = (values: Float64Array): RefOutput => {
+    // No term magnitudes here: allow errors relative to the output's mean magnitude too.
+    const mean = values.reduce((a, v) => a + Math.abs(v), 0) / values.length;
+    return { values, scale: values.map((v) => Math.abs(v) + mean) };
+  };
+  args.regions.forEach((r, i) => {
+    if (r.role !== 'in') result[r.name] = withScale(f64.slice(i * count, (i + 1) * count));
+  });
+  if (typeof returned === 'number') result.result = withScale(Float64Array.of(returned));
+  return result;
+}
+
+export const generatedCases: KernelCase[] = [];
+for (const name of KERNEL_NAMES) {
+  const args = KERNEL_ARGS[name];
+  if (args.kind === 'custom') continue;
+  const reference = (ref as Record<string, unknown>)[name] as FlatReference | undefined;
+  const outputs = args.regions.filter((r) => r.role !== 'in').map((r) => whole(r.name));
+  if (outputs.length === 0) outputs.push({ name: 'result', region: 'return' });
+  const tolerance = Object.fromEntries(outputs.map((o) => [o.name, (reference && GENERATED_TOL_FOR[name]) || GENERATED_TOL]));
+  const flags = args.scalars.filter((sc) => sc.kind === 'flag');
+  for (const n of SIZES) {
+    for (let bits = 0; bits < 1 << flags.length; bits++) {
+      const flagValue = (sc: ScalarArg) => (bits >> flags.indexOf(sc)) & 1;
+      const label = [`n=${n}`, ...flags.map((sc) => `${sc.name}=${flagValue(sc)}`), 'generated'].join(' ');
+      const kc = add(name, label, tolerance, n, (rng): GeneratedData => {
+        const inputs = args.regions.map((r) => (r.role === 'out' ? undefined : r.fill === 'normal' ? normal(rng, n) : uniform(rng, n, 0, 1)));
+        const scalars = args.scalars.map((sc) => (sc.kind === 'flag' ? flagValue(sc) : drawScalar(rng, sc)));
+        const twin = () => twinInFloat64(name, args, n, inputs, scalars);
+        return {
+          regions: args.regions.map((r, i) => f32(r.name, r.role, n, inputs[i])),
+          call: (kn, p) => (kn[name] as FlatKernel)(n, ...args.regions.map((r) => p[r.name]), ...scalars),
+          outputs,
+          reference: reference ? () => reference(...inputs.filter((v) => v !== undefined), ...scalars) : twin,
+          oracle: reference ? 'reference' : 'twin',
+          twin,
+        };
+      }, { tags: ['generated'] });
+      generatedCases.push(kc);
+    }
   }
 }
 

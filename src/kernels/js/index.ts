@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels';
-import type { Heap } from '../heap';
+import type { Heap, HeapViews } from '../heap';
 import { gemmKernels } from './gemm';
 import { activationKernels } from './activations';
 import { lossKernels } from './losses';
@@ -16,7 +16,11 @@ import { eurnnKernels } from './eurnn';
  */
 export function createJsKernels(heap: Heap): Kernels {
   // Views of the current buffer (re-derived by the heap after a memory.grow, reused otherwise).
-  const views = () => heap.views();
+  return jsKernels(() => heap.views());
+}
+
+/** The same kernels over any views accessor (the parity tests also run them on float64 memory). */
+export function jsKernels(views: () => HeapViews): Kernels {
   return {
     ...gemmKernels(views),
     ...activationKernels(views),
