@@ -77,6 +77,20 @@ describe('heap', () => {
       expect(() => kernels.momentum(4, a, a, a, 0.1, 0.9, 2)).toThrow(/momentum: nesterov must be 0 or 1, got 2/);
       expect(kernels.maxAbs(4, a)).toBe(3);
     });
+
+    it(`${choice}: gather32 refuses an index outside the dataset and a dataset beyond the heap`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const src = heap.allocF32From([1, 2, 3, 4, 5, 6]); // 3 rows × 2
+      const idx = heap.allocI32(2), dst = heap.allocF32(4);
+      heap.i32(idx, 2).set([2, 3]);
+      expect(() => kernels.gather32(2, 2, src, 3, idx, dst)).toThrow(/gather32: indices\[1\] = 3 is outside \[0, 3\)/);
+      heap.i32(idx, 2).set([2, -1]);
+      expect(() => kernels.gather32(2, 2, src, 3, idx, dst)).toThrow(/gather32: indices\[1\] = -1 is outside/);
+      expect(() => kernels.gather32(2, 2, dst, 3, idx, dst)).toThrow(/gather32: src .* lies outside the allocated heap/);
+      heap.i32(idx, 2).set([2, 0]);
+      kernels.gather32(2, 2, src, 3, idx, dst);
+      expect(Array.from(heap.f32(dst, 4))).toEqual([5, 6, 1, 2]);
+    });
   }
 });
 

@@ -154,6 +154,14 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       indexList(K, rows, indices, srcRows);
       raw.gatherLabels(rows, src, srcRows, indices, dst);
     },
+    gather32(rows, cols, src, srcRows, indices, dst) {
+      const K = 'gather32';
+      size(K, 'rows', rows); size(K, 'cols', cols); size(K, 'srcRows', srcRows);
+      region(K, 'src', src, srcRows * cols * 4);
+      region(K, 'dst', dst, rows * cols * 4);
+      indexList(K, rows, indices, srcRows);
+      raw.gather32(rows, cols, src, srcRows, indices, dst);
+    },
     argmax(m, n, x, out) {
       size('argmax', 'm', m); size('argmax', 'n', n);
       f32s('argmax', 'x', x, m * n); region('argmax', 'out', out, m * 4);

@@ -71,6 +71,11 @@ export interface Kernels {
   gatherImages(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** dst[r] = src[indices[r]]; src u8[srcRows] labels, indices i32[rows], dst i32[rows]. */
   gatherLabels(rows: number, src: number, srcRows: number, indices: number, dst: number): void;
+  /**
+   * dst[r, :] = src[indices[r], :] for r < rows, 32-bit words copied bit for bit (f32 features or
+   * targets, i32 labels): src [srcRows, cols], indices i32[rows] (each in [0, srcRows)), dst [rows, cols].
+   */
+  gather32(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** out[i] = index of the largest x[i, :] (the first one on ties); out is i32[m]. */
   argmax(m: number, n: number, x: number, out: number): void;
   /**
@@ -151,6 +156,7 @@ export const KERNEL_ARGS = {
   rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
   gatherImages: custom,
   gatherLabels: custom,
+  gather32: custom,
   argmax: custom,
   im2col: custom,
   col2im: custom,

@@ -702,6 +702,24 @@ for (const [rows, cols] of ROW_SHAPES) {
   });
 }
 
+/** f32 bit patterns a copy through floats could change: NaNs with payloads (signalling, negative), −0, a subnormal, ∞. */
+const WORD_SPECIALS = [0x7f800001, 0x7fc12345, 0xffc00001 | 0, 0x80000000 | 0, 0x00000001, 0x7f800000];
+for (const [rows, cols] of ROW_SHAPES) {
+  add('gather32', `${rows}×${cols}`, { dst: EXACT }, rows * cols, (rng) => {
+    const srcRows = datasetRows(rows);
+    const src = Int32Array.from({ length: srcRows * cols }, () => (rng.int(65536) << 16) | rng.int(65536));
+    const indices = indexList(rng, rows, srcRows);
+    // Each special in a row that is gathered.
+    WORD_SPECIALS.forEach((w, i) => (src[indices[i % rows] * cols + rng.int(cols)] = w));
+    return {
+      regions: [i32('src', 'in', srcRows * cols, src), i32('indices', 'in', rows, indices), i32('dst', 'out', rows * cols)],
+      call: (kn, p) => kn.gather32(rows, cols, p.src, srcRows, p.indices, p.dst),
+      outputs: [whole('dst')],
+      reference: () => ref.gather32(rows, cols, src, indices),
+    };
+  });
+}
+
 for (const n of SIZES) {
   add('gatherLabels', `n=${n}`, { dst: EXACT }, n, (rng) => {
     const srcRows = datasetRows(n);

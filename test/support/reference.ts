@@ -319,6 +319,15 @@ export function gatherLabels(src: Num, indices: Num): { dst: RefOutput } {
   return { dst: out(d) };
 }
 
+/** dst[r, c] = src[indices[r]·cols + c]: the words themselves (given as int32 values). */
+export function gather32(rows: number, cols: number, src: Num, indices: Num): { dst: RefOutput } {
+  const d = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) d[r * cols + c] = src[indices[r] * cols + c];
+  }
+  return { dst: out(d) };
+}
+
 export function argmax(m: number, n: number, x: Num): { out: RefOutput } {
   const o = new Float64Array(m);
   for (let i = 0; i < m; i++) o[i] = rowStats(x, i * n, n).arg;

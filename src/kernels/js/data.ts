@@ -1,4 +1,4 @@
-// Batch assembly (gathers by an index list) and maxAbs.
+// Batch assembly (gathers of dataset rows by an index list) and maxAbs.
 import type { Kernels } from '../kernels';
 import type { HeapViews } from '../heap';
 
@@ -21,6 +21,14 @@ export function dataKernels(views: () => HeapViews) {
     gatherLabels(rows, src, _srcRows, indices, dst) {
       const u = U(), idx = I();
       for (let r = 0; r < rows; r++) idx[(dst >>> 2) + r] = u[src + idx[(indices >>> 2) + r]];
+    },
+
+    gather32(rows, cols, src, _srcRows, indices, dst) {
+      const w = I(); // an Int32Array: copies bits (through floats, NaN payloads could change)
+      for (let r = 0; r < rows; r++) {
+        const s = (src >>> 2) + w[(indices >>> 2) + r] * cols;
+        w.copyWithin((dst >>> 2) + r * cols, s, s + cols);
+      }
     },
 
     maxAbs(count, x) {
