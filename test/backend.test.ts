@@ -78,6 +78,17 @@ describe('heap', () => {
       expect(kernels.maxAbs(4, a)).toBe(3);
     });
 
+    it(`${choice}: element-wise losses check the gradient region only when one is asked for`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const x = heap.allocF32From([2, -1, 0, 3]), t = heap.allocF32From([1, 0, 0.5, 0]), st = heap.alloc(16);
+      kernels.sigmoidCrossEntropy(2, 2, x, t, 0, st);
+      expect(heap.f64(st, 2)[1]).toBe(3); // x > 0 agrees with t > 0.5 for 2, −1 and 0 (0.5 is not > 0.5)
+      expect(() => kernels.sigmoidCrossEntropy(2, 2, x, t, st + 16, st)).toThrow(/sigmoidCrossEntropy: dLogits .* lies outside the allocated heap/);
+      expect(() => kernels.meanSquaredError(2, 2, x, t, 0, st + 4)).toThrow(/meanSquaredError: stats at offset \d+ is not a 8-byte-aligned/);
+      kernels.meanSquaredError(2, 2, x, t, 0, st);
+      expect(Array.from(heap.f64(st, 2))).toEqual([1 + 1 + 0.25 + 9, 1 + 1 + 0.5 + 3]);
+    });
+
     it(`${choice}: gather32 refuses an index outside the dataset and a dataset beyond the heap`, async () => {
       const { heap, kernels } = await createBackend(choice);
       const src = heap.allocF32From([1, 2, 3, 4, 5, 6]); // 3 rows × 2

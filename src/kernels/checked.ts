@@ -72,6 +72,13 @@ function argumentChecks(heap: Heap) {
     if (n % 2 !== 0) throw new ShapeError('SHAPE', `${kernel}: n must be even (rotation layers act on pairs), got ${n}`);
   };
   const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
+  // Losses over m×n outputs and targets: the gradient region only when asked for (not 0).
+  const elementLoss = (kernel: string, m: number, n: number, x: [string, number], t: [string, number], [gName, g]: [string, number], st: number) => {
+    size(kernel, 'm', m); size(kernel, 'n', n);
+    f32s(kernel, x[0], x[1], m * n); f32s(kernel, t[0], t[1], m * n);
+    if (g !== 0) f32s(kernel, gName, g, m * n);
+    stats(kernel, st);
+  };
   // The output size must be what the window arithmetic gives, so no patch reads past the image.
   const convShape = (kernel: string, batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number) => {
     for (const [name, v] of [['batch', batch], ['h', h], ['w', w], ['c', c], ['kh', kh], ['kw', kw], ['stride', stride], ['oh', oh], ['ow', ow]] as const) size(kernel, name, v);
@@ -87,11 +94,11 @@ function argumentChecks(heap: Heap) {
     const ok = kind === 'step' ? Number.isInteger(v) && v >= 1 : kind === 'fraction' ? v >= 0 && v < 1 : Number.isFinite(v) && v >= 0;
     if (!ok) throw new ShapeError('ARGUMENT', `${kernel}: ${name} must be ${SCALAR_RANGE[kind]}, got ${v}`);
   };
-  return { size, flag, region, f32s, indexList, states, stats, convShape, scalar };
+  return { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, scalar };
 }
 
 /** The kernels with shapes of their own (`custom` in KERNEL_ARGS): one hand-written check each. */
-function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, indexList, states, stats, convShape }: Checks) {
+function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape }: Checks) {
   return {
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
       const K = 'gemm';
@@ -131,12 +138,16 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       raw.softmaxCrossEntropy(m, n, logits, labels, dLogits, st);
     },
     squaredError(m, n, y, target, dY, st) {
-      const K = 'squaredError';
-      size(K, 'm', m); size(K, 'n', n);
-      f32s(K, 'y', y, m * n); f32s(K, 'target', target, m * n);
-      if (dY !== 0) f32s(K, 'dY', dY, m * n);
-      stats(K, st);
+      elementLoss('squaredError', m, n, ['y', y], ['target', target], ['dY', dY], st);
       raw.squaredError(m, n, y, target, dY, st);
+    },
+    sigmoidCrossEntropy(m, n, logits, targets, dLogits, st) {
+      elementLoss('sigmoidCrossEntropy', m, n, ['logits', logits], ['targets', targets], ['dLogits', dLogits], st);
+      raw.sigmoidCrossEntropy(m, n, logits, targets, dLogits, st);
+    },
+    meanSquaredError(m, n, y, target, dY, st) {
+      elementLoss('meanSquaredError', m, n, ['y', y], ['target', target], ['dY', dY], st);
+      raw.meanSquaredError(m, n, y, target, dY, st);
     },
     gatherImages(rows, cols, src, srcRows, indices, dst) {
       const K = 'gatherImages';

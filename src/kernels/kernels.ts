@@ -51,6 +51,18 @@ export interface Kernels {
    * Squared error: stats (f64[2]) = [Σ ½(y − t)², 0]; dY[m,n] = (y − t) / m (skipped when dY is 0).
    */
   squaredError(m: number, n: number, y: number, target: number, dY: number, stats: number): void;
+  /**
+   * Sigmoid cross-entropy on logits (PyTorch's BCEWithLogitsLoss, mean), over count = m·n elements,
+   * targets t in [0, 1] (not checked): stats (f64[2]) = [Σ max(x, 0) − x·t + log(1 + e^(−|x|)),
+   * number of elements where (x > 0) equals (t > 0.5)]; dLogits[m,n] = (σ(x) − t) / count (skipped
+   * when dLogits is 0). Finite for every finite x.
+   */
+  sigmoidCrossEntropy(m: number, n: number, logits: number, targets: number, dLogits: number, stats: number): void;
+  /**
+   * Mean squared error (PyTorch's MSELoss, mean) over count = m·n elements: stats (f64[2]) =
+   * [Σ (y − t)², Σ |y − t|]; dY[m,n] = 2(y − t) / count (skipped when dY is 0).
+   */
+  meanSquaredError(m: number, n: number, y: number, target: number, dY: number, stats: number): void;
 
   /** θ −= lr · g over count elements. */
   sgd(count: number, params: number, grads: number, lr: number): void;
@@ -150,6 +162,8 @@ export const KERNEL_ARGS = {
   softmax: custom,
   softmaxCrossEntropy: custom,
   squaredError: custom,
+  sigmoidCrossEntropy: custom,
+  meanSquaredError: custom,
   sgd: optimizer([], lr),
   momentum: optimizer(['velocity'], lr, nonNegative('mu', 0.5, 0.99), flag('nesterov')),
   adam: optimizer(['m', nonNegativeInput('v')], lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.9999), nonNegative('eps', 1e-8, 1e-6), step('t', 1, 20)),

@@ -607,6 +607,63 @@ function addSquaredError(m: number, n: number, withD: boolean): void {
   });
 }
 
+/** Targets: hard 0/1 on about half the elements, uniform [0, 1] on the rest; 0.5 (the tie rule) and 0.999 among them. */
+function bceTargets(rng: Rng, count: number): Float32Array {
+  const t = Float32Array.from({ length: count }, () => (rng.next() < 0.5 ? rng.int(2) : rng.next()));
+  return withSpecials(rng, t, [0.5, fr(0.999), 0, 1]);
+}
+
+function addSigmoidCE(m: number, n: number, variant: '' | 'huge' | 'small' | 'no-dLogits'): void {
+  const count = m * n;
+  // The log term is never cancelled (it is > 0): 2e-6 of the terms, an order above the f32 error.
+  const tol: Record<string, Tolerance> = { loss: { rel: 2e-6, abs: 0 }, correct: EXACT };
+  const withD = variant !== 'no-dLogits';
+  if (withD) tol.dLogits = DLOGITS_TOL;
+  add('sigmoidCrossEntropy', `${m}×${n}${variant ? ` ${variant}` : ''}`, tol, count, (rng) => {
+    // 'huge': |x| spread log-uniformly up to 1e30, where e^|x| overflows any float; 'small': |x| ≲ 1,
+    // where the loss is mostly the log(1 + e^(−|x|)) term.
+    const logits = variant === 'huge'
+      ? withSpecials(rng, Float32Array.from({ length: count }, () => (rng.next() < 0.5 ? -1 : 1) * Math.pow(10, rng.uniform(0, 30))), [1e30, -1e30, -88, 89])
+      : withSpecials(rng, normal(rng, count, variant === 'small' ? 0.5 : 3), [0, -0, 1e-7, 20, -20, 100, -100]);
+    const targets = bceTargets(rng, count);
+    return {
+      regions: [f32('logits', 'in', count, logits), f32('targets', 'in', count, targets), ...(withD ? [f32('dLogits', 'out', count)] : []), stats()],
+      call: (kn, p) => kn.sigmoidCrossEntropy(m, n, p.logits, p.targets, withD ? p.dLogits : 0, p.stats),
+      outputs: [
+        { name: 'loss', region: 'stats', offset: 0, count: 1 },
+        { name: 'correct', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dLogits')] : []),
+      ],
+      reference: () => {
+        const r = ref.sigmoidCrossEntropy(m, n, logits, targets);
+        return withD ? { ...r } : { loss: r.loss, correct: r.correct };
+      },
+    };
+  });
+}
+
+function addMeanSquaredError(m: number, n: number, withD: boolean): void {
+  const count = m * n;
+  const tol: Record<string, Tolerance> = { sumSq: { rel: 1e-6, abs: 0 }, sumAbs: { rel: 1e-6, abs: 0 } };
+  if (withD) tol.dY = { rel: 1e-6, abs: 0 };
+  add('meanSquaredError', `${m}×${n}${withD ? '' : ' no-dY'}`, tol, count, (rng) => {
+    const y = normal(rng, count), t = withSpecials(rng, normal(rng, count), [0, y[0]]);
+    return {
+      regions: [f32('y', 'in', count, y), f32('target', 'in', count, t), ...(withD ? [f32('dY', 'out', count)] : []), stats()],
+      call: (kn, p) => kn.meanSquaredError(m, n, p.y, p.target, withD ? p.dY : 0, p.stats),
+      outputs: [
+        { name: 'sumSq', region: 'stats', offset: 0, count: 1 },
+        { name: 'sumAbs', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dY')] : []),
+      ],
+      reference: () => {
+        const r = ref.meanSquaredError(m, n, y, t);
+        return withD ? { ...r } : { sumSq: r.sumSq, sumAbs: r.sumAbs };
+      },
+    };
+  });
+}
+
 for (const [m, n] of ROW_SHAPES) {
   add('softmax', `${m}×${n}`, { y: SOFTMAX_TOL }, m * n, (rng) => {
     const x = normal(rng, m * n, 3);
@@ -619,6 +676,8 @@ for (const [m, n] of ROW_SHAPES) {
   });
   addSoftmaxCE(m, n, '');
   addSquaredError(m, n, true);
+  addSigmoidCE(m, n, '');
+  addMeanSquaredError(m, n, true);
   add('argmax', `${m}×${n}`, { out: EXACT }, m * n, (rng) => {
     const x = distinctRows(rng, m, n, 0.25);
     return {
@@ -633,6 +692,12 @@ for (const [m, n] of ROW_SHAPES) {
 for (const [m, n] of [[1, 3], [64, 10], [17, 784], [127, 5]] as const) addSoftmaxCE(m, n, 'huge');
 addSoftmaxCE(64, 10, 'no-dLogits');
 addSquaredError(64, 10, false);
+for (const [m, n] of [[1, 3], [64, 10], [17, 784], [127, 5]] as const) {
+  addSigmoidCE(m, n, 'huge');
+  addSigmoidCE(m, n, 'small');
+}
+addSigmoidCE(64, 10, 'no-dLogits');
+addMeanSquaredError(64, 10, false);
 add('softmax', '8×17 huge', { y: SOFTMAX_TOL }, 8 * 17, (rng) => {
   const x = distinctRows(rng, 8, 17, 2e4 / 17);
   return {

@@ -222,6 +222,47 @@ export function squaredError(m: number, n: number, y: Num, t: Num): { loss: RefO
   return { loss: out(Float64Array.of(loss)), zero: out(Float64Array.of(0)), dY: out(d, ds) };
 }
 
+/** log σ(z), without overflow: −log(1 + e^(−z)) for z ≥ 0, z − log(1 + e^z) below. */
+function logSigmoid(z: number): number {
+  return z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z));
+}
+
+/**
+ * loss = Σ −[t·log σ(x) + (1 − t)·log σ(−x)], correct = #((x > 0) = (t > 0.5)), dLogits = (σ(x) − t)/count.
+ * The loss's scale is Σ max(x, 0) + |x·t| + log(1 + e^(−|x|)): the terms an f32 stable-form kernel
+ * adds (its rounding error is proportional to |x|, not to the loss, when t ≈ 1 and x ≫ 0).
+ */
+export function sigmoidCrossEntropy(m: number, n: number, logits: Num, targets: Num): { loss: RefOutput; correct: RefOutput; dLogits: RefOutput } {
+  const count = m * n;
+  let loss = 0, lossScale = 0, correct = 0;
+  const d = new Float64Array(count), ds = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const x = logits[i], t = targets[i];
+    loss -= t * logSigmoid(x) + (1 - t) * logSigmoid(-x);
+    lossScale += Math.max(x, 0) + Math.abs(x * t) + Math.log1p(Math.exp(-Math.abs(x)));
+    if (x > 0 === t > 0.5) correct++;
+    const p = Math.exp(logSigmoid(x));
+    d[i] = (p - t) / count;
+    ds[i] = (p + Math.abs(t)) / count;
+  }
+  return { loss: out(Float64Array.of(loss), Float64Array.of(lossScale)), correct: out(Float64Array.of(correct)), dLogits: out(d, ds) };
+}
+
+/** sumSq = Σ (y − t)², sumAbs = Σ |y − t|, dY = 2(y − t)/count (scale 2(|y| + |t|)/count). */
+export function meanSquaredError(m: number, n: number, y: Num, t: Num): { sumSq: RefOutput; sumAbs: RefOutput; dY: RefOutput } {
+  const count = m * n;
+  let sq = 0, abs = 0;
+  const d = new Float64Array(count), ds = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const diff = y[i] - t[i];
+    sq += diff * diff;
+    abs += Math.abs(diff);
+    d[i] = (2 * diff) / count;
+    ds[i] = (2 * (Math.abs(y[i]) + Math.abs(t[i]))) / count;
+  }
+  return { sumSq: out(Float64Array.of(sq)), sumAbs: out(Float64Array.of(abs)), dY: out(d, ds) };
+}
+
 /** θ − lr·g; scale |θ| + |lr·g|. */
 export function sgd(params: Num, grads: Num, lr: number): { params: RefOutput } {
   const p = new Float64Array(params.length);

@@ -1,4 +1,5 @@
-// Output layers: softmax, fused softmax + cross-entropy, squared error, argmax. Sums in float64.
+// Output layers: softmax, fused softmax + cross-entropy, squared error, sigmoid cross-entropy, mean
+// squared error, argmax. Sums in float64.
 import type { Kernels } from '../kernels';
 import type { HeapViews } from '../heap';
 
@@ -56,6 +57,36 @@ export function lossKernels(views: () => HeapViews) {
       }
       d[stats >>> 3] = loss / 2;
       d[(stats >>> 3) + 1] = 0;
+    },
+
+    sigmoidCrossEntropy(m, n, logits, targets, dLogits, stats) {
+      const f = F(), d = D();
+      const X = logits >>> 2, T = targets >>> 2, G = dLogits >>> 2, count = m * n;
+      let loss = 0, correct = 0;
+      for (let i = 0; i < count; i++) {
+        const x = f[X + i], t = f[T + i];
+        // max(x, 0) − x·t + log(1 + e^(−|x|)); σ(x) from the same e = e^(−|x|) ≤ 1: no overflow
+        const e = Math.exp(-Math.abs(x));
+        loss += Math.max(x, 0) - x * t + Math.log1p(e);
+        if (x > 0 === t > 0.5) correct++;
+        if (dLogits !== 0) f[G + i] = ((x >= 0 ? 1 : e) / (1 + e) - t) / count;
+      }
+      d[stats >>> 3] = loss;
+      d[(stats >>> 3) + 1] = correct;
+    },
+
+    meanSquaredError(m, n, y, target, dY, stats) {
+      const f = F(), d = D();
+      const Y = y >>> 2, T = target >>> 2, G = dY >>> 2, count = m * n;
+      let sq = 0, abs = 0;
+      for (let i = 0; i < count; i++) {
+        const diff = f[Y + i] - f[T + i];
+        sq += diff * diff;
+        abs += Math.abs(diff);
+        if (dY !== 0) f[G + i] = (2 * diff) / count;
+      }
+      d[stats >>> 3] = sq;
+      d[(stats >>> 3) + 1] = abs;
     },
 
     argmax(m, n, x, out) {
