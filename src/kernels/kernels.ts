@@ -73,6 +73,8 @@ export interface Kernels {
    * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; θ −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε).
    */
   adam(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number): void;
+  /** AdamW, PyTorch's definition: θ −= lr·weightDecay·θ first (decoupled weight decay), then the Adam step above. */
+  adamw(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number, weightDecay: number): void;
   /** RMSprop, PyTorch's definition: s = α·s + (1−α)·g²; θ −= lr · g / (√s + ε). */
   rmsprop(count: number, params: number, grads: number, s: number, lr: number, alpha: number, eps: number): void;
 
@@ -141,7 +143,8 @@ export interface Kernels {
 
 export type KernelName = keyof Kernels;
 
-const lr = nonNegative('lr', 1e-4, 0.1);
+const lr = nonNegative('lr', 1e-3, 0.5);
+const adamArgs = [lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.9999), nonNegative('eps', 1e-8, 1e-6), step('t', 1, 20)] as const;
 
 /**
  * Every kernel's arguments, one row each; the compiler rejects a missing or unknown name, and a
@@ -166,7 +169,8 @@ export const KERNEL_ARGS = {
   meanSquaredError: custom,
   sgd: optimizer([], lr),
   momentum: optimizer(['velocity'], lr, nonNegative('mu', 0.5, 0.99), flag('nesterov')),
-  adam: optimizer(['m', nonNegativeInput('v')], lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.9999), nonNegative('eps', 1e-8, 1e-6), step('t', 1, 20)),
+  adam: optimizer(['m', nonNegativeInput('v')], ...adamArgs),
+  adamw: optimizer(['m', nonNegativeInput('v')], ...adamArgs, nonNegative('weightDecay', 0.01, 1)),
   rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
   gatherImages: custom,
   gatherLabels: custom,

@@ -6,7 +6,7 @@ import type { HeapViews } from '../heap';
 export function optimizerKernels(views: () => HeapViews) {
   const F = () => views().f32;
 
-  return {
+  const kernels = {
     sgd(count, params, grads, lr) {
       const f = F();
       lr = Math.fround(lr); // hyperparameters are f32 in the WASM kernels: round the same way
@@ -38,6 +38,14 @@ export function optimizerKernels(views: () => HeapViews) {
       }
     },
 
+    adamw(count, params, grads, m, v, lr, beta1, beta2, eps, t, weightDecay) {
+      // θ −= lr·wd·θ first (decoupled weight decay), then the Adam step
+      const f = F(), P = params >>> 2;
+      const decay = 1 - Math.fround(lr) * Math.fround(weightDecay);
+      for (let i = 0; i < count; i++) f[P + i] *= decay;
+      kernels.adam(count, params, grads, m, v, lr, beta1, beta2, eps, t);
+    },
+
     rmsprop(count, params, grads, s, lr, alpha, eps) {
       const f = F();
       [lr, alpha, eps] = [Math.fround(lr), Math.fround(alpha), Math.fround(eps)];
@@ -49,4 +57,5 @@ export function optimizerKernels(views: () => HeapViews) {
       }
     },
   } satisfies Partial<Kernels>;
+  return kernels;
 }
