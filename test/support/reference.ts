@@ -329,6 +329,23 @@ export function adam(
   return { params: out(p, ps), m: out(m, ms), v: out(v) };
 }
 
+/** PyTorch's AdamW: θ ← θ·(1 − lr·wd) before the Adam step (the decay is decoupled from m and v). */
+export function adamw(
+  params: Num,
+  grads: Num,
+  m0: Num,
+  v0: Num,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  t: number,
+  weightDecay: number,
+): { params: RefOutput; m: RefOutput; v: RefOutput } {
+  const decayed = Float64Array.from({ length: params.length }, (_, i) => params[i] * (1 - lr * weightDecay));
+  return adam(decayed, grads, m0, v0, lr, beta1, beta2, eps, t);
+}
+
 /** PyTorch's RMSprop: s = α·s + (1−α)·g²; θ −= lr·g / (√s + ε). */
 export function rmsprop(params: Num, grads: Num, s0: Num, lr: number, alpha: number, eps: number): { params: RefOutput; s: RefOutput } {
   const count = params.length;
