@@ -30,6 +30,10 @@ export interface Kernels {
   reluForward(count: number, x: number, y: number): void;
   /** dx = dy · [y > 0]; takes the forward OUTPUT y (dx may equal dy). */
   reluBackward(count: number, y: number, dy: number, dx: number): void;
+  /** y = x for x > 0, slope·x otherwise (PyTorch's LeakyReLU); slope ≥ 0. */
+  leakyReluForward(count: number, x: number, y: number, slope: number): void;
+  /** dx = dy · (y > 0 ? 1 : slope); takes the forward output y (slope ≥ 0 keeps the sign of x). */
+  leakyReluBackward(count: number, y: number, dy: number, dx: number, slope: number): void;
   /** y = tanh(x). */
   tanhForward(count: number, x: number, y: number): void;
   /** dx = dy · (1 − y²); takes the forward output y. */
@@ -158,6 +162,8 @@ export const KERNEL_ARGS = {
   biasGrad: custom,
   reluForward: elementwise(['x'], ['y']),
   reluBackward: elementwise(['y', 'dy'], ['dx']),
+  leakyReluForward: elementwise(['x'], ['y'], nonNegative('slope', 0.01, 0.3)),
+  leakyReluBackward: elementwise(['y', 'dy'], ['dx'], nonNegative('slope', 0.01, 0.3)),
   tanhForward: elementwise(['x'], ['y']),
   tanhBackward: elementwise(['y', 'dy'], ['dx']),
   sigmoidForward: elementwise(['x'], ['y']),

@@ -107,6 +107,14 @@ export function reluBackward(y: Num, dy: Num): { dx: RefOutput } {
   return { dx: out(dx) };
 }
 
+export function leakyReluForward(x: Num, slope: number): { y: RefOutput } {
+  return { y: out(Float64Array.from({ length: x.length }, (_, i) => (x[i] > 0 ? x[i] : slope * x[i]))) };
+}
+
+export function leakyReluBackward(y: Num, dy: Num, slope: number): { dx: RefOutput } {
+  return { dx: out(Float64Array.from({ length: y.length }, (_, i) => dy[i] * (y[i] > 0 ? 1 : slope))) };
+}
+
 export function tanhForward(x: Num): { y: RefOutput } {
   const y = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {

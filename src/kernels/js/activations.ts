@@ -29,6 +29,18 @@ export function activationKernels(views: () => HeapViews) {
       const Y = y >>> 2, G = dy >>> 2, O = dx >>> 2;
       for (let i = 0; i < count; i++) f[O + i] = f[Y + i] > 0 ? f[G + i] : 0;
     },
+    leakyReluForward(count, x, y, slope) {
+      const f = F();
+      const X = x >>> 2, Y = y >>> 2;
+      slope = Math.fround(slope);
+      for (let i = 0; i < count; i++) f[Y + i] = f[X + i] > 0 ? f[X + i] : slope * f[X + i];
+    },
+    leakyReluBackward(count, y, dy, dx, slope) {
+      const f = F();
+      const Y = y >>> 2, G = dy >>> 2, O = dx >>> 2;
+      slope = Math.fround(slope);
+      for (let i = 0; i < count; i++) f[O + i] = f[G + i] * (f[Y + i] > 0 ? 1 : slope);
+    },
     tanhForward(count, x, y) {
       const f = F();
       const X = x >>> 2, Y = y >>> 2;
