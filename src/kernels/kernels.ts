@@ -154,7 +154,7 @@ const adamArgs = [lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.99
  * Every kernel's arguments, one row each; the compiler rejects a missing or unknown name, and a
  * row whose argument count differs from the signature above. An `elementwise` or `optimizer` row is
  * all its checks (checked.ts) and parity rows (test/support/kernel-cases.ts) need; `custom` kernels
- * have hand-written ones. The rows sit next to the interface so that a new kernel is one file here.
+ * have hand-written ones. The rows sit next to the interface, so a new kernel edits one file here.
  */
 export const KERNEL_ARGS = {
   gemm: custom,
