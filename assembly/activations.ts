@@ -68,6 +68,38 @@ export function reluBackward(count: i32, y: usize, dy: usize, dx: usize): void {
   }
 }
 
+/** y = x for x > 0, slope·x otherwise */
+export function leakyReluForward(count: i32, x: usize, y: usize, slope: f32): void {
+  const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
+  const c4 = count & ~3;
+  let i = 0;
+  for (; i < c4; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(y + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, zero)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : v * slope);
+  }
+}
+
+/** dx = dy · (y > 0 ? 1 : slope); with slope ≥ 0, y > 0 exactly where x > 0 */
+export function leakyReluBackward(count: i32, y: usize, dy: usize, dx: usize, slope: f32): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1), vslope = f32x4.splat(slope);
+  const c4 = count & ~3;
+  let i = 0;
+  for (; i < c4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.bitselect(one, vslope, f32x4.gt(v128.load(y + o), zero))));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dy + o) * (load<f32>(y + o) > 0 ? <f32>1 : slope));
+  }
+}
+
 /**
  * y = tanh(x): for |x| ≥ 0.3, sign(x)·(1 − 2 / (e^(2|x|) + 1)); below, where that formula loses
  * digits to cancellation, the odd Taylor series to x⁹ (truncation error < 6e-8 relative).

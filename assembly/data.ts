@@ -1,5 +1,6 @@
-// Batch assembly: gather rows of a uint8 dataset (already on the heap) by an index list, so an
-// epoch's shuffle permutes indices and never copies the dataset. srcRows is the dataset's size; the
+// Batch assembly: gather rows of a dataset (already on the heap: uint8 images and labels, or 32-bit
+// features, targets and labels) by an index list, so an epoch's shuffle permutes indices and never
+// copies the dataset. srcRows is the dataset's size; the
 // host checks every index against it before the call, so the kernels do not.
 
 /** dst[r,:] = src[indices[r],:] · (1/255) as f32 */
@@ -29,6 +30,19 @@ export function gatherImages(rows: i32, cols: i32, src: usize, srcRows: i32, ind
 export function gatherLabels(rows: i32, src: usize, srcRows: i32, indices: usize, dst: usize): void {
   for (let r = 0; r < rows; r++) {
     store<i32>(dst + (<usize>r << 2), <i32>load<u8>(src + <usize>load<i32>(indices + (<usize>r << 2))));
+  }
+}
+
+/** dst[r,:] = src[indices[r],:], 32-bit words copied as bits (f32 features or targets, i32 labels) */
+export function gather32(rows: i32, cols: i32, src: usize, srcRows: i32, indices: usize, dst: usize): void {
+  const bytes = <usize>cols << 2;
+  const c4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>load<i32>(indices + (<usize>r << 2)) * bytes;
+    const d = dst + <usize>r * bytes;
+    let c = 0;
+    for (; c < c4; c += 4) v128.store(d + (<usize>c << 2), v128.load(s + (<usize>c << 2)));
+    for (; c < cols; c++) store<i32>(d + (<usize>c << 2), load<i32>(s + (<usize>c << 2)));
   }
 }
 

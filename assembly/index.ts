@@ -1,8 +1,9 @@
-// The module's exports: every kernel of src/kernels/kernels.ts, plus heap set-up.
-export { gemm, gemmScratchBytes, setGemmScratch, gemmTileRows } from "./gemm";
-export { biasAdd, biasGrad, reluForward, reluBackward, tanhForward, tanhBackward, sigmoidForward, sigmoidBackward } from "./activations";
-export { softmax, softmaxCrossEntropy, squaredError, argmax } from "./losses";
-export { sgd, momentum, adam, rmsprop } from "./optimizers";
-export { gatherImages, gatherLabels, maxAbs, heapBase } from "./data";
-export { im2col, col2im, maxPoolForward, maxPoolBackward, multiply } from "./conv";
-export { rotationForward, rotationBackward, modReluForward, modReluBackward, complexInputForward, complexInputBackward } from "./eurnn";
+// The module's exports: every kernel of src/kernels/kernels.ts, plus heap set-up (heapBase, the
+// GEMM scratch). Each family file exports only these, so a kernel added to a family is exported.
+export * from "./gemm";
+export * from "./activations";
+export * from "./losses";
+export * from "./optimizers";
+export * from "./data";
+export * from "./conv";
+export * from "./eurnn";

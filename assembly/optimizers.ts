@@ -42,12 +42,24 @@ export function momentum(count: i32, params: usize, grads: usize, velocity: usiz
 
 /** Adam with bias correction at step t ≥ 1. */
 export function adam(count: i32, params: usize, grads: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32): void {
+  adamStep(count, params, grads, m, v, lr, beta1, beta2, eps, t, false, 0);
+}
+
+/** AdamW: θ −= lr·wd·θ, then the Adam step. */
+export function adamw(count: i32, params: usize, grads: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32, weightDecay: f32): void {
+  adamStep(count, params, grads, m, v, lr, beta1, beta2, eps, t, true, 1 - lr * weightDecay);
+}
+
+// The Adam update, with θ first scaled by `decay` when `decoupled` (a constant at each call site,
+// so adam's code has no decay at all).
+// @ts-ignore: decorator
+@inline function adamStep(count: i32, params: usize, grads: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32, decoupled: bool, decay: f32): void {
   const bc1 = <f32>(1 - Math.pow(<f64>beta1, <f64>t));
   const bc2 = <f32>(1 - Math.pow(<f64>beta2, <f64>t));
   const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
   const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
   const ibc1 = f32x4.splat(1 / bc1), ibc2 = f32x4.splat(1 / bc2);
-  const veps = f32x4.splat(eps), vlr = f32x4.splat(lr);
+  const veps = f32x4.splat(eps), vlr = f32x4.splat(lr), vdecay = f32x4.splat(decay);
   const c4 = count & ~3;
   let i = 0;
   for (; i < c4; i += 4) {
@@ -58,7 +70,9 @@ export function adam(count: i32, params: usize, grads: usize, m: usize, v: usize
     v128.store(m + o, mm);
     v128.store(v + o, vv);
     const den = f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), veps);
-    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(vlr, f32x4.mul(mm, ibc1)), den)));
+    let p = v128.load(params + o);
+    if (decoupled) p = f32x4.mul(p, vdecay);
+    v128.store(params + o, f32x4.sub(p, f32x4.div(f32x4.mul(vlr, f32x4.mul(mm, ibc1)), den)));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
@@ -68,7 +82,9 @@ export function adam(count: i32, params: usize, grads: usize, m: usize, v: usize
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
     const den = Mathf.sqrt(vv * (1 / bc2)) + eps;
-    store<f32>(params + o, load<f32>(params + o) - lr * (mm * (1 / bc1)) / den);
+    let p = load<f32>(params + o);
+    if (decoupled) p *= decay;
+    store<f32>(params + o, p - lr * (mm * (1 / bc1)) / den);
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { createBackend, detectFeatures } from '../src/kernels/backend';
-import { HeapError, ShapeError } from '../src/errors';
+import { HeapError, ShapeError, SimdnetError } from '../src/errors';
 import { MAX_BYTES } from '../src/kernels/heap';
+import { checkKernelExports, instantiateKernelModule, wasmBuildBytes } from '../src/kernels/wasm-backend';
 
 describe('createBackend', () => {
   it("'auto' picks the best build this engine validates and says which", async () => {
@@ -66,5 +67,86 @@ describe('heap', () => {
       expect(() => kernels.gemm(0, 0, 2, 2, -1, a, a, a, 0)).toThrow(/gemm: k must be a positive integer, got -1/);
       expect(() => kernels.sgd(4, a + 2, a, 0.1)).toThrow(/not a 4-byte-aligned/);
     });
+
+    it(`${choice}: table-checked kernels refuse numbers outside their range and pass the result through`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const a = heap.allocF32From([1, -3, 2, 0]);
+      expect(() => kernels.adam(4, a, a, a, a, 0.1, 0.9, 0.999, 1e-8, 0)).toThrow(/adam: t must be an integer ≥ 1 \(the step count\), got 0/);
+      expect(() => kernels.adam(4, a, a, a, a, 0.1, 1, 0.999, 1e-8, 1)).toThrow(/adam: beta1 must be in \[0, 1\), got 1/);
+      expect(() => kernels.sgd(4, a, a, NaN)).toThrow(/sgd: lr must be a finite number ≥ 0, got NaN/);
+      expect(() => kernels.momentum(4, a, a, a, 0.1, 0.9, 2)).toThrow(/momentum: nesterov must be 0 or 1, got 2/);
+      expect(kernels.maxAbs(4, a)).toBe(3);
+    });
+
+    it(`${choice}: element-wise losses check the gradient region only when one is asked for`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const x = heap.allocF32From([2, -1, 0, 3]), t = heap.allocF32From([1, 0, 0.5, 0]), st = heap.alloc(16);
+      kernels.sigmoidCrossEntropy(2, 2, x, t, 0, st);
+      expect(heap.f64(st, 2)[1]).toBe(3); // x > 0 agrees with t > 0.5 for 2, −1 and 0 (0.5 is not > 0.5)
+      expect(() => kernels.sigmoidCrossEntropy(2, 2, x, t, st + 16, st)).toThrow(/sigmoidCrossEntropy: dLogits .* lies outside the allocated heap/);
+      expect(() => kernels.meanSquaredError(2, 2, x, t, 0, st + 4)).toThrow(/meanSquaredError: stats at offset \d+ is not a 8-byte-aligned/);
+      kernels.meanSquaredError(2, 2, x, t, 0, st);
+      expect(Array.from(heap.f64(st, 2))).toEqual([1 + 1 + 0.25 + 9, 1 + 1 + 0.5 + 3]);
+    });
+
+    it(`${choice}: gather32 refuses an index outside the dataset and a dataset beyond the heap`, async () => {
+      const { heap, kernels } = await createBackend(choice);
+      const src = heap.allocF32From([1, 2, 3, 4, 5, 6]); // 3 rows × 2
+      const idx = heap.allocI32(2), dst = heap.allocF32(4);
+      heap.i32(idx, 2).set([2, 3]);
+      expect(() => kernels.gather32(2, 2, src, 3, idx, dst)).toThrow(/gather32: indices\[1\] = 3 is outside \[0, 3\)/);
+      heap.i32(idx, 2).set([2, -1]);
+      expect(() => kernels.gather32(2, 2, src, 3, idx, dst)).toThrow(/gather32: indices\[1\] = -1 is outside/);
+      expect(() => kernels.gather32(2, 2, dst, 3, idx, dst)).toThrow(/gather32: src .* lies outside the allocated heap/);
+      heap.i32(idx, 2).set([2, 0]);
+      kernels.gather32(2, 2, src, 3, idx, dst);
+      expect(Array.from(heap.f32(dst, 4))).toEqual([5, 6, 1, 2]);
+    });
   }
+});
+
+/** The real build with one export renamed (its last letter's case flipped): a module that lacks that kernel. */
+function renameExport(bytes: Uint8Array, name: string): Uint8Array<ArrayBuffer> {
+  const out = bytes.slice();
+  const needle = [name.length, ...Array.from(name, (c) => c.charCodeAt(0))];
+  for (let at = 8; at < out.length; ) {
+    const id = out[at++];
+    let size = 0;
+    for (let shift = 0, b = 0x80; b & 0x80; shift += 7) size |= ((b = out[at++]) & 0x7f) << shift;
+    if (id === 7) {
+      // The export section: find the length-prefixed name.
+      for (let i = at; i < at + size; i++) {
+        if (needle.every((v, j) => out[i + j] === v)) {
+          out[i + name.length] ^= 0x20;
+          return out;
+        }
+      }
+    }
+    at += size;
+  }
+  throw new Error(`the build has no export ${name}`);
+}
+
+describe('WebAssembly kernel module', () => {
+  it('the real build exports every kernel', async () => {
+    const module = await WebAssembly.compile(wasmBuildBytes('simd'));
+    expect(() => checkKernelExports(WebAssembly.Module.exports(module))).not.toThrow();
+    const { kernels } = await instantiateKernelModule(module);
+    expect(typeof kernels.adam).toBe('function');
+  });
+
+  it('a module missing a kernel export is refused at load, naming it', async () => {
+    const module = await WebAssembly.compile(renameExport(wasmBuildBytes('simd'), 'adam'));
+    expect(WebAssembly.Module.exports(module).some((e) => e.name === 'adaM')).toBe(true);
+    const load = instantiateKernelModule(module);
+    await expect(load).rejects.toThrow(SimdnetError);
+    await expect(load).rejects.toMatchObject({ code: 'BACKEND', message: expect.stringMatching(/does not export adam \(/) });
+  });
+
+  it('an export that is not a function counts as missing', async () => {
+    const exports = WebAssembly.Module.exports(await WebAssembly.compile(wasmBuildBytes('simd')));
+    const changed = exports.map((e) => (e.name === 'sgd' || e.name === 'heapBase' ? { ...e, kind: 'global' as const } : e));
+    expect(() => checkKernelExports(changed)).toThrow(/does not export sgd, heapBase \(/);
+    expect(() => checkKernelExports(exports.filter((e) => e.name !== 'memory'))).toThrow(/does not export memory \(/);
+  });
 });

@@ -8,7 +8,8 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, detectFeatures, type Backend, type BackendChoice } from '../src/kernels/backend';
-import { kernelCases, runCase, compareOutput, describeFailures, type KernelCase, type Tolerance } from './support/kernel-cases';
+import { KERNEL_NAMES } from '../src/kernels/kernels';
+import { SIZES, kernelCases, generatedCases, runCase, compareOutput, describeFailures, type GeneratedData, type KernelCase, type Tolerance } from './support/kernel-cases';
 
 const fromEnv = (process.env.SIMDNET_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const required = fromEnv.length > 0;
@@ -42,6 +43,28 @@ function check(backend: Backend, kc: KernelCase): void {
 }
 
 describe('kernel case table', () => {
+  it('has at least one row for every kernel in KERNEL_NAMES', () => {
+    expect(KERNEL_NAMES.length).toBeGreaterThan(30);
+    const missing = KERNEL_NAMES.filter((k) => !kernelCases.some((c) => c.kernel === k));
+    expect(missing, `kernels without parity rows: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('generated rows: the js twins, run on float64 memory, agree with the float64 references', () => {
+    // Where reference.ts has no function for a kernel, its generated rows use this twin as the oracle.
+    // 1e-7: the references that model f32 results (multiply's rounded product) differ by one rounding.
+    const withReference = generatedCases.filter((kc) => (kc.data() as GeneratedData).oracle === 'reference');
+    expect(withReference.length).toBeGreaterThanOrEqual(12 * SIZES.length);
+    const failures: string[] = [];
+    for (const kc of withReference) {
+      const twin = (kc.data() as GeneratedData).twin();
+      for (const [name, expected] of Object.entries(kc.reference())) {
+        const c = compareOutput(name, twin[name].values, expected, { rel: 1e-7, abs: 1e-300 });
+        if (!c.ok) failures.push(`${kc.id}: ${name}[${c.worst.index}] twin ${c.worst.got}, reference ${c.worst.expected}`);
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+  });
+
   it('covers every kernel, with a stated tolerance for every output', () => {
     expect(BACKENDS.length).toBeGreaterThan(0);
     for (const kc of kernelCases) {

@@ -1,6 +1,6 @@
 import type { Kernels } from './kernels';
 import { Heap, MAX_PAGES } from './heap';
-import { createJsKernels } from './js-backend';
+import { createJsKernels } from './js';
 import { instantiateWasmKernels, wasmBuildSupported } from './wasm-backend';
 import { checkedKernels } from './checked';
 import { SimdnetError } from '../errors';

@@ -1,4 +1,5 @@
-import type { Kernels } from './kernels';
+import { KERNEL_ARGS, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
+import type { FlatArgs, ScalarArg } from './kernel-args';
 import type { Heap } from './heap';
 import { HeapError, ShapeError } from '../errors';
 
@@ -6,8 +7,37 @@ import { HeapError, ShapeError } from '../errors';
  * Wraps a backend's kernels with argument checks, so misuse gets an error that names the kernel,
  * the argument and the region instead of a trap or silent garbage deep inside a kernel. Checks are
  * a handful of comparisons per call (plus a scan of index/label lists, which are batch-sized).
+ * Kernels with an `elementwise` or `optimizer` row in KERNEL_ARGS are checked from that row; the
+ * others by hand, below.
  */
 export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
+  const checks = argumentChecks(heap);
+  const byHand = customChecks(raw, heap, checks);
+  const checked: Partial<Record<KernelName, unknown>> = {};
+  for (const name of KERNEL_NAMES) {
+    const args = KERNEL_ARGS[name];
+    checked[name] = args.kind === 'custom' ? byHand[name as CustomKernelName] : flatChecked(name, args, raw[name] as FlatKernel, checks);
+  }
+  return checked as Kernels;
+}
+
+type FlatKernel = (count: number, ...rest: number[]) => number | void;
+
+/** count > 0, every region (count f32s) inside the heap, every number in its range; then the call. */
+function flatChecked(name: KernelName, { regions, scalars }: FlatArgs, kernel: FlatKernel, { size, f32s, scalar }: Checks): FlatKernel {
+  return (count, ...rest) => {
+    size(name, 'count', count);
+    for (let i = 0; i < regions.length; i++) f32s(name, regions[i].name, rest[i], count);
+    for (let i = 0; i < scalars.length; i++) scalar(name, scalars[i], rest[regions.length + i]);
+    return kernel(count, ...rest);
+  };
+}
+
+type Checks = ReturnType<typeof argumentChecks>;
+
+const SCALAR_RANGE = { step: 'an integer ≥ 1 (the step count)', fraction: 'in [0, 1)', nonNegative: 'a finite number ≥ 0' } as const;
+
+function argumentChecks(heap: Heap) {
   const size = (kernel: string, name: string, v: number) => {
     if (!Number.isInteger(v) || v <= 0) throw new ShapeError('SHAPE', `${kernel}: ${name} must be a positive integer, got ${v}`);
   };
@@ -27,10 +57,6 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
     }
   };
   const f32s = (kernel: string, name: string, ptr: number, count: number) => region(kernel, name, ptr, count * 4);
-  const elementwise = (kernel: string, count: number, ...regions: [string, number][]) => {
-    size(kernel, 'count', count);
-    for (const [name, ptr] of regions) f32s(kernel, name, ptr, count);
-  };
   const indexList = (kernel: string, rows: number, indices: number, srcRows: number) => {
     region(kernel, 'indices', indices, rows * 4);
     const idx = heap.i32(indices, rows);
@@ -46,6 +72,13 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
     if (n % 2 !== 0) throw new ShapeError('SHAPE', `${kernel}: n must be even (rotation layers act on pairs), got ${n}`);
   };
   const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
+  // Losses over m×n outputs and targets: the gradient region only when asked for (not 0).
+  const elementLoss = (kernel: string, m: number, n: number, x: [string, number], t: [string, number], [gName, g]: [string, number], st: number) => {
+    size(kernel, 'm', m); size(kernel, 'n', n);
+    f32s(kernel, x[0], x[1], m * n); f32s(kernel, t[0], t[1], m * n);
+    if (g !== 0) f32s(kernel, gName, g, m * n);
+    stats(kernel, st);
+  };
   // The output size must be what the window arithmetic gives, so no patch reads past the image.
   const convShape = (kernel: string, batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number) => {
     for (const [name, v] of [['batch', batch], ['h', h], ['w', w], ['c', c], ['kh', kh], ['kw', kw], ['stride', stride], ['oh', oh], ['ow', ow]] as const) size(kernel, name, v);
@@ -56,7 +89,16 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       throw new ShapeError('SHAPE', `${kernel}: output ${oh}×${ow} is too large for a ${h}×${w} input with stride ${stride}`);
     }
   };
+  const scalar = (kernel: string, { name, kind }: ScalarArg, v: number) => {
+    if (kind === 'flag') return flag(kernel, name, v);
+    const ok = kind === 'step' ? Number.isInteger(v) && v >= 1 : kind === 'fraction' ? v >= 0 && v < 1 : Number.isFinite(v) && v >= 0;
+    if (!ok) throw new ShapeError('ARGUMENT', `${kernel}: ${name} must be ${SCALAR_RANGE[kind]}, got ${v}`);
+  };
+  return { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, scalar };
+}
 
+/** The kernels with shapes of their own (`custom` in KERNEL_ARGS): one hand-written check each. */
+function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape }: Checks) {
   return {
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
       const K = 'gemm';
@@ -77,12 +119,6 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       f32s('biasGrad', 'dy', dy, m * n); f32s('biasGrad', 'db', db, n);
       raw.biasGrad(m, n, dy, db, accumulate);
     },
-    reluForward(count, x, y) { elementwise('reluForward', count, ['x', x], ['y', y]); raw.reluForward(count, x, y); },
-    reluBackward(count, y, dy, dx) { elementwise('reluBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.reluBackward(count, y, dy, dx); },
-    tanhForward(count, x, y) { elementwise('tanhForward', count, ['x', x], ['y', y]); raw.tanhForward(count, x, y); },
-    tanhBackward(count, y, dy, dx) { elementwise('tanhBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.tanhBackward(count, y, dy, dx); },
-    sigmoidForward(count, x, y) { elementwise('sigmoidForward', count, ['x', x], ['y', y]); raw.sigmoidForward(count, x, y); },
-    sigmoidBackward(count, y, dy, dx) { elementwise('sigmoidBackward', count, ['y', y], ['dy', dy], ['dx', dx]); raw.sigmoidBackward(count, y, dy, dx); },
     softmax(m, n, x, y) {
       size('softmax', 'm', m); size('softmax', 'n', n);
       f32s('softmax', 'x', x, m * n); f32s('softmax', 'y', y, m * n);
@@ -102,30 +138,16 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       raw.softmaxCrossEntropy(m, n, logits, labels, dLogits, st);
     },
     squaredError(m, n, y, target, dY, st) {
-      const K = 'squaredError';
-      size(K, 'm', m); size(K, 'n', n);
-      f32s(K, 'y', y, m * n); f32s(K, 'target', target, m * n);
-      if (dY !== 0) f32s(K, 'dY', dY, m * n);
-      stats(K, st);
+      elementLoss('squaredError', m, n, ['y', y], ['target', target], ['dY', dY], st);
       raw.squaredError(m, n, y, target, dY, st);
     },
-    sgd(count, params, grads, lr) {
-      elementwise('sgd', count, ['params', params], ['grads', grads]);
-      raw.sgd(count, params, grads, lr);
+    sigmoidCrossEntropy(m, n, logits, targets, dLogits, st) {
+      elementLoss('sigmoidCrossEntropy', m, n, ['logits', logits], ['targets', targets], ['dLogits', dLogits], st);
+      raw.sigmoidCrossEntropy(m, n, logits, targets, dLogits, st);
     },
-    momentum(count, params, grads, velocity, lr, mu, nesterov) {
-      elementwise('momentum', count, ['params', params], ['grads', grads], ['velocity', velocity]);
-      flag('momentum', 'nesterov', nesterov);
-      raw.momentum(count, params, grads, velocity, lr, mu, nesterov);
-    },
-    adam(count, params, grads, m, v, lr, beta1, beta2, eps, t) {
-      elementwise('adam', count, ['params', params], ['grads', grads], ['m', m], ['v', v]);
-      size('adam', 't (the step, from 1)', t);
-      raw.adam(count, params, grads, m, v, lr, beta1, beta2, eps, t);
-    },
-    rmsprop(count, params, grads, s, lr, alpha, eps) {
-      elementwise('rmsprop', count, ['params', params], ['grads', grads], ['s', s]);
-      raw.rmsprop(count, params, grads, s, lr, alpha, eps);
+    meanSquaredError(m, n, y, target, dY, st) {
+      elementLoss('meanSquaredError', m, n, ['y', y], ['target', target], ['dY', dY], st);
+      raw.meanSquaredError(m, n, y, target, dY, st);
     },
     gatherImages(rows, cols, src, srcRows, indices, dst) {
       const K = 'gatherImages';
@@ -142,6 +164,14 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       region(K, 'dst', dst, rows * 4);
       indexList(K, rows, indices, srcRows);
       raw.gatherLabels(rows, src, srcRows, indices, dst);
+    },
+    gather32(rows, cols, src, srcRows, indices, dst) {
+      const K = 'gather32';
+      size(K, 'rows', rows); size(K, 'cols', cols); size(K, 'srcRows', srcRows);
+      region(K, 'src', src, srcRows * cols * 4);
+      region(K, 'dst', dst, rows * cols * 4);
+      indexList(K, rows, indices, srcRows);
+      raw.gather32(rows, cols, src, srcRows, indices, dst);
     },
     argmax(m, n, x, out) {
       size('argmax', 'm', m); size('argmax', 'n', n);
@@ -179,14 +209,6 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
         if (!(idx[i] >= 0 && idx[i] < dxCount)) throw new ShapeError('ARGUMENT', `${K}: arg[${i}] = ${idx[i]} is outside [0, ${dxCount})`);
       }
       raw.maxPoolBackward(outCount, dy, arg, dxCount, dx);
-    },
-    multiply(count, x, m, y) {
-      elementwise('multiply', count, ['x', x], ['m', m], ['y', y]);
-      raw.multiply(count, x, m, y);
-    },
-    maxAbs(count, x) {
-      elementwise('maxAbs', count, ['x', x]);
-      return raw.maxAbs(count, x);
     },
 
     rotationForward(rows, n, odd, coeffs, x, y) {
@@ -229,5 +251,5 @@ export function checkedKernels(raw: Kernels, heap: Heap): Kernels {
       f32s(K, 'x', x, (rows - 1) * xStride + d); f32s(K, 'gz', gz, 2 * rows * n); f32s(K, 'gw', gw, d * n); f32s(K, 'gb', gb, n);
       raw.complexInputBackward(rows, n, d, x, xStride, gz, gw, gb);
     },
-  } satisfies Kernels;
+  } satisfies { [K in CustomKernelName]: Kernels[K] };
 }

@@ -1,3 +1,5 @@
+import { custom, elementwise, optimizer, nonNegative, nonNegativeInput, fraction, flag, step, type CustomArgs, type FlatArgs, type KernelArgs } from './kernel-args';
+
 /**
  * The one list of kernels every backend implements.
  *
@@ -28,6 +30,10 @@ export interface Kernels {
   reluForward(count: number, x: number, y: number): void;
   /** dx = dy · [y > 0]; takes the forward OUTPUT y (dx may equal dy). */
   reluBackward(count: number, y: number, dy: number, dx: number): void;
+  /** y = x for x > 0, slope·x otherwise (PyTorch's LeakyReLU); slope ≥ 0. */
+  leakyReluForward(count: number, x: number, y: number, slope: number): void;
+  /** dx = dy · (y > 0 ? 1 : slope); takes the forward output y (slope ≥ 0 keeps the sign of x). */
+  leakyReluBackward(count: number, y: number, dy: number, dx: number, slope: number): void;
   /** y = tanh(x). */
   tanhForward(count: number, x: number, y: number): void;
   /** dx = dy · (1 − y²); takes the forward output y. */
@@ -49,6 +55,18 @@ export interface Kernels {
    * Squared error: stats (f64[2]) = [Σ ½(y − t)², 0]; dY[m,n] = (y − t) / m (skipped when dY is 0).
    */
   squaredError(m: number, n: number, y: number, target: number, dY: number, stats: number): void;
+  /**
+   * Sigmoid cross-entropy on logits (PyTorch's BCEWithLogitsLoss, mean), over count = m·n elements,
+   * targets t in [0, 1] (not checked): stats (f64[2]) = [Σ max(x, 0) − x·t + log(1 + e^(−|x|)),
+   * number of elements where (x > 0) equals (t > 0.5)]; dLogits[m,n] = (σ(x) − t) / count (skipped
+   * when dLogits is 0). Finite for every finite x.
+   */
+  sigmoidCrossEntropy(m: number, n: number, logits: number, targets: number, dLogits: number, stats: number): void;
+  /**
+   * Mean squared error (PyTorch's MSELoss, mean) over count = m·n elements: stats (f64[2]) =
+   * [Σ (y − t)², Σ |y − t|]; dY[m,n] = 2(y − t) / count (skipped when dY is 0).
+   */
+  meanSquaredError(m: number, n: number, y: number, target: number, dY: number, stats: number): void;
 
   /** θ −= lr · g over count elements. */
   sgd(count: number, params: number, grads: number, lr: number): void;
@@ -59,6 +77,8 @@ export interface Kernels {
    * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; θ −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε).
    */
   adam(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number): void;
+  /** AdamW, PyTorch's definition: θ −= lr·weightDecay·θ first (decoupled weight decay), then the Adam step above. */
+  adamw(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number, weightDecay: number): void;
   /** RMSprop, PyTorch's definition: s = α·s + (1−α)·g²; θ −= lr · g / (√s + ε). */
   rmsprop(count: number, params: number, grads: number, s: number, lr: number, alpha: number, eps: number): void;
 
@@ -69,6 +89,11 @@ export interface Kernels {
   gatherImages(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** dst[r] = src[indices[r]]; src u8[srcRows] labels, indices i32[rows], dst i32[rows]. */
   gatherLabels(rows: number, src: number, srcRows: number, indices: number, dst: number): void;
+  /**
+   * dst[r, :] = src[indices[r], :] for r < rows, 32-bit words copied bit for bit (f32 features or
+   * targets, i32 labels): src [srcRows, cols], indices i32[rows] (each in [0, srcRows)), dst [rows, cols].
+   */
+  gather32(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** out[i] = index of the largest x[i, :] (the first one on ties); out is i32[m]. */
   argmax(m: number, n: number, x: number, out: number): void;
   /**
@@ -120,5 +145,67 @@ export interface Kernels {
   complexInputBackward(rows: number, n: number, d: number, x: number, xStride: number, gz: number, gw: number, gb: number): void;
 }
 
-/** Every kernel name, in one list (used by the checking wrapper and the parity table). */
 export type KernelName = keyof Kernels;
+
+const lr = nonNegative('lr', 1e-3, 0.5);
+const adamArgs = [lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.9999), nonNegative('eps', 1e-8, 1e-6), step('t', 1, 20)] as const;
+
+/**
+ * Every kernel's arguments, one row each; the compiler rejects a missing or unknown name, and a
+ * row whose argument count differs from the signature above. An `elementwise` or `optimizer` row is
+ * all its checks (checked.ts) and parity rows (test/support/kernel-cases.ts) need; `custom` kernels
+ * have hand-written ones. The rows sit next to the interface, so a new kernel edits one file here.
+ */
+export const KERNEL_ARGS = {
+  gemm: custom,
+  biasAdd: custom,
+  biasGrad: custom,
+  reluForward: elementwise(['x'], ['y']),
+  reluBackward: elementwise(['y', 'dy'], ['dx']),
+  leakyReluForward: elementwise(['x'], ['y'], nonNegative('slope', 0.01, 0.3)),
+  leakyReluBackward: elementwise(['y', 'dy'], ['dx'], nonNegative('slope', 0.01, 0.3)),
+  tanhForward: elementwise(['x'], ['y']),
+  tanhBackward: elementwise(['y', 'dy'], ['dx']),
+  sigmoidForward: elementwise(['x'], ['y']),
+  sigmoidBackward: elementwise(['y', 'dy'], ['dx']),
+  softmax: custom,
+  softmaxCrossEntropy: custom,
+  squaredError: custom,
+  sigmoidCrossEntropy: custom,
+  meanSquaredError: custom,
+  sgd: optimizer([], lr),
+  momentum: optimizer(['velocity'], lr, nonNegative('mu', 0.5, 0.99), flag('nesterov')),
+  adam: optimizer(['m', nonNegativeInput('v')], ...adamArgs),
+  adamw: optimizer(['m', nonNegativeInput('v')], ...adamArgs, nonNegative('weightDecay', 0.01, 1)),
+  rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
+  gatherImages: custom,
+  gatherLabels: custom,
+  gather32: custom,
+  argmax: custom,
+  im2col: custom,
+  col2im: custom,
+  maxPoolForward: custom,
+  maxPoolBackward: custom,
+  multiply: elementwise(['x', 'm'], ['y']),
+  maxAbs: elementwise(['x'], []),
+  rotationForward: custom,
+  rotationBackward: custom,
+  modReluForward: custom,
+  modReluBackward: custom,
+  complexInputForward: custom,
+  complexInputBackward: custom,
+} satisfies { readonly [K in KernelName]: KernelArgs };
+
+/** Every kernel name, in the table's order: it drives the WASM adapter, the checks and the parity coverage test. */
+export const KERNEL_NAMES = Object.keys(KERNEL_ARGS) as readonly KernelName[];
+
+/** The kernels whose checks are written by hand (checked.ts must have exactly these). */
+export type CustomKernelName = { [K in KernelName]: (typeof KERNEL_ARGS)[K] extends CustomArgs ? K : never }[KernelName];
+
+// Compile-time check: each flat row lists count + regions + scalars = the signature's argument count.
+type RowArity<A> = A extends FlatArgs<infer R, infer S> ? [unknown, ...R, ...S]['length'] : never;
+type WrongArity = {
+  [K in KernelName]: (typeof KERNEL_ARGS)[K] extends CustomArgs ? never : RowArity<(typeof KERNEL_ARGS)[K]> extends Parameters<Kernels[K]>['length'] ? never : K;
+}[KernelName];
+type NoneOf<T extends never> = T;
+export type KernelArgsMatchSignatures = NoneOf<WrongArity>;

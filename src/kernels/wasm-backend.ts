@@ -1,5 +1,6 @@
-import type { Kernels } from './kernels';
+import { KERNEL_NAMES, type KernelName, type Kernels } from './kernels';
 import { Heap } from './heap';
+import { SimdnetError } from '../errors';
 // The .wasm bytes are inlined into the bundle (esbuild --loader:.wasm=binary; a small Vite plugin in
 // tests), so nothing has to be located or fetched at run time, in Node or in a browser.
 import simdBytes from '../../build/simd.wasm';
@@ -7,14 +8,15 @@ import relaxedBytes from '../../build/relaxed.wasm';
 
 export type WasmBuild = 'simd' | 'relaxed';
 
-/** The exports of assembly/index.ts: the kernels (same signatures as Kernels) plus set-up. */
-interface WasmExports extends Kernels {
+/** The exports of assembly/index.ts besides the kernels (which take the same arguments as Kernels). */
+interface SetupExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemmScratchBytes(): number;
   setGemmScratch(ptr: number): void;
   gemmTileRows(): number;
 }
+const SETUP_FUNCTIONS = ['heapBase', 'gemmScratchBytes', 'setGemmScratch', 'gemmTileRows'] as const satisfies readonly (keyof SetupExports)[];
 
 const BYTES: Record<WasmBuild, Uint8Array<ArrayBuffer>> = { simd: simdBytes, relaxed: relaxedBytes };
 
@@ -35,55 +37,42 @@ export function wasmBuildBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Instantiates one build and adapts its exports to Kernels. The generated AssemblyScript bindings
- * and @assemblyscript/loader are not used: they copy typed arrays in and out of the module, while we
- * keep all data on the module's memory and pass byte offsets.
+ * Refuses a module that does not export every kernel of KERNEL_NAMES (and the set-up functions) as
+ * a function, and its memory: a build older or newer than this library fails here, at load, with
+ * the missing names, not later as "x is not a function" in the middle of a step.
  */
+export function checkKernelExports(exports: readonly WebAssembly.ModuleExportDescriptor[]): void {
+  const kinds = new Map(exports.map((e) => [e.name, e.kind]));
+  const missing: string[] = [...KERNEL_NAMES, ...SETUP_FUNCTIONS].filter((name) => kinds.get(name) !== 'function');
+  if (kinds.get('memory') !== 'memory') missing.push('memory');
+  if (missing.length > 0) {
+    throw new SimdnetError('BACKEND', `WebAssembly kernels: the module does not export ${missing.join(', ')} (a build that does not match this library's Kernels; rebuild with npm run build:wasm)`);
+  }
+}
+
 // Each build is compiled once per realm; every backend is a new instance of that module (its own
 // memory) sharing the compiled code, so a second backend starts with kernels the engine has
 // already optimised instead of tiering them up again.
 const compiled: Partial<Record<WasmBuild, Promise<WebAssembly.Module>>> = {};
 
 export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernels: Kernels; heap: Heap; tileRows: number }> {
-  const module = await (compiled[build] ??= WebAssembly.compile(BYTES[build]));
+  return instantiateKernelModule(await (compiled[build] ??= WebAssembly.compile(BYTES[build])));
+}
+
+/**
+ * Instantiates a kernel module and adapts its exports to Kernels. The generated AssemblyScript
+ * bindings and @assemblyscript/loader are not used: they copy typed arrays in and out of the
+ * module, while we keep all data on the module's memory and pass byte offsets.
+ */
+export async function instantiateKernelModule(module: WebAssembly.Module): Promise<{ kernels: Kernels; heap: Heap; tileRows: number }> {
+  checkKernelExports(WebAssembly.Module.exports(module));
   const instance = await WebAssembly.instantiate(module, {});
-  const ex = instance.exports as unknown as WasmExports;
+  const ex = instance.exports as unknown as SetupExports & Kernels;
   const heap = new Heap(ex.memory, ex.heapBase());
   // GEMM packing scratch, at a fixed address below every region the host plans.
   ex.setGemmScratch(heap.alloc(ex.gemmScratchBytes(), 'GEMM scratch'));
-  // One adapter line per kernel: the exports already take (sizes, byte offsets).
-  const kernels = {
-    gemm: ex.gemm,
-    biasAdd: ex.biasAdd,
-    biasGrad: ex.biasGrad,
-    reluForward: ex.reluForward,
-    reluBackward: ex.reluBackward,
-    tanhForward: ex.tanhForward,
-    tanhBackward: ex.tanhBackward,
-    sigmoidForward: ex.sigmoidForward,
-    sigmoidBackward: ex.sigmoidBackward,
-    softmax: ex.softmax,
-    softmaxCrossEntropy: ex.softmaxCrossEntropy,
-    squaredError: ex.squaredError,
-    sgd: ex.sgd,
-    momentum: ex.momentum,
-    adam: ex.adam,
-    rmsprop: ex.rmsprop,
-    gatherImages: ex.gatherImages,
-    gatherLabels: ex.gatherLabels,
-    argmax: ex.argmax,
-    im2col: ex.im2col,
-    col2im: ex.col2im,
-    maxPoolForward: ex.maxPoolForward,
-    maxPoolBackward: ex.maxPoolBackward,
-    multiply: ex.multiply,
-    maxAbs: ex.maxAbs,
-    rotationForward: ex.rotationForward,
-    rotationBackward: ex.rotationBackward,
-    modReluForward: ex.modReluForward,
-    modReluBackward: ex.modReluBackward,
-    complexInputForward: ex.complexInputForward,
-    complexInputBackward: ex.complexInputBackward,
-  } satisfies Kernels;
-  return { kernels, heap, tileRows: ex.gemmTileRows() };
+  // The exports themselves, not wrappers: they already take (sizes, byte offsets).
+  const kernels: Partial<Record<KernelName, unknown>> = {};
+  for (const name of KERNEL_NAMES) kernels[name] = ex[name];
+  return { kernels: kernels as Kernels, heap, tileRows: ex.gemmTileRows() };
 }

@@ -6,7 +6,8 @@
  * (the seed is a hash of `${kernel} ${label}`, so adding rows never changes other rows' data), its
  * expected outputs from the float64 reference (./reference.ts). Inputs and reference results are
  * computed once per row and cached, so every backend is checked against the same numbers and the
- * slow float64 GEMMs run once.
+ * slow float64 GEMMs run once. Elementwise and optimizer kernels also get rows generated from their
+ * KERNEL_ARGS row (see "generated" below), so a new one needs no row written here.
  *
  *   const mark = heap.mark();
  *   const prepared = kernelCase.setup(heap, kernels);   // allocates + fills the regions
@@ -20,7 +21,10 @@
  * for GEMM) or |expected| when the reference gives none. { rel: 0, abs: 0 } means exact equality.
  * NaN or ±Infinity where the reference is finite always fails.
  */
-import type { KernelName, Kernels } from '../../src/kernels/kernels';
+import { KERNEL_ARGS, KERNEL_NAMES, type KernelName, type Kernels } from '../../src/kernels/kernels';
+import type { FlatArgs, ScalarArg } from '../../src/kernels/kernel-args';
+import type { HeapViews } from '../../src/kernels/heap';
+import { jsKernels } from '../../src/kernels/js';
 import type { Backend } from '../../src/kernels/backend';
 import type { Heap } from '../../src/kernels/heap';
 import { Rng } from '../../src/rng';
@@ -358,8 +362,10 @@ const fr = Math.fround;
 // The table
 
 const cases: KernelCase[] = [];
-const add = (...args: Parameters<typeof makeCase>): void => {
-  cases.push(makeCase(...args));
+const add = (...args: Parameters<typeof makeCase>): KernelCase => {
+  const kc = makeCase(...args);
+  cases.push(kc);
+  return kc;
 };
 
 /** Row kernels' (m, n): every size once as m and once as n, plus the digits output 64×10. */
@@ -602,6 +608,63 @@ function addSquaredError(m: number, n: number, withD: boolean): void {
   });
 }
 
+/** Targets: hard 0/1 on about half the elements, uniform [0, 1] on the rest; 0.5 (the tie rule) and 0.999 among them. */
+function bceTargets(rng: Rng, count: number): Float32Array {
+  const t = Float32Array.from({ length: count }, () => (rng.next() < 0.5 ? rng.int(2) : rng.next()));
+  return withSpecials(rng, t, [0.5, fr(0.999), 0, 1]);
+}
+
+function addSigmoidCE(m: number, n: number, variant: '' | 'huge' | 'small' | 'no-dLogits'): void {
+  const count = m * n;
+  // The log term is never cancelled (it is > 0): 2e-6 of the terms, an order above the f32 error.
+  const tol: Record<string, Tolerance> = { loss: { rel: 2e-6, abs: 0 }, correct: EXACT };
+  const withD = variant !== 'no-dLogits';
+  if (withD) tol.dLogits = DLOGITS_TOL;
+  add('sigmoidCrossEntropy', `${m}×${n}${variant ? ` ${variant}` : ''}`, tol, count, (rng) => {
+    // 'huge': |x| spread log-uniformly up to 1e30, where e^|x| overflows any float; 'small': |x| ≲ 1,
+    // where the loss is mostly the log(1 + e^(−|x|)) term.
+    const logits = variant === 'huge'
+      ? withSpecials(rng, Float32Array.from({ length: count }, () => (rng.next() < 0.5 ? -1 : 1) * Math.pow(10, rng.uniform(0, 30))), [1e30, -1e30, -88, 89])
+      : withSpecials(rng, normal(rng, count, variant === 'small' ? 0.5 : 3), [0, -0, 1e-7, 20, -20, 100, -100]);
+    const targets = bceTargets(rng, count);
+    return {
+      regions: [f32('logits', 'in', count, logits), f32('targets', 'in', count, targets), ...(withD ? [f32('dLogits', 'out', count)] : []), stats()],
+      call: (kn, p) => kn.sigmoidCrossEntropy(m, n, p.logits, p.targets, withD ? p.dLogits : 0, p.stats),
+      outputs: [
+        { name: 'loss', region: 'stats', offset: 0, count: 1 },
+        { name: 'correct', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dLogits')] : []),
+      ],
+      reference: () => {
+        const r = ref.sigmoidCrossEntropy(m, n, logits, targets);
+        return withD ? { ...r } : { loss: r.loss, correct: r.correct };
+      },
+    };
+  });
+}
+
+function addMeanSquaredError(m: number, n: number, withD: boolean): void {
+  const count = m * n;
+  const tol: Record<string, Tolerance> = { sumSq: { rel: 1e-6, abs: 0 }, sumAbs: { rel: 1e-6, abs: 0 } };
+  if (withD) tol.dY = { rel: 1e-6, abs: 0 };
+  add('meanSquaredError', `${m}×${n}${withD ? '' : ' no-dY'}`, tol, count, (rng) => {
+    const y = normal(rng, count), t = withSpecials(rng, normal(rng, count), [0, y[0]]);
+    return {
+      regions: [f32('y', 'in', count, y), f32('target', 'in', count, t), ...(withD ? [f32('dY', 'out', count)] : []), stats()],
+      call: (kn, p) => kn.meanSquaredError(m, n, p.y, p.target, withD ? p.dY : 0, p.stats),
+      outputs: [
+        { name: 'sumSq', region: 'stats', offset: 0, count: 1 },
+        { name: 'sumAbs', region: 'stats', offset: 1, count: 1 },
+        ...(withD ? [whole('dY')] : []),
+      ],
+      reference: () => {
+        const r = ref.meanSquaredError(m, n, y, t);
+        return withD ? { ...r } : { sumSq: r.sumSq, sumAbs: r.sumAbs };
+      },
+    };
+  });
+}
+
 for (const [m, n] of ROW_SHAPES) {
   add('softmax', `${m}×${n}`, { y: SOFTMAX_TOL }, m * n, (rng) => {
     const x = normal(rng, m * n, 3);
@@ -614,6 +677,8 @@ for (const [m, n] of ROW_SHAPES) {
   });
   addSoftmaxCE(m, n, '');
   addSquaredError(m, n, true);
+  addSigmoidCE(m, n, '');
+  addMeanSquaredError(m, n, true);
   add('argmax', `${m}×${n}`, { out: EXACT }, m * n, (rng) => {
     const x = distinctRows(rng, m, n, 0.25);
     return {
@@ -628,6 +693,12 @@ for (const [m, n] of ROW_SHAPES) {
 for (const [m, n] of [[1, 3], [64, 10], [17, 784], [127, 5]] as const) addSoftmaxCE(m, n, 'huge');
 addSoftmaxCE(64, 10, 'no-dLogits');
 addSquaredError(64, 10, false);
+for (const [m, n] of [[1, 3], [64, 10], [17, 784], [127, 5]] as const) {
+  addSigmoidCE(m, n, 'huge');
+  addSigmoidCE(m, n, 'small');
+}
+addSigmoidCE(64, 10, 'no-dLogits');
+addMeanSquaredError(64, 10, false);
 add('softmax', '8×17 huge', { y: SOFTMAX_TOL }, 8 * 17, (rng) => {
   const x = distinctRows(rng, 8, 17, 2e4 / 17);
   return {
@@ -655,27 +726,6 @@ const ADAM_TOL: Tolerance = { rel: 1e-5, abs: 0 };
 
 for (const n of SIZES) {
   const label = `n=${n}`;
-  add('sgd', label, { params: OPT_TOL }, n, (rng) => {
-    const params = normal(rng, n), grads = normal(rng, n), lr = fr(0.05);
-    return {
-      regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads)],
-      call: (kn, p) => kn.sgd(n, p.params, p.grads, lr),
-      outputs: [whole('params')],
-      reference: () => ref.sgd(params, grads, lr),
-    };
-  });
-  for (const nesterov of [0, 1]) {
-    add('momentum', `${label} nesterov=${nesterov}`, { params: OPT_TOL, velocity: OPT_TOL }, n, (rng) => {
-      const params = normal(rng, n), grads = normal(rng, n), velocity = normal(rng, n, 0.3);
-      const lr = fr(0.01), mu = fr(0.9);
-      return {
-        regions: [f32('params', 'inout', n, params), f32('grads', 'in', n, grads), f32('velocity', 'inout', n, velocity)],
-        call: (kn, p) => kn.momentum(n, p.params, p.grads, p.velocity, lr, mu, nesterov),
-        outputs: [whole('params'), whole('velocity')],
-        reference: () => ref.momentum(params, grads, velocity, lr, mu, nesterov),
-      };
-    });
-  }
   for (const t of [1, 7]) {
     add('adam', `${label} t=${t}`, { params: ADAM_TOL, m: ADAM_TOL, v: ADAM_TOL }, n, (rng) => {
       const params = normal(rng, n), grads = withSpecials(rng, normal(rng, n, 0.1), [0]);
@@ -714,6 +764,24 @@ for (const [rows, cols] of ROW_SHAPES) {
       call: (kn, p) => kn.gatherImages(rows, cols, p.src, srcRows, p.indices, p.dst),
       outputs: [whole('dst')],
       reference: () => ref.gatherImages(rows, cols, src, indices),
+    };
+  });
+}
+
+/** f32 bit patterns a copy through floats could change: NaNs with payloads (signalling, negative), −0, a subnormal, ∞. */
+const WORD_SPECIALS = [0x7f800001, 0x7fc12345, 0xffc00001 | 0, 0x80000000 | 0, 0x00000001, 0x7f800000];
+for (const [rows, cols] of ROW_SHAPES) {
+  add('gather32', `${rows}×${cols}`, { dst: EXACT }, rows * cols, (rng) => {
+    const srcRows = datasetRows(rows);
+    const src = Int32Array.from({ length: srcRows * cols }, () => (rng.int(65536) << 16) | rng.int(65536));
+    const indices = indexList(rng, rows, srcRows);
+    // Each special in a row that is gathered.
+    WORD_SPECIALS.forEach((w, i) => (src[indices[i % rows] * cols + rng.int(cols)] = w));
+    return {
+      regions: [i32('src', 'in', srcRows * cols, src), i32('indices', 'in', rows, indices), i32('dst', 'out', rows * cols)],
+      call: (kn, p) => kn.gather32(rows, cols, p.src, srcRows, p.indices, p.dst),
+      outputs: [whole('dst')],
+      reference: () => ref.gather32(rows, cols, src, indices),
     };
   });
 }
@@ -801,18 +869,6 @@ for (const [batch, h, w, c, ph, pw, st] of POOL_SHAPES) {
   });
 }
 
-for (const n of SIZES) {
-  add('multiply', `n=${n}`, { y: EXACT }, n, (rng) => {
-    const x = normal(rng, n), m = uniform(rng, n, 0, 2);
-    return {
-      regions: [f32('x', 'in', n, x), f32('m', 'in', n, m), f32('y', 'out', n)],
-      call: (kn, p) => kn.multiply(n, p.x, p.m, p.y),
-      outputs: [whole('y')],
-      reference: () => ref.multiply(x, m),
-    };
-  });
-}
-
 // --- EURNN -----------------------------------------------------------------------------------
 // rows × n complex states; n = 2 makes the odd layer's only block the wrap-around pair (1, 0).
 const EURNN_SHAPES = [[1, 2], [3, 8], [2, 10], [5, 18], [100, 256]] as const;
@@ -889,14 +945,86 @@ for (const [rows, n] of EURNN_SHAPES) {
   }
 }
 
-/** Every case, grouped by kernel in the order of src/kernels/kernels.ts. */
-const KERNEL_ORDER: readonly KernelName[] = [
-  'gemm', 'biasAdd', 'biasGrad', 'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
-  'softmax', 'softmaxCrossEntropy', 'squaredError', 'sgd', 'momentum', 'adam', 'rmsprop', 'gatherImages', 'gatherLabels', 'argmax',
-  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'multiply', 'maxAbs',
-  'rotationForward', 'rotationBackward', 'modReluForward', 'modReluBackward', 'complexInputForward', 'complexInputBackward',
-];
-export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERNEL_ORDER.indexOf(a.kernel) - KERNEL_ORDER.indexOf(b.kernel));
+// --- generated: every elementwise and optimizer kernel, from its KERNEL_ARGS row ----------------
+// At every size in SIZES (and for every value of its flags): input regions filled as the row says,
+// numbers drawn from the row's ranges (log-uniform over ranges spanning decades, f32 values). The
+// oracle is the float64 function of the kernel's name in ./reference.ts, called with the input
+// regions in argument order, then the numbers. A kernel without one is compared with its js twin
+// run on float64 memory (same formula, no f32 rounding): that checks the WASM kernel against the
+// twin and the twin's rounding, not the twin's formula — add a reference for that.
+
+const GENERATED_TOL: Tolerance = { rel: 1e-5, abs: 1e-30 };
+/** Tighter where a kernel's reference allows it (a new kernel needs no entry). */
+const GENERATED_TOL_FOR: Partial<Record<KernelName, Tolerance>> = {
+  reluForward: EXACT, reluBackward: EXACT, multiply: EXACT, maxAbs: EXACT, sgd: OPT_TOL, momentum: OPT_TOL,
+};
+type FlatReference = (...args: (Float32Array | number)[]) => Record<string, RefOutput>;
+type FlatKernel = (count: number, ...args: number[]) => number | void;
+
+/** A generated row's data, with its js twin's float64 results (checked against the reference by the tests). */
+export interface GeneratedData extends CaseData {
+  readonly oracle: 'reference' | 'twin';
+  twin(): Record<string, RefOutput>;
+}
+
+function drawScalar(rng: Rng, { kind, draw: [lo, hi] }: ScalarArg): number {
+  if (kind === 'step') return lo + rng.int(hi - lo + 1);
+  return fr(lo > 0 && hi / lo > 10 ? lo * Math.pow(hi / lo, rng.next()) : rng.uniform(lo, hi));
+}
+
+/** Runs a flat kernel's js twin with every f32 region on a Float64Array (region i at element i·count). */
+function twinInFloat64(name: KernelName, args: FlatArgs, count: number, inputs: readonly (Float32Array | undefined)[], scalars: readonly number[]): Record<string, RefOutput> {
+  const f64 = new Float64Array(args.regions.length * count);
+  inputs.forEach((v, i) => v && f64.set(v, i * count));
+  const kernel = jsKernels(() => ({ f32: f64 }) as unknown as HeapViews)[name] as FlatKernel;
+  const returned = kernel(count, ...args.regions.map((_, i) => i * count * 4), ...scalars);
+  const result: Record<string, RefOutput> = {};
+  const withScale = (values: Float64Array): RefOutput => {
+    // No term magnitudes here: allow errors relative to the output's mean magnitude too.
+    const mean = values.reduce((a, v) => a + Math.abs(v), 0) / values.length;
+    return { values, scale: values.map((v) => Math.abs(v) + mean) };
+  };
+  args.regions.forEach((r, i) => {
+    if (r.role !== 'in') result[r.name] = withScale(f64.slice(i * count, (i + 1) * count));
+  });
+  if (typeof returned === 'number') result.result = withScale(Float64Array.of(returned));
+  return result;
+}
+
+const generated: KernelCase[] = [];
+export const generatedCases: readonly KernelCase[] = generated;
+for (const name of KERNEL_NAMES) {
+  const args = KERNEL_ARGS[name];
+  if (args.kind === 'custom') continue;
+  const reference = (ref as Record<string, unknown>)[name] as FlatReference | undefined;
+  const outputs = args.regions.filter((r) => r.role !== 'in').map((r) => whole(r.name));
+  if (outputs.length === 0) outputs.push({ name: 'result', region: 'return' });
+  const tolerance = Object.fromEntries(outputs.map((o) => [o.name, (reference && GENERATED_TOL_FOR[name]) || GENERATED_TOL]));
+  const flags = args.scalars.filter((sc) => sc.kind === 'flag');
+  for (const n of SIZES) {
+    for (let bits = 0; bits < 1 << flags.length; bits++) {
+      const flagValue = (sc: ScalarArg) => (bits >> flags.indexOf(sc)) & 1;
+      const label = [`n=${n}`, ...flags.map((sc) => `${sc.name}=${flagValue(sc)}`), 'generated'].join(' ');
+      const kc = add(name, label, tolerance, n, (rng): GeneratedData => {
+        const inputs = args.regions.map((r) => (r.role === 'out' ? undefined : r.fill === 'normal' ? normal(rng, n) : uniform(rng, n, 0, 1)));
+        const scalars = args.scalars.map((sc) => (sc.kind === 'flag' ? flagValue(sc) : drawScalar(rng, sc)));
+        const twin = () => twinInFloat64(name, args, n, inputs, scalars);
+        return {
+          regions: args.regions.map((r, i) => f32(r.name, r.role, n, inputs[i])),
+          call: (kn, p) => (kn[name] as FlatKernel)(n, ...args.regions.map((r) => p[r.name]), ...scalars),
+          outputs,
+          reference: reference ? () => reference(...inputs.filter((v) => v !== undefined), ...scalars) : twin,
+          oracle: reference ? 'reference' : 'twin',
+          twin,
+        };
+      }, { tags: ['generated'] });
+      generated.push(kc);
+    }
+  }
+}
+
+/** Every case, grouped by kernel in the order of KERNEL_NAMES. */
+export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERNEL_NAMES.indexOf(a.kernel) - KERNEL_NAMES.indexOf(b.kernel));
 
 {
   const seen = new Set<string>();
@@ -904,8 +1032,6 @@ export const kernelCases: readonly KernelCase[] = [...cases].sort((a, b) => KERN
     if (seen.has(c.id)) throw new Error(`kernel-cases: duplicate case ${c.id}`);
     seen.add(c.id);
   }
-  const missing = KERNEL_ORDER.filter((k) => !kernelCases.some((c) => c.kernel === k));
-  if (missing.length) throw new Error(`kernel-cases: no case for ${missing.join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------

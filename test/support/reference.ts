@@ -1,6 +1,6 @@
 /**
  * Float64 reference implementations of every kernel of src/kernels/kernels.ts, written from the
- * interface's documentation only (independent of src/kernels/js-backend.ts and of assembly/).
+ * interface's documentation only (independent of src/kernels/js/ and of assembly/).
  *
  * Inputs are the exact values the kernels see (f32 values, i32 indices, u8 bytes); everything is
  * computed in double with plain JS numbers and returned as Float64Array. Where an f32 kernel's
@@ -105,6 +105,14 @@ export function reluBackward(y: Num, dy: Num): { dx: RefOutput } {
   const dx = new Float64Array(y.length);
   for (let i = 0; i < y.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   return { dx: out(dx) };
+}
+
+export function leakyReluForward(x: Num, slope: number): { y: RefOutput } {
+  return { y: out(Float64Array.from({ length: x.length }, (_, i) => (x[i] > 0 ? x[i] : slope * x[i]))) };
+}
+
+export function leakyReluBackward(y: Num, dy: Num, slope: number): { dx: RefOutput } {
+  return { dx: out(Float64Array.from({ length: y.length }, (_, i) => dy[i] * (y[i] > 0 ? 1 : slope))) };
 }
 
 export function tanhForward(x: Num): { y: RefOutput } {
@@ -222,6 +230,47 @@ export function squaredError(m: number, n: number, y: Num, t: Num): { loss: RefO
   return { loss: out(Float64Array.of(loss)), zero: out(Float64Array.of(0)), dY: out(d, ds) };
 }
 
+/** log σ(z), without overflow: −log(1 + e^(−z)) for z ≥ 0, z − log(1 + e^z) below. */
+function logSigmoid(z: number): number {
+  return z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z));
+}
+
+/**
+ * loss = Σ −[t·log σ(x) + (1 − t)·log σ(−x)], correct = #((x > 0) = (t > 0.5)), dLogits = (σ(x) − t)/count.
+ * The loss's scale is Σ max(x, 0) + |x·t| + log(1 + e^(−|x|)): the terms an f32 stable-form kernel
+ * adds (its rounding error is proportional to |x|, not to the loss, when t ≈ 1 and x ≫ 0).
+ */
+export function sigmoidCrossEntropy(m: number, n: number, logits: Num, targets: Num): { loss: RefOutput; correct: RefOutput; dLogits: RefOutput } {
+  const count = m * n;
+  let loss = 0, lossScale = 0, correct = 0;
+  const d = new Float64Array(count), ds = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const x = logits[i], t = targets[i];
+    loss -= t * logSigmoid(x) + (1 - t) * logSigmoid(-x);
+    lossScale += Math.max(x, 0) + Math.abs(x * t) + Math.log1p(Math.exp(-Math.abs(x)));
+    if (x > 0 === t > 0.5) correct++;
+    const p = Math.exp(logSigmoid(x));
+    d[i] = (p - t) / count;
+    ds[i] = (p + Math.abs(t)) / count;
+  }
+  return { loss: out(Float64Array.of(loss), Float64Array.of(lossScale)), correct: out(Float64Array.of(correct)), dLogits: out(d, ds) };
+}
+
+/** sumSq = Σ (y − t)², sumAbs = Σ |y − t|, dY = 2(y − t)/count (scale 2(|y| + |t|)/count). */
+export function meanSquaredError(m: number, n: number, y: Num, t: Num): { sumSq: RefOutput; sumAbs: RefOutput; dY: RefOutput } {
+  const count = m * n;
+  let sq = 0, abs = 0;
+  const d = new Float64Array(count), ds = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const diff = y[i] - t[i];
+    sq += diff * diff;
+    abs += Math.abs(diff);
+    d[i] = (2 * diff) / count;
+    ds[i] = (2 * (Math.abs(y[i]) + Math.abs(t[i]))) / count;
+  }
+  return { sumSq: out(Float64Array.of(sq)), sumAbs: out(Float64Array.of(abs)), dY: out(d, ds) };
+}
+
 /** θ − lr·g; scale |θ| + |lr·g|. */
 export function sgd(params: Num, grads: Num, lr: number): { params: RefOutput } {
   const p = new Float64Array(params.length);
@@ -288,6 +337,23 @@ export function adam(
   return { params: out(p, ps), m: out(m, ms), v: out(v) };
 }
 
+/** PyTorch's AdamW: θ ← θ·(1 − lr·wd) before the Adam step (the decay is decoupled from m and v). */
+export function adamw(
+  params: Num,
+  grads: Num,
+  m0: Num,
+  v0: Num,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  t: number,
+  weightDecay: number,
+): { params: RefOutput; m: RefOutput; v: RefOutput } {
+  const decayed = Float64Array.from({ length: params.length }, (_, i) => params[i] * (1 - lr * weightDecay));
+  return adam(decayed, grads, m0, v0, lr, beta1, beta2, eps, t);
+}
+
 /** PyTorch's RMSprop: s = α·s + (1−α)·g²; θ −= lr·g / (√s + ε). */
 export function rmsprop(params: Num, grads: Num, s0: Num, lr: number, alpha: number, eps: number): { params: RefOutput; s: RefOutput } {
   const count = params.length;
@@ -316,6 +382,15 @@ export function gatherImages(rows: number, cols: number, src: Num, indices: Num)
 export function gatherLabels(src: Num, indices: Num): { dst: RefOutput } {
   const d = new Float64Array(indices.length);
   for (let r = 0; r < indices.length; r++) d[r] = src[indices[r]];
+  return { dst: out(d) };
+}
+
+/** dst[r, c] = src[indices[r]·cols + c]: the words themselves (given as int32 values). */
+export function gather32(rows: number, cols: number, src: Num, indices: Num): { dst: RefOutput } {
+  const d = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) d[r * cols + c] = src[indices[r] * cols + c];
+  }
   return { dst: out(d) };
 }
 
