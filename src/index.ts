@@ -14,8 +14,8 @@ export type { NetworkConfig, ParamTensor, Metrics, MetricKind } from './nn/netwo
 export type { NetworkJson, LayerJson } from './nn/network-json';
 export { LOSSES, LOSS_NAMES } from './nn/losses';
 export type { LossName, Loss } from './nn/losses';
-export { dense, conv2d, maxPool2d, flatten, dropout, eurnn, eurnnClassifier, parseLayers, ACTIVATIONS, LAYER_TYPES } from './nn/layers/index';
-export type { DenseSpec, Conv2DSpec, MaxPool2DSpec, FlattenSpec, DropoutSpec, EurnnSpec, LayerSpec, ActivationName } from './nn/layers/index';
+// Every layer type: its spec factory (dense, conv2d, …), spec type and runtime class, and LAYER_TYPES.
+export * from './nn/layers/index';
 export type { Layer, LayerType, ParamSpec, Shape, ForwardMode } from './nn/layer';
 export { sgd, momentum, adam, rmsprop, optimizerByName, OPTIMIZERS } from './nn/optimizers';
 export type { Optimizer, OptimizerName } from './nn/optimizers';

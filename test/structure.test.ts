@@ -43,6 +43,13 @@ describe('errors', () => {
     expect(e.name).toBe(Class.name);
   });
 
+  it('src/ throws through fail(code) / simdnetError(code) only, so no error can carry a code of another class', () => {
+    const root = fileURLToPath(new URL('../src', import.meta.url));
+    const out = spawnSync('grep', ['-rnE', 'new (SimdnetError|IdxError|HeapError|ShapeError|ModelFormatError|DivergenceError)\\(', root], { encoding: 'utf8' });
+    const hits = out.stdout.split('\n').filter((l) => l && !l.includes('/src/errors.ts:'));
+    expect(hits).toEqual([]);
+  });
+
   it('error classes keep their names in the minified bundle', async () => {
     const dist = await import(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
     const backend = await dist.createBackend('js');

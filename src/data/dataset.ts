@@ -233,3 +233,21 @@ export function permutePixels(ds: Dataset, seed: number): Dataset {
   }
   return { ...ds, x, y: ds.y.slice(0, ds.count * targetSizeOf(ds)), name: `${ds.name} permuted(${seed})` };
 }
+
+/**
+ * Float features scaled to mean 0 and standard deviation 1 per feature, by the statistics of
+ * `train` (the first dataset), applied to it and to the others (validation, test): copies.
+ */
+export function standardize(train: Dataset, ...others: Dataset[]): Dataset[] {
+  const F = featuresOf(train);
+  const mean = new Float64Array(F), sq = new Float64Array(F);
+  for (let i = 0; i < train.count; i++) for (let j = 0; j < F; j++) mean[j] += train.x[i * F + j] / train.count;
+  for (let i = 0; i < train.count; i++) for (let j = 0; j < F; j++) sq[j] += (train.x[i * F + j] - mean[j]) ** 2 / train.count;
+  const scale = Array.from(sq, (v) => (v > 0 ? 1 / Math.sqrt(v) : 1));
+  return [train, ...others].map((ds) => {
+    if (featuresOf(ds) !== F) fail('SHAPE', `standardize: '${ds.name}' has ${featuresOf(ds)} features per example, '${train.name}' has ${F}`);
+    const x = new Float32Array(ds.count * F);
+    for (let i = 0; i < ds.count; i++) for (let j = 0; j < F; j++) x[i * F + j] = (ds.x[i * F + j] - mean[j]) * scale[j];
+    return { ...ds, x, name: `${ds.name} standardized` };
+  });
+}

@@ -120,7 +120,7 @@ export async function loadModel(backend: Backend, path: string, options: LoadOpt
       return fail('MODEL_HEADER', `${basename(path)}: not valid JSON (${(e as Error).message})`);
     }
     const metadata = typeof json?.metadata === 'object' && json.metadata !== null ? json.metadata : {};
-    return { net: Network.fromJSON(backend, json), metadata };
+    return { net: Network.fromJSON(backend, json, options), metadata };
   }
   return deserializeModel(backend, bytes, basename(path), options);
 }

@@ -3,7 +3,7 @@ import { Heap, MAX_PAGES } from './heap';
 import { createJsKernels } from './js';
 import { instantiateWasmKernels, wasmBuildSupported } from './wasm-backend';
 import { checkedKernels } from './checked';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 
 export type BackendName = 'wasm-relaxed' | 'wasm-simd' | 'js';
 /** 'auto': relaxed SIMD → SIMD → js, the first this engine supports; 'wasm': the same without js. */
@@ -38,21 +38,21 @@ export async function createBackend(choice: BackendChoice = 'auto'): Promise<Bac
     case 'js': name = 'js'; break;
     case 'wasm-relaxed':
       if (!features.relaxedSimd) {
-        throw new SimdnetError('BACKEND', "createBackend('wasm-relaxed'): this engine does not support WebAssembly relaxed SIMD (on Node 20 start node with --experimental-wasm-relaxed-simd)");
+        fail('BACKEND', "createBackend('wasm-relaxed'): this engine does not support WebAssembly relaxed SIMD (on Node 20 start node with --experimental-wasm-relaxed-simd)");
       }
       name = 'wasm-relaxed'; break;
     case 'wasm-simd':
-      if (!features.simd) throw new SimdnetError('BACKEND', "createBackend('wasm-simd'): this engine does not support WebAssembly SIMD");
+      if (!features.simd) fail('BACKEND', "createBackend('wasm-simd'): this engine does not support WebAssembly SIMD");
       name = 'wasm-simd'; break;
     case 'wasm':
     case 'auto':
       if (features.relaxedSimd) name = 'wasm-relaxed';
       else if (features.simd) name = 'wasm-simd';
       else if (choice === 'auto') name = 'js';
-      else throw new SimdnetError('BACKEND', "createBackend('wasm'): this engine does not support WebAssembly SIMD; use 'auto' or 'js'");
+      else fail('BACKEND', "createBackend('wasm'): this engine does not support WebAssembly SIMD; use 'auto' or 'js'");
       break;
     default:
-      throw new SimdnetError('ARGUMENT', `createBackend: unknown backend '${String(choice)}'; expected auto, wasm, js, wasm-simd or wasm-relaxed`);
+      fail('ARGUMENT', `createBackend: unknown backend '${String(choice)}'; expected auto, wasm, js, wasm-simd or wasm-relaxed`);
   }
   let heap: Heap, raw: Kernels;
   if (name === 'js') {

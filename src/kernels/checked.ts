@@ -1,7 +1,7 @@
 import { KERNEL_ARGS, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
 import type { FlatArgs, ScalarArg } from './kernel-args';
 import type { Heap } from './heap';
-import { HeapError, ShapeError } from '../errors';
+import { fail } from '../errors';
 
 /**
  * Wraps a backend's kernels with argument checks, so misuse gets an error that names the kernel,
@@ -39,18 +39,18 @@ const SCALAR_RANGE = { step: 'an integer ≥ 1 (the step count)', fraction: 'in 
 
 function argumentChecks(heap: Heap) {
   const size = (kernel: string, name: string, v: number) => {
-    if (!Number.isInteger(v) || v <= 0) throw new ShapeError('SHAPE', `${kernel}: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0) fail('SHAPE', `${kernel}: ${name} must be a positive integer, got ${v}`);
   };
   const flag = (kernel: string, name: string, v: number) => {
-    if (v !== 0 && v !== 1 && (v as unknown) !== true && (v as unknown) !== false) throw new ShapeError('ARGUMENT', `${kernel}: ${name} must be 0 or 1, got ${v}`);
+    if (v !== 0 && v !== 1 && (v as unknown) !== true && (v as unknown) !== false) fail('ARGUMENT', `${kernel}: ${name} must be 0 or 1, got ${v}`);
   };
   // [ptr, ptr + bytes) must lie inside the allocated heap, aligned for its element type.
   const region = (kernel: string, name: string, ptr: number, bytes: number, align = 4) => {
     if (!Number.isInteger(ptr) || ptr % align !== 0) {
-      throw new HeapError('HEAP_RANGE', `${kernel}: ${name} at offset ${ptr} is not a ${align}-byte-aligned heap offset`);
+      fail('HEAP_RANGE', `${kernel}: ${name} at offset ${ptr} is not a ${align}-byte-aligned heap offset`);
     }
     if (ptr < heap.base || ptr + bytes > heap.top) {
-      throw new HeapError(
+      fail(
         'HEAP_RANGE',
         `${kernel}: ${name} [${ptr}, ${ptr + bytes}) (${bytes} bytes) lies outside the allocated heap [${heap.base}, ${heap.top})`,
       );
@@ -62,14 +62,14 @@ function argumentChecks(heap: Heap) {
     const idx = heap.i32(indices, rows);
     for (let r = 0; r < rows; r++) {
       if (idx[r] < 0 || idx[r] >= srcRows || !Number.isInteger(idx[r])) {
-        throw new ShapeError('ARGUMENT', `${kernel}: indices[${r}] = ${idx[r]} is outside [0, ${srcRows})`);
+        fail('ARGUMENT', `${kernel}: indices[${r}] = ${idx[r]} is outside [0, ${srcRows})`);
       }
     }
   };
   // EURNN states: rows × n complex values, n even (the rotation layers pair components up).
   const states = (kernel: string, rows: number, n: number) => {
     size(kernel, 'rows', rows); size(kernel, 'n', n);
-    if (n % 2 !== 0) throw new ShapeError('SHAPE', `${kernel}: n must be even (rotation layers act on pairs), got ${n}`);
+    if (n % 2 !== 0) fail('SHAPE', `${kernel}: n must be even (rotation layers act on pairs), got ${n}`);
   };
   const stats = (kernel: string, ptr: number) => region(kernel, 'stats', ptr, 16, 8);
   // Losses over m×n outputs and targets: the gradient region only when asked for (not 0).
@@ -83,16 +83,16 @@ function argumentChecks(heap: Heap) {
   const convShape = (kernel: string, batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number) => {
     for (const [name, v] of [['batch', batch], ['h', h], ['w', w], ['c', c], ['kh', kh], ['kw', kw], ['stride', stride], ['oh', oh], ['ow', ow]] as const) size(kernel, name, v);
     if (!Number.isInteger(padT) || !Number.isInteger(padL) || padT < 0 || padL < 0 || padT >= kh || padL >= kw) {
-      throw new ShapeError('SHAPE', `${kernel}: padding (${padT}, ${padL}) must be integers in [0, kernel size)`);
+      fail('SHAPE', `${kernel}: padding (${padT}, ${padL}) must be integers in [0, kernel size)`);
     }
     if ((oh - 1) * stride - padT >= h || (ow - 1) * stride - padL >= w) {
-      throw new ShapeError('SHAPE', `${kernel}: output ${oh}×${ow} is too large for a ${h}×${w} input with stride ${stride}`);
+      fail('SHAPE', `${kernel}: output ${oh}×${ow} is too large for a ${h}×${w} input with stride ${stride}`);
     }
   };
   const scalar = (kernel: string, { name, kind }: ScalarArg, v: number) => {
     if (kind === 'flag') return flag(kernel, name, v);
     const ok = kind === 'step' ? Number.isInteger(v) && v >= 1 : kind === 'fraction' ? v >= 0 && v < 1 : Number.isFinite(v) && v >= 0;
-    if (!ok) throw new ShapeError('ARGUMENT', `${kernel}: ${name} must be ${SCALAR_RANGE[kind]}, got ${v}`);
+    if (!ok) fail('ARGUMENT', `${kernel}: ${name} must be ${SCALAR_RANGE[kind]}, got ${v}`);
   };
   return { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, scalar };
 }
@@ -133,7 +133,7 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       stats(K, st);
       const lab = heap.i32(labels, m);
       for (let i = 0; i < m; i++) {
-        if (lab[i] < 0 || lab[i] >= n) throw new ShapeError('ARGUMENT', `${K}: labels[${i}] = ${lab[i]} is outside [0, ${n})`);
+        if (lab[i] < 0 || lab[i] >= n) fail('ARGUMENT', `${K}: labels[${i}] = ${lab[i]} is outside [0, ${n})`);
       }
       raw.softmaxCrossEntropy(m, n, logits, labels, dLogits, st);
     },
@@ -206,7 +206,7 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       f32s(K, 'dy', dy, outCount); region(K, 'arg', arg, outCount * 4); f32s(K, 'dx', dx, dxCount);
       const idx = heap.i32(arg, outCount);
       for (let i = 0; i < outCount; i++) {
-        if (!(idx[i] >= 0 && idx[i] < dxCount)) throw new ShapeError('ARGUMENT', `${K}: arg[${i}] = ${idx[i]} is outside [0, ${dxCount})`);
+        if (!(idx[i] >= 0 && idx[i] < dxCount)) fail('ARGUMENT', `${K}: arg[${i}] = ${idx[i]} is outside [0, ${dxCount})`);
       }
       raw.maxPoolBackward(outCount, dy, arg, dxCount, dx);
     },
@@ -240,14 +240,14 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
     complexInputForward(rows, n, d, x, xStride, w, b, z) {
       const K = 'complexInputForward';
       states(K, rows, n); size(K, 'd', d); size(K, 'xStride', xStride);
-      if (xStride < d) throw new ShapeError('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
+      if (xStride < d) fail('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
       f32s(K, 'x', x, (rows - 1) * xStride + d); f32s(K, 'w', w, d * n); f32s(K, 'b', b, n); f32s(K, 'z', z, 2 * rows * n);
       raw.complexInputForward(rows, n, d, x, xStride, w, b, z);
     },
     complexInputBackward(rows, n, d, x, xStride, gz, gw, gb) {
       const K = 'complexInputBackward';
       states(K, rows, n); size(K, 'd', d); size(K, 'xStride', xStride);
-      if (xStride < d) throw new ShapeError('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
+      if (xStride < d) fail('SHAPE', `${K}: xStride ${xStride} is less than d ${d}`);
       f32s(K, 'x', x, (rows - 1) * xStride + d); f32s(K, 'gz', gz, 2 * rows * n); f32s(K, 'gw', gw, d * n); f32s(K, 'gb', gb, n);
       raw.complexInputBackward(rows, n, d, x, xStride, gz, gw, gb);
     },

@@ -1,4 +1,4 @@
-import { HeapError } from '../errors';
+import { fail } from '../errors';
 
 /** WebAssembly pages are 64 KiB. */
 export const PAGE_BYTES = 65536;
@@ -45,12 +45,12 @@ export class Heap {
   /** Reserve `bytes` (16-byte aligned, zero-filled); grows the memory if needed. */
   alloc(bytes: number, what = 'region'): number {
     if (!Number.isInteger(bytes) || bytes <= 0) {
-      throw new HeapError('HEAP_SIZE', `heap: cannot allocate ${bytes} bytes for ${what}: the size must be a positive integer`);
+      fail('HEAP_SIZE', `heap: cannot allocate ${bytes} bytes for ${what}: the size must be a positive integer`);
     }
     const start = this.topByte;
     const end = align16(start + bytes);
     if (end > MAX_BYTES) {
-      throw new HeapError(
+      fail(
         'HEAP_LIMIT',
         `heap: ${what} needs ${formatBytes(bytes)} (${formatBytes(end)} in all), the limit is ${formatBytes(MAX_BYTES)}`,
       );
@@ -67,7 +67,7 @@ export class Heap {
         try {
           this.memory.grow(needPages - havePages);
         } catch {
-          throw new HeapError('HEAP_LIMIT', `heap: ${what} needs ${formatBytes(end)} in all; the engine refused to grow the memory beyond ${formatBytes(have)}`);
+          fail('HEAP_LIMIT', `heap: ${what} needs ${formatBytes(end)} in all; the engine refused to grow the memory beyond ${formatBytes(have)}`);
         }
       }
     }
@@ -106,7 +106,7 @@ export class Heap {
 
   release(mark: number): void {
     if (mark < this.base || mark > this.topByte || mark % 16 !== 0) {
-      throw new HeapError('HEAP_RANGE', `heap: release(${mark}) is not a mark of this heap (base ${this.base}, top ${this.topByte})`);
+      fail('HEAP_RANGE', `heap: release(${mark}) is not a mark of this heap (base ${this.base}, top ${this.topByte})`);
     }
     this.topByte = mark;
   }

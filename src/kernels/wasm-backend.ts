@@ -1,6 +1,6 @@
 import { KERNEL_NAMES, type KernelName, type Kernels } from './kernels';
 import { Heap } from './heap';
-import { SimdnetError } from '../errors';
+import { fail } from '../errors';
 // The .wasm bytes are inlined into the bundle (esbuild --loader:.wasm=binary; a small Vite plugin in
 // tests), so nothing has to be located or fetched at run time, in Node or in a browser.
 import simdBytes from '../../build/simd.wasm';
@@ -46,7 +46,7 @@ export function checkKernelExports(exports: readonly WebAssembly.ModuleExportDes
   const missing: string[] = [...KERNEL_NAMES, ...SETUP_FUNCTIONS].filter((name) => kinds.get(name) !== 'function');
   if (kinds.get('memory') !== 'memory') missing.push('memory');
   if (missing.length > 0) {
-    throw new SimdnetError('BACKEND', `WebAssembly kernels: the module does not export ${missing.join(', ')} (a build that does not match this library's Kernels; rebuild with npm run build:wasm)`);
+    fail('BACKEND', `WebAssembly kernels: the module does not export ${missing.join(', ')} (a build that does not match this library's Kernels; rebuild with npm run build:wasm)`);
   }
 }
 

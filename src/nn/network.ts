@@ -492,10 +492,11 @@ export class Network {
 
   /**
    * Rebuilds a network from toJSON() output (version 2, or version 1 written by simdnet 0.1),
-   * checking every field and every tensor's length before anything is allocated.
+   * checking every field and every tensor's length before anything is allocated. `maxParams`
+   * (default 100,000,000) bounds the parameters a file may declare.
    */
-  static fromJSON<T extends typeof Network>(this: T, backend: Backend, json: unknown): InstanceType<T> {
-    const { config, tensors } = parseNetworkJson(json, tensorLayout);
+  static fromJSON<T extends typeof Network>(this: T, backend: Backend, json: unknown, options: { maxParams?: number } = {}): InstanceType<T> {
+    const { config, tensors } = parseNetworkJson(json, tensorLayout, options);
     let net: InstanceType<T>;
     try {
       net = new this(backend, { ...config, loss: config.loss as LossName }) as InstanceType<T>;

@@ -7,7 +7,7 @@ import { fail } from '../errors';
  * network; `saved` carries that state from one fit() to the next.
  */
 export interface Optimizer {
-  readonly name: 'sgd' | 'momentum' | 'adam' | 'rmsprop';
+  readonly name: OptimizerName;
   readonly options: Readonly<Record<string, number | boolean>>;
   readonly slots: number;
   /** t counts steps from 1; lr is the learning rate for this step (options.lr times the schedule's factor). */
@@ -57,6 +57,21 @@ export function adam({ lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }: { l
   };
 }
 
+/** AdamW, PyTorch's definition: θ −= lr·wd·θ (decoupled weight decay), then the Adam step. */
+export function adamw({ lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01 }: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {}): Optimizer {
+  positive('adamw', 'lr', lr);
+  fraction('adamw', 'beta1', beta1);
+  fraction('adamw', 'beta2', beta2);
+  positive('adamw', 'eps', eps);
+  if (!(Number.isFinite(weightDecay) && weightDecay >= 0)) fail('ARGUMENT', `adamw: weightDecay must be a non-negative number, got ${weightDecay}`);
+  return {
+    name: 'adamw',
+    options: { lr, beta1, beta2, eps, weightDecay },
+    slots: 2,
+    step: (k, n, p, g, [m, v], t, rate) => k.adamw(n, p, g, m, v, rate, beta1, beta2, eps, t, weightDecay),
+  };
+}
+
 /** RMSprop, PyTorch's definition and defaults: s = αs + (1−α)g²; θ −= lr·g/(√s + ε). */
 export function rmsprop({ lr = 0.01, alpha = 0.99, eps = 1e-8 }: { lr?: number; alpha?: number; eps?: number } = {}): Optimizer {
   positive('rmsprop', 'lr', lr);
@@ -70,7 +85,7 @@ export function rmsprop({ lr = 0.01, alpha = 0.99, eps = 1e-8 }: { lr?: number; 
   };
 }
 
-export const OPTIMIZERS = { sgd, momentum, adam, rmsprop } as const;
+export const OPTIMIZERS = { sgd, momentum, adam, adamw, rmsprop } as const;
 export type OptimizerName = keyof typeof OPTIMIZERS;
 
 /** By name, with an optional learning rate (the CLI's --optimizer / --lr). */

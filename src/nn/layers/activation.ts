@@ -5,8 +5,10 @@ import type { Heap } from '../../kernels/heap';
 import type { Layer, ParamSpec, Shape } from '../layer';
 import { sizeOf } from '../layer';
 
-export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
-export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+export type ActivationName = 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid' | 'linear';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'leaky-relu', 'tanh', 'sigmoid', 'linear'];
+/** The slope of leaky-relu for x < 0 (PyTorch's LeakyReLU default). */
+export const LEAKY_SLOPE = 0.01;
 
 /** Backward works in place on dy (nobody reads dy afterwards). */
 export class Activation implements Layer {
@@ -28,6 +30,7 @@ export class Activation implements Layer {
   forward(k: Kernels, rows: number, x: number): number {
     const n = rows * this.outSize;
     if (this.activation === 'relu') k.reluForward(n, x, this.y); // y = max(0, x)
+    else if (this.activation === 'leaky-relu') k.leakyReluForward(n, x, this.y, LEAKY_SLOPE); // y = x > 0 ? x : 0.01·x
     else if (this.activation === 'tanh') k.tanhForward(n, x, this.y); // y = tanh(x)
     else k.sigmoidForward(n, x, this.y); // y = 1 / (1 + e^−x)
     return this.y;
@@ -35,6 +38,7 @@ export class Activation implements Layer {
   backward(k: Kernels, rows: number, dy: number): number {
     const n = rows * this.outSize;
     if (this.activation === 'relu') k.reluBackward(n, this.y, dy, dy); // dx = dy·[y > 0]
+    else if (this.activation === 'leaky-relu') k.leakyReluBackward(n, this.y, dy, dy, LEAKY_SLOPE); // dx = dy·(y > 0 ? 1 : 0.01)
     else if (this.activation === 'tanh') k.tanhBackward(n, this.y, dy, dy); // dx = dy·(1 − y²)
     else k.sigmoidBackward(n, this.y, dy, dy); // dx = dy·y·(1 − y)
     return dy;

@@ -11,9 +11,10 @@ import { MAX_POOL2D, type MaxPool2DSpec } from './max-pool2d';
 import { FLATTEN, type FlattenSpec } from './flatten';
 import { DROPOUT, type DropoutSpec } from './dropout';
 import { EURNN, type EurnnSpec } from './eurnn';
+import { RESHAPE, type ReshapeSpec } from './reshape';
 import { ACTIVATIONS, type ActivationName } from './activation';
 
-export type LayerSpec = DenseSpec | Conv2DSpec | MaxPool2DSpec | FlattenSpec | DropoutSpec | EurnnSpec;
+export type LayerSpec = DenseSpec | Conv2DSpec | MaxPool2DSpec | FlattenSpec | DropoutSpec | EurnnSpec | ReshapeSpec;
 
 export const LAYER_TYPES: { readonly [T in LayerSpec['type']]: LayerType<Extract<LayerSpec, { type: T }>> } = {
   dense: DENSE,
@@ -22,6 +23,7 @@ export const LAYER_TYPES: { readonly [T in LayerSpec['type']]: LayerType<Extract
   flatten: FLATTEN,
   dropout: DROPOUT,
   eurnn: EURNN,
+  reshape: RESHAPE,
 };
 
 export { dense, Dense } from './dense';
@@ -36,6 +38,8 @@ export { dropout, Dropout } from './dropout';
 export type { DropoutSpec } from './dropout';
 export { eurnn, eurnnClassifier, EurnnLayer, EURNN_WEIGHT_LIMIT } from './eurnn';
 export type { EurnnSpec } from './eurnn';
+export { reshape, Reshape } from './reshape';
+export type { ReshapeSpec } from './reshape';
 export { ACTIVATIONS, Activation } from './activation';
 export type { ActivationName } from './activation';
 
