@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createBackend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense } from '../src/nn/layers';
+import { dense } from '../src/nn/layers/index';
 import { adam } from '../src/nn/optimizers';
 import { loadMnist } from '../src/data/mnist-node';
 import { emit, median, progress } from './support';

@@ -82,8 +82,8 @@ const model = tf.sequential({
 model.compile({ optimizer: tf.train.adam(1e-3), loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
 const tfjs: number[] = [];
 for (let b = 0; b < TFJS_CPU_BATCHES; b++) {
-  const x = tf.tensor4d(Float32Array.from(subset.images.subarray(b * 64 * 784, (b + 1) * 64 * 784), (v) => v / 255), [64, 28, 28, 1]);
-  const y = tf.oneHot(tf.tensor1d(Array.from(subset.labels.subarray(b * 64, (b + 1) * 64)), 'int32'), 10);
+  const x = tf.tensor4d(Float32Array.from((subset.x as Uint8Array).subarray(b * 64 * 784, (b + 1) * 64 * 784), (v) => v / 255), [64, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(Array.from(subset.y.subarray(b * 64, (b + 1) * 64)), 'int32'), 10);
   const t0 = cpuSeconds();
   await model.trainOnBatch(x, y);
   tfjs.push(cpuSeconds() - t0);

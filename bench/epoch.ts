@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { createBackend, detectFeatures, type BackendName } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense } from '../src/nn/layers';
+import { dense } from '../src/nn/layers/index';
 import { sgd } from '../src/nn/optimizers';
 import { loadMnist } from '../src/data/mnist-node';
 import { take, type Dataset } from '../src/data/dataset';
@@ -50,8 +50,8 @@ const scaled = (ds: Dataset, order: Int32Array, from: number, rows: number) => {
   const y = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const i = order[from + r];
-    for (let c = 0; c < 784; c++) x[r * 784 + c] = ds.images[i * 784 + c] / 255;
-    y[r] = ds.labels[i];
+    for (let c = 0; c < 784; c++) x[r * 784 + c] = ds.x[i * 784 + c] / 255;
+    y[r] = ds.y[i];
   }
   return { x, y };
 };

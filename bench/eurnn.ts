@@ -1,9 +1,13 @@
 // Seconds per EURNN training step at the reference size (batch 100, 784 steps, N = 256, capacity 2:
 // forward, backpropagation through time, RMSprop) on permuted MNIST, on one core, for wasm-relaxed,
-// wasm-simd and (at a smaller size, scaled) js; medians of ROUNDS steps after a warm-up step. Also
-// the forward pass alone (what validation costs per batch).
+// wasm-simd and (at a smaller size, scaled) js; medians of ROUNDS steps after a warm-up step. The
+// model is the eurnn layer in a Network (eurnnClassifier: eurnn(256) read out by dense(10)); a step
+// is net.backward (forward + BPTT) and the optimizer's step, as fit() takes it. Also the forward
+// pass alone (what validation costs per batch).
 import { createBackend, detectFeatures, type BackendName } from '../src/kernels/backend';
-import { Eurnn } from '../src/nn/eurnn';
+import { Network } from '../src/nn/network';
+import { eurnnClassifier } from '../src/nn/layers/index';
+import { rmsprop } from '../src/nn/optimizers';
 import { loadMnist } from '../src/data/mnist-node';
 import { permutePixels, take } from '../src/data/dataset';
 import { emit, median, progress } from './support';
@@ -15,20 +19,17 @@ const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1
 
 async function measure(name: BackendName, batch: number, rounds: number) {
   const backend = await createBackend(name);
-  const model = new Eurnn(backend, { hidden: 256, capacity: 2, seed: 1 });
-  const heap = backend.heap;
-  const x = heap.allocF32(batch * 784);
-  const idx = heap.allocI32(batch);
-  const images = heap.allocBytes(data.images);
-  const rms = heap.allocF32(model.paramCount);
-  const v = heap.views().i32;
-  for (let r = 0; r < batch; r++) v[(idx >>> 2) + r] = r;
-  backend.kernels.gatherImages(batch, 784, images, data.count, idx, x);
-  const labels = Array.from(data.labels.subarray(0, batch));
+  const net = new Network(backend, { input: [784, 1], layers: eurnnClassifier(256, { capacity: 2 }), seed: 1 });
+  const x = Float32Array.from((data.x as Uint8Array).subarray(0, batch * 784), (v) => v / 255);
+  const labels = Array.from(data.y.subarray(0, batch));
+  const optimizer = rmsprop({ lr: 1e-4, alpha: 0.99, eps: 1e-8 });
+  const state = Array.from({ length: optimizer.slots }, () => backend.heap.allocF32(net.paramCount, 'optimizer state'));
+  let t = 0;
   const step = () => {
-    model.lossAndGradient(x, 784, batch, 784, labels);
-    backend.kernels.rmsprop(model.paramCount, model.paramsPtr, model.gradsPtr, rms, 1e-4, 0.99, 1e-8);
+    net.backward(x, labels); // forward (keeping every state) + backpropagation through time
+    optimizer.step(backend.rawKernels, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, 1e-4);
   };
+  const forward = () => net.lossRows(batch, net.forwardRows(batch, 'infer'), false, 'accuracy'); // the batch is still in the buffers
   step(); // warm-up
   const wall: number[] = [], cpuTimes: number[] = [], fwd: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -37,7 +38,7 @@ async function measure(name: BackendName, batch: number, rounds: number) {
     wall.push((performance.now() - t0) / 1000);
     cpuTimes.push(cpu() - c0);
     const t1 = performance.now();
-    model.evaluate(x, 784, batch, 784, labels);
+    forward();
     fwd.push((performance.now() - t1) / 1000);
   }
   return { wall: median(wall), cpu: median(cpuTimes), forward: median(fwd) };

@@ -28,10 +28,10 @@ for (const shape of SHAPES) {
   const { m, n, k } = shape;
   const flops = 2 * m * n * k;
   const regions = backends.map((b) => {
-    const mark = b.heap.mark();
-    const A = b.heap.allocF32From(Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1)));
-    const B = b.heap.allocF32From(Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1)));
-    return { mark, A, B, C: b.heap.allocF32(m * n) };
+    const group = b.heap.group(`gemm ${shape.label}`);
+    const A = group.allocF32From(Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1)));
+    const B = group.allocF32From(Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1)));
+    return { group, A, B, C: group.allocF32(m * n) };
   });
   for (let round = 0; round < ROUNDS; round++) {
     backends.forEach((b, i) => {
@@ -49,7 +49,7 @@ for (const shape of SHAPES) {
       results.set(key, [...(results.get(key) ?? []), seconds]);
     });
   }
-  backends.forEach((b, i) => b.heap.release(regions[i].mark));
+  regions.forEach((r) => r.group.release());
   for (const b of backends) {
     const runs = results.get(`${shape.label}|${b.name}`)!;
     const seconds = median(runs);

@@ -8,14 +8,14 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { createBackend, detectFeatures, type BackendName } from '../src/kernels/backend';
-import { Network } from '../src/nn/network';
-import { dense } from '../src/nn/layers';
+import { Network } from '../src/io/network';
+import { dense } from '../src/nn/layers/index';
 import { loadMnist } from '../src/data/mnist-node';
 import { DIGIT_MODEL_BYTES } from '../src/digits-entry';
 import { emit, median, progress } from './support';
 
 const { test } = await loadMnist();
-const digits = Array.from({ length: 1000 }, (_, i) => Float32Array.from(test.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255));
+const digits = Array.from({ length: 1000 }, (_, i) => Float32Array.from((test.x as Uint8Array).subarray(i * 784, (i + 1) * 784), (v) => v / 255));
 let next = 0;
 const single = () => digits[next++ % digits.length];
 const noise = Float32Array.from({ length: 784 }, (_, i) => 0.05 + ((i * 7919) % 997) / 1050);
@@ -72,7 +72,7 @@ const w = mlpWeights!;
 const W0 = tf.tensor2d(w.subarray(0, 784 * 128), [784, 128]), b0 = tf.tensor1d(w.subarray(100352, 100352 + 128));
 const W1 = tf.tensor2d(w.subarray(100480, 100480 + 1280), [128, 10]), b1 = tf.tensor1d(w.subarray(101760, 101770));
 const forward = (x: tf.Tensor2D) => tf.softmax(tf.relu(x.matMul(W0).add(b0)).matMul(W1).add(b1));
-const all = Float32Array.from(test.images, (v) => v / 255);
+const all = Float32Array.from(test.x as Uint8Array, (v) => v / 255);
 emit({
   bench: 'inference', model: 'mlp 784-128-10', backend: 'tfjs-wasm', tfjs: tf.version.tfjs,
   singleMicros: +latencyMicros(() => tf.tidy(() => forward(tf.tensor2d(single(), [1, 784])).dataSync())).toFixed(2),

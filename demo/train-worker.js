@@ -54,7 +54,8 @@ async function run(net, trainSet, validation, test, backend, { epochs, batchSize
     seed,
     yieldEvery: 10,
     signal: controller.signal,
-    onBatch: ({ epoch, batch, batches: n, loss, accuracy }) => {
+    onBatch: ({ epoch, batch: done, batches: n, loss, accuracy }) => {
+      const batch = done - 1; // onBatch counts batches from 1; this code from 0
       windowLoss += loss;
       windowAccuracy += accuracy;
       windowCount += 1;

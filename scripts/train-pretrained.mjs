@@ -25,9 +25,9 @@ await net.fit(train, {
 });
 
 // An augmented copy of the test set: the same transforms, another seed.
-const pixels = Float32Array.from(test.images, (v) => v / 255);
+const pixels = Float32Array.from(test.x, (v) => v / 255);
 augmentDigits({ seed: 99 })(pixels, test.count, 28, 28);
-const augmented = fromArrays({ images: Uint8Array.from(pixels, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), labels: test.labels, rows: 28, cols: 28, name: 'test (augmented)' });
+const augmented = fromArrays({ x: Uint8Array.from(pixels, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), shape: [28, 28, 1], y: test.y, classes: 10, name: 'test (augmented)' });
 const plain = net.evaluate(test).accuracy, aug = net.evaluate(augmented).accuracy;
 const metadata = { testAccuracy: plain, augmentedTestAccuracy: aug, epochs: EPOCHS, trainedOn: 'MNIST train (50,000) with augmentDigits({ seed: 1 })', date: new Date().toISOString() };
 await saveModel(net, `${OUT}/digits.simdnet`, metadata);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { augmentDigits } from '../src/digits/augment';
 import { createBackend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense } from '../src/nn/layers';
+import { dense } from '../src/nn/layers/index';
 import { fromArrays } from '../src/data/dataset';
 
 function square(): Float32Array {

@@ -29,7 +29,7 @@ describe('simdnet CLI', () => {
   it.each([
     [['train', '--epochs', 'x'], /--epochs must be an integer ≥ 1, got 'x'/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
-    [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, momentum, adam, rmsprop/],
+    [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, momentum, adam, adamw, rmsprop; got 'lbfgs'/],
     [['train', '--init', 'zeros'], /unknown init 'zeros'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('a bad flag or value (%j) gets one line and exit code 2', (args, message) => {
@@ -51,7 +51,7 @@ describe('simdnet CLI', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(true);
-    expect(out.tensors.map((t: { name: string }) => t.name)).toEqual(['dense0.weights', 'dense0.bias', 'dense2.weights', 'dense2.bias', 'dense4.weights', 'dense4.bias', 'dense6.weights', 'dense6.bias']);
+    expect(out.tensors.map((t: { name: string }) => t.name)).toEqual(['dense0.weights', 'dense0.bias', 'dense1.weights', 'dense1.bias', 'dense2.weights', 'dense2.bias', 'dense3.weights', 'dense3.bias']);
   });
 });
 

@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense, conv2d, maxPool2d, flatten, dropout } from '../src/nn/layers';
+import { dense, conv2d, maxPool2d, flatten, dropout, windowGeometry } from '../src/nn/layers/index';
 import { adam } from '../src/nn/optimizers';
 import { checkGradients } from '../src/nn/gradcheck';
-import { windowGeometry } from '../src/nn/conv-layers';
 import { loadMnist } from '../src/data/mnist-node';
 import { take } from '../src/data/dataset';
 import { Rng } from '../src/rng';
@@ -36,7 +35,7 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     });
     const { x, labels } = batch(4, 7 * 6 * 2, 5, 1);
     const res = checkGradients(net, x, labels, { samples: 60 });
-    expect(res.map((r) => r.name)).toEqual(['conv2d0.weights', 'conv2d0.bias', 'conv2d2.weights', 'conv2d2.bias', 'dense5.weights', 'dense5.bias']);
+    expect(res.map((r) => r.name)).toEqual(['conv2d0.weights', 'conv2d0.bias', 'conv2d1.weights', 'conv2d1.bias', 'dense4.weights', 'dense4.bias']);
     for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
   });
 
@@ -44,8 +43,8 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     const net = new Network(backend, { input: [4, 4, 1], layers: [conv2d(2, 3, { activation: 'relu' }), dropout(0.5), dense(3)], init: 'he', seed: 1 });
     const { x } = batch(2, 16, 3, 2);
     expect(net.predict(x)).toEqual(net.predict(x)); // deterministic at evaluation
-    const rows = net.setBatch(x, [0, 1]);
-    const out = () => net.backend.heap.read(net.forwardRows(rows, true), rows * 3);
+    const { rows } = net.setBatch(x, [0, 1]);
+    const out = () => net.backend.heap.read(net.forwardRows(rows, 'train'), rows * 3);
     expect(out()).not.toEqual(out()); // a fresh mask per training batch
   });
 
@@ -60,7 +59,7 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
   });
 
   it('refuses image layers without an image input and windows that do not fit', () => {
-    expect(() => new Network(backend, { input: 784, layers: [conv2d(4, 3), dense(10)] })).toThrow(/conv2d needs an image input/);
+    expect(() => new Network(backend, { input: 784, layers: [conv2d(4, 3), dense(10)] })).toThrow(/layer 0 \(conv2d\) needs an image input/);
     expect(() => new Network(backend, { input: [3, 3, 1], layers: [conv2d(4, 5, { padding: 'valid' }), dense(2)] })).toThrow(/does not fit a 3×3 input/);
     expect(() => new Network(backend, { input: [3, 3, 1], layers: [maxPool2d(4), dense(2)] })).toThrow(/does not fit/);
   });

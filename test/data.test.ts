@@ -140,7 +140,7 @@ describe('datasets', () => {
 
   it('makeDataset pairs views and checks counts and labels', () => {
     const ds = makeDataset(im(), parseIdxRaw(labelsFile([0, 9, 2])) as IdxLabels, { name: 'd' });
-    expect(ds).toMatchObject({ count: 3, rows: 2, cols: 3, classes: 10, name: 'd' });
+    expect(ds).toMatchObject({ count: 3, shape: [2, 3, 1], classes: 10, name: 'd' });
     const m = idxError(() => makeDataset(im(), parseIdxRaw(labelsFile([0, 1])) as IdxLabels, { name: 'd' }));
     expect(m.message).toBe('d: the image file holds 3 images but the label file holds 2 labels');
     const l = idxError(() => makeDataset(im(), parseIdxRaw(labelsFile([0, 1, 12])) as IdxLabels, { name: 'd' }));
@@ -160,13 +160,13 @@ describe('datasets', () => {
     const ds = synthetic(10);
     const s = subset(ds, 2, 5);
     expect(s.count).toBe(3);
-    expect(Array.from(s.labels)).toEqual([2, 3, 4]);
-    expect(s.images.buffer).toBe(ds.images.buffer);
-    expect(s.images.byteOffset).toBe(ds.images.byteOffset + 8);
-    expect(Array.from(s.images)).toEqual(Array.from(ds.images.subarray(8, 20)));
+    expect(Array.from(s.y)).toEqual([2, 3, 4]);
+    expect(s.x.buffer).toBe(ds.x.buffer);
+    expect(s.x.byteOffset).toBe(ds.x.byteOffset + 8);
+    expect(Array.from(s.x)).toEqual(Array.from(ds.x.subarray(8, 20)));
     const [a, b] = split(ds, 7);
     expect([a.count, b.count]).toEqual([7, 3]);
-    expect(b.labels[0]).toBe(7);
+    expect(b.y[0]).toBe(7);
     expect(take(ds, 4).count).toBe(4);
     expect(take(ds, 99).count).toBe(10);
     for (const [x, y] of [[-1, 3], [3, 2], [0, 11], [1.5, 3]]) {
@@ -185,15 +185,15 @@ describe('datasets', () => {
     const a = shuffled(ds, 1);
     const b = shuffled(ds, 1);
     const c = shuffled(ds, 2);
-    expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
-    expect(Array.from(a.images)).toEqual(Array.from(b.images));
-    expect(Array.from(a.images)).not.toEqual(Array.from(c.images));
-    expect(a.images.buffer).not.toBe(ds.images.buffer);
+    expect(Array.from(a.y)).toEqual(Array.from(b.y));
+    expect(Array.from(a.x)).toEqual(Array.from(b.x));
+    expect(Array.from(a.x)).not.toEqual(Array.from(c.x));
+    expect(a.x.buffer).not.toBe(ds.x.buffer);
     // Each example keeps its pixels and its label together.
     const order = pixelPermutation(50, 1);
     for (let i = 0; i < 50; i++) {
-      expect(a.labels[i]).toBe(ds.labels[order[i]]);
-      expect(Array.from(a.images.subarray(i * 4, i * 4 + 4))).toEqual(Array.from(ds.images.subarray(order[i] * 4, order[i] * 4 + 4)));
+      expect(a.y[i]).toBe(ds.y[order[i]]);
+      expect(Array.from(a.x.subarray(i * 4, i * 4 + 4))).toEqual(Array.from(ds.x.subarray(order[i] * 4, order[i] * 4 + 4)));
     }
     expect(Array.from(order).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
@@ -202,9 +202,9 @@ describe('datasets', () => {
     const ds = synthetic(5);
     const p = permutePixels(ds, 3);
     const perm = pixelPermutation(4, 3);
-    for (let i = 0; i < 5; i++) for (let k = 0; k < 4; k++) expect(p.images[i * 4 + k]).toBe(ds.images[i * 4 + perm[k]]);
-    expect(Array.from(p.labels)).toEqual(Array.from(ds.labels));
-    expect(Array.from(permutePixels(ds, 3).images)).toEqual(Array.from(p.images));
+    for (let i = 0; i < 5; i++) for (let k = 0; k < 4; k++) expect(p.x[i * 4 + k]).toBe(ds.x[i * 4 + perm[k]]);
+    expect(Array.from(p.y)).toEqual(Array.from(ds.y));
+    expect(Array.from(permutePixels(ds, 3).x)).toEqual(Array.from(p.x));
     expect(Array.from(pixelPermutation(784, 3))).not.toEqual(Array.from(pixelPermutation(784, 4)));
   });
 });
@@ -214,19 +214,19 @@ describe('MNIST from disk', () => {
     const { train, validation, test } = await loadMnist();
     expect([train.count, validation.count, test.count]).toEqual([50000, 10000, 10000]);
     for (const d of [train, validation, test]) {
-      expect([d.rows, d.cols, d.classes]).toEqual([28, 28, 10]);
-      expect(d.images.length).toBe(d.count * 784);
+      expect([d.shape, d.classes]).toEqual([[28, 28, 1], 10]);
+      expect(d.x.length).toBe(d.count * 784);
     }
-    expect(train.labels[0]).toBe(5);
-    expect(test.labels[0]).toBe(7);
+    expect(train.y[0]).toBe(5);
+    expect(test.y[0]).toBe(7);
     // train and validation are views into one file buffer, validation right after train's 50,000 images.
-    expect(validation.images.buffer).toBe(train.images.buffer);
-    expect(validation.images.byteOffset).toBe(train.images.byteOffset + 50000 * 784);
-    expect(train.images.byteOffset).toBe(16);
+    expect(validation.x.buffer).toBe(train.x.buffer);
+    expect(validation.x.byteOffset).toBe(train.x.byteOffset + 50000 * 784);
+    expect(train.x.byteOffset).toBe(16);
 
     const small = await loadMnist({ limit: 100 });
     expect([small.train.count, small.validation.count, small.test.count]).toEqual([100, 100, 100]);
-    expect(small.validation.labels[0]).toBe(validation.labels[0]);
+    expect(small.validation.y[0]).toBe(validation.y[0]);
   });
 
   it('reads gzipped and dotted names from a dir, and lists the paths tried when missing', async () => {
@@ -240,8 +240,8 @@ describe('MNIST from disk', () => {
       await writeFile(join(dir, 't10k-labels-idx1-ubyte'), labelsFile([7, 2, 1]));
       const m = await loadMnist({ dir });
       expect([m.train.count, m.validation.count, m.test.count]).toEqual([2, 10000, 3]);
-      expect(m.validation.labels[0]).toBe(2);
-      expect(Array.from(m.test.labels)).toEqual([7, 2, 1]);
+      expect(m.validation.y[0]).toBe(2);
+      expect(Array.from(m.test.y)).toEqual([7, 2, 1]);
       await writeFile(join(dir, 'bad-idx1-ubyte'), labelsFile([1]).subarray(0, 7));
       await expect(readIdxFile(join(dir, 'bad-idx1-ubyte'))).rejects.toThrow(/^bad-idx1-ubyte: label file needs a header of 8 bytes/);
     } finally {

@@ -27,17 +27,17 @@ describe('the shipped digit classifier (models/digits.simdnet)', () => {
     let right = 0;
     const n = 100;
     for (let i = 0; i < n; i++) {
-      const digit = mnist.test.images.subarray(i * 784, (i + 1) * 784);
+      const digit = (mnist.test.x as Uint8Array).subarray(i * 784, (i + 1) * 784);
       const data = drawOnCanvas(digit, 160, 120, 1.5 + (i % 5) * 0.6, 5 + (i % 7) * 9, 2 + (i % 3) * 10);
       const { digit: d, probabilities } = clf.classify({ data, width: 160, height: 120 });
       expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-      if (d === mnist.test.labels[i]) right++;
+      if (d === mnist.test.y[i]) right++;
     }
     expect(right / n).toBeGreaterThanOrEqual(0.95);
   });
 
   it('takes grayscale bytes light-on-dark of any size too', () => {
-    const digit = mnist.test.images.subarray(0, 784); // a 7
+    const digit = (mnist.test.x as Uint8Array).subarray(0, 784); // a 7
     const big = new Uint8Array(56 * 56);
     for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) big[y * 56 + x] = digit[(y >> 1) * 28 + (x >> 1)];
     expect(clf.classify({ data: big, width: 56, height: 56 }).digit).toBe(7);

@@ -4,10 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createBackend, type Backend } from '../src/kernels/backend';
-import { Network } from '../src/nn/network';
-import { dense, conv2d, maxPool2d } from '../src/nn/layers';
-import { serializeModel, deserializeModel, crc32 } from '../src/io/model-file';
-import { saveModel, loadModel } from '../src/io/model-file-node';
+import { Network, serializeModel, deserializeModel, saveModel, loadModel } from '../src/io/network';
+import { dense, conv2d, maxPool2d } from '../src/nn/layers/index';
+import { crc32, MODEL_FORMAT_VERSION } from '../src/io/model-file';
 import { ModelFormatError } from '../src/errors';
 import { Rng } from '../src/rng';
 
@@ -41,6 +40,7 @@ describe('binary model files', () => {
   });
 
   it('round-trips to identical weights and predictions, on the same and the other backend', () => {
+    expect([MODEL_FORMAT_VERSION, new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)]).toEqual([2, 2]);
     for (const b of [wasm, js]) {
       const { net: copy, metadata } = deserializeModel(b, bytes);
       expect(copy.getWeights()).toEqual(net.getWeights());
@@ -79,15 +79,15 @@ describe('binary model files', () => {
 
   it.each([
     ['a flipped magic byte', (b: Uint8Array) => { const c = b.slice(); c[0] ^= 1; return c; }, 'MODEL_MAGIC', /not a simdnet model file/],
-    ['version 2', (b: Uint8Array) => { const c = b.slice(); c[8] = 2; return fixCrc(c); }, 'MODEL_VERSION', /format version 2; this build reads version 1/],
+    ['version 3', (b: Uint8Array) => { const c = b.slice(); c[8] = 3; return fixCrc(c); }, 'MODEL_VERSION', /format version 3; this build reads versions 1 and 2/],
     ['truncated in the header', (b: Uint8Array) => b.slice(0, 30), 'MODEL_TRUNCATED', /header says \d+ bytes but the file has 30 bytes/],
     ['truncated in the weights', (b: Uint8Array) => b.slice(0, b.length - 40), 'MODEL_TRUNCATED', /expected \d+ bytes for \d+ parameters, found/],
     ['truncated checksum', (b: Uint8Array) => b.slice(0, b.length - 2), 'MODEL_TRUNCATED', /expected/],
     ['a header that is not JSON', (b: Uint8Array) => { const c = b.slice(); c[16] = 0x21; return fixCrc(c); }, 'MODEL_HEADER', /not valid UTF-8 JSON/],
     ['more parameters than bytes', (b: Uint8Array) => setHeader(b, (h) => { h.paramCount = (h.paramCount as number) + 100; }), 'MODEL_TRUNCATED', /parameters, found/],
     ['a billion parameters', (b: Uint8Array) => setHeader(b, (h) => { h.paramCount = 1e9; }), 'MODEL_LIMIT', /1000000000 parameters exceed the limit/],
-    ['layers that do not match the weights', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { out: number }[])[0].out = 6; }), 'MODEL_SHAPE', /layers need \d+ parameters but the file holds/],
-    ['a huge layer', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { out: number }[])[0].out = 5e8; }), 'MODEL_LIMIT', /out 500000000 exceeds/],
+    ['layers that do not match the weights', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { units: number }[])[0].units = 6; }), 'MODEL_SHAPE', /layers need \d+ parameters but the file holds/],
+    ['a huge layer', (b: Uint8Array) => setHeader(b, (h) => { (h.layers as { units: number }[])[0].units = 5e8; }), 'MODEL_LIMIT', /the layers need \d+ parameters, more than the limit of 100000000/],
     ['a flipped weight bit', (b: Uint8Array) => { const c = b.slice(); c[c.length - 20] ^= 0x10; return c; }, 'MODEL_CHECKSUM', /checksum mismatch .* the file is damaged/],
     ['a NaN weight with a valid checksum', (b: Uint8Array) => { const c = b.slice(); new DataView(c.buffer).setFloat32(c.length - 8, NaN, true); return fixCrc(c); }, 'MODEL_WEIGHTS', /weight \d+ is NaN/],
   ])('refuses %s (%s)', (_what, corrupt, code, message) => {
@@ -110,16 +110,16 @@ describe('binary model files', () => {
           for (const [at, v] of edits) b[at % b.length] = v;
           if (cut !== null) b = b.slice(0, cut % (b.length + 1));
           if (recrc && b.length >= 4) b = fixCrc(b);
-          const mark = heap.mark();
+          const used = heap.used;
           try {
             const { net: loaded } = deserializeModel(wasm, b, 'fuzz');
             expect(loaded.paramCount * 4).toBeLessThan(b.length); // no allocation beyond what the file holds
+            loaded.dispose();
           } catch (e) {
             expect(e).toBeInstanceOf(ModelFormatError);
             expect(CODES).toContain((e as ModelFormatError).code);
-          } finally {
-            heap.release(mark);
           }
+          expect(heap.used).toBe(used); // a failed load leaves nothing behind; a disposed network neither
         },
       ),
       { numRuns: 10_000, seed: 4 },

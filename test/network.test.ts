@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense, dropout, parseLayers } from '../src/nn/layers';
+import { dense, dropout, parseLayers } from '../src/nn/layers/index';
 import { sgd, momentum, adam, rmsprop } from '../src/nn/optimizers';
 import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist, type Mnist } from '../src/data/mnist-node';
@@ -41,6 +41,7 @@ describe.each(BACKENDS)('gradient check on %s', (choice) => {
     const before = net.getWeights();
     const res = checkGradients(net, x, labels, { samples: 1000 });
     expect(res.map((r) => r.name)).toEqual(net.tensors.map((t) => t.name));
+    expect(net.weightLayerNames()).toEqual(['dense0', 'dense1', 'dense2', 'dense3']); // numbered by the layer list
     for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
     expect(net.getWeights()).toEqual(before); // weights left as they were
   });
@@ -84,7 +85,7 @@ describe('training on real MNIST', () => {
     const probs = net.predict(take(mnist.test, 3));
     expect(probs).toHaveLength(30);
     for (let i = 0; i < 3; i++) expect(probs.subarray(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    expect(Array.from(net.classify(take(mnist.test, 3)))).toEqual(Array.from(mnist.test.labels.subarray(0, 3)));
+    expect(Array.from(net.classify(take(mnist.test, 3)))).toEqual(Array.from(mnist.test.y.subarray(0, 3)));
   });
 
   it('js and wasm train the same network to nearly the same weights', async () => {
@@ -122,7 +123,7 @@ describe('fit', () => {
     const net = make();
     const h = await net.fit(tinyDataset(100, 2), { epochs: 1, batchSize: 64, onBatch: (b) => seen.push(b.batch * 1000 + b.batches) });
     expect(seen).toEqual([1002, 2002]);
-    expect(Number.isInteger(h.epochs[0].trainAccuracy * 100)).toBe(true); // correct / 100, not / 64 or / 128
+    expect(Number.isInteger(h.epochs[0].trainAccuracy! * 100)).toBe(true); // correct / 100, not / 64 or / 128
   });
 
   it("full-batch gradient descent ('full') takes one step per epoch and lowers the loss", async () => {
@@ -221,18 +222,18 @@ describe('API boundary checks', () => {
   beforeAll(async () => { backend = await createBackend('wasm-simd'); });
 
   it('refuses bad layer specs, datasets, inputs and options with clear errors', async () => {
-    expect(() => new Network(backend, { input: 0, layers: [dense(3)] })).toThrow(/input size must be a positive integer/);
-    expect(() => new Network(backend, { input: 4, layers: [dense(2.5)] })).toThrow(/layer 0: dense units must be a positive integer, got 2.5/);
-    expect(() => new Network(backend, { input: 4, layers: [dense(3, 'swish' as never)] })).toThrow(/unknown activation 'swish'/);
+    expect(() => new Network(backend, { input: 0, layers: [dense(3)] })).toThrow(/network: input must be a positive integer or a shape/);
+    expect(() => new Network(backend, { input: 4, layers: [dense(2.5)] })).toThrow(/layer 0 \(dense\): units must be a positive integer, got 2.5/);
+    expect(() => new Network(backend, { input: 4, layers: [dense(3, 'swish' as never)] })).toThrow(/layer 0 \(dense\): activation must be one of .*, got "swish"/);
     expect(() => parseLayers('80:relu,x')).toThrow(/layer 2 \('x'\) needs a positive integer size/);
     const net = new Network(backend, { input: 16, layers: [dense(3)] });
     const wrong = fromArrays({ images: new Uint8Array(25 * 4), labels: new Uint8Array(4), rows: 5, cols: 5 });
-    await expect(net.fit(wrong)).rejects.toThrow(/has 5×5 = 25 pixels per image but the network takes 16 inputs/);
+    await expect(net.fit(wrong)).rejects.toThrow(/has 25 values per example \(shape \[5, 5, 1\]\) but the network takes 16/);
     const badLabels = fromArrays({ images: new Uint8Array(16 * 2), labels: Uint8Array.from([1, 7]), rows: 4, cols: 4 });
-    await expect(net.fit(badLabels)).rejects.toThrow(/label 1 is 7, but the network has 3 outputs/);
+    await expect(net.fit(badLabels)).rejects.toThrow(/label 1 is 7, but the network's 3 outputs take classes 0..2/);
     await expect(net.fit(tinyDataset(10, 1), { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     expect(() => net.predict(new Float32Array(17))).toThrow(ShapeError);
-    expect(() => net.predict(Float32Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0)))).toThrow(/value 5 \(image 0\) is NaN/);
+    expect(() => net.predict(Float32Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0)))).toThrow(/value 5 \(example 0\) is NaN/);
     // predict's check is one maxAbs pass on the heap: every position (SIMD lanes, the scalar tail, a later
     // image of a batch) and NaN, ∞ and -∞ on each backend.
     for (const choice of ['js', 'wasm-simd'] as const) {
@@ -240,7 +241,7 @@ describe('API boundary checks', () => {
       for (const [at, bad] of [[0, NaN], [3, Infinity], [6, -Infinity], [12, NaN], [13, Infinity]] as const) {
         const x = new Float32Array(14).fill(0.5);
         x[at] = bad;
-        expect(() => odd.predict(x), `${choice} ${at}`).toThrow(new RegExp(`value ${at} \\(image ${Math.floor(at / 7)}\\) is ${String(bad)}`));
+        expect(() => odd.predict(x), `${choice} ${at}`).toThrow(new RegExp(`value ${at} \\(example ${Math.floor(at / 7)}\\) is ${String(bad)}`));
       }
       expect(odd.predict(new Float32Array(14).fill(-3e38)).every(Number.isFinite)).toBe(true);
     }
@@ -251,7 +252,7 @@ describe('API boundary checks', () => {
   it('a network that does not fit the WASM memory fails when planned, saying how much it needs', () => {
     const err = (() => { try { new Network(backend, { input: 784, layers: [dense(1_000_000)] }); } catch (e) { return e as Error; } })();
     expect(err).toBeInstanceOf(HeapError);
-    expect(err!.message).toMatch(/parameters needs 3\.1 GB .*the limit is 2\.1 GB/);
+    expect(err!.message).toMatch(/heap: parameters .*needs 3\.1 GB .*the limit is 2\.1 GB/);
   });
 });
 
@@ -261,13 +262,15 @@ describe('JSON form', () => {
     const net = new Network(backend, { input: 16, layers: [dense(8, 'tanh'), dense(3)], init: 'glorot', seed: 11 });
     await net.fit(tinyDataset(128, 8), { epochs: 2, batchSize: 16 });
     const json = JSON.parse(JSON.stringify(net.toJSON()));
-    expect(json.layers[0]).toMatchObject({ type: 'dense', in: 16, out: 8, activation: 'tanh' });
-    expect(json.layers[0].weights).toHaveLength(128);
+    expect(json).toMatchObject({ format: 'simdnet', version: 2, input: 16, loss: 'softmax-cross-entropy', init: 'glorot', seed: 11 });
+    expect(json.layers[0]).toMatchObject({ type: 'dense', units: 8, activation: 'tanh' });
+    expect(json.layers[0].params.weights).toHaveLength(128);
+    expect(json.layers[1].params.bias).toHaveLength(3);
     const copy = Network.fromJSON(await createBackend('js'), json);
     const x = tinyDataset(20, 9);
     const a = net.predict(x), b = copy.predict(x);
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 5);
-    json.layers[1].in = 9;
-    expect(() => Network.fromJSON(backend, json)).toThrow(/layer 1 takes 9 inputs but the previous layer gives 8/);
+    json.layers[0].units = 9;
+    expect(() => Network.fromJSON(backend, json)).toThrow(/layer 0 \(dense\) weights: has 128 values, expected 16×9 = 144/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { preprocessDigit } from '../src/digits/preprocess';
 import { createBackend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { parseLayers } from '../src/nn/layers';
+import { parseLayers } from '../src/nn/layers/index';
 import { adam } from '../src/nn/optimizers';
 import { loadMnist, type Mnist } from '../src/data/mnist-node';
 import { take } from '../src/data/dataset';
@@ -45,8 +45,8 @@ describe('preprocessDigit', () => {
     it('the classifier still names ≥ 90% of the digits it names correctly in MNIST form', () => {
       let tried = 0, kept = 0;
       for (let i = 0; i < 200 && tried < 60; i++) {
-        const digit = mnist.test.images.subarray(i * 784, (i + 1) * 784);
-        const label = mnist.test.labels[i];
+        const digit = (mnist.test.x as Uint8Array).subarray(i * 784, (i + 1) * 784);
+        const label = mnist.test.y[i];
         if (net.classify(digit)[0] !== label) continue;
         tried++;
         const s = 2 + (i % 4) * 0.75, ox = 7 + (i % 5) * 9, oy = 3 + (i % 3) * 11;

@@ -56,7 +56,7 @@ describe('simdnet train --out', () => {
   it('writes history.json with every epoch and the run configuration, and every chart file', () => {
     expect(readdirSync(dir).sort()).toEqual(['accuracy.svg', 'confusion.svg', 'history.json', 'loss.svg', 'report.html', 'samples.svg', 'weights.svg']);
     expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
-    expect(history.layerNames).toEqual(['dense0', 'dense2', 'dense4']);
+    expect(history.layerNames).toEqual(['dense0', 'dense1', 'dense2']);
     expect(JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8')).config).toMatchObject({ epochs: EPOCHS, limit: 2000, optimizer: 'adam' });
   });
 

@@ -19,6 +19,8 @@ export interface DigitClassifier {
   classify(pixels: PixelsInput | ImageDataLike): DigitPrediction;
   /** The same with the size given apart: `classify(bytes, { width, height })`. */
   classify(pixels: PixelsInput['data'], size: { width: number; height: number; channels?: 1 | 4 }): DigitPrediction;
+  /** Returns the classifier's memory to the backend; classify() throws afterwards. */
+  dispose(): void;
 }
 
 /** What a canvas gives: `ctx.getImageData(…)`. */
@@ -40,6 +42,9 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
       let digit = 0;
       for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
       return { digit, probabilities };
+    },
+    dispose() {
+      net.dispose();
     },
   };
 }

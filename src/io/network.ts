@@ -79,6 +79,8 @@ export function deserializeModel(backend: Backend, bytes: Uint8Array, name = 'mo
   });
   const tensors = asModelError(name, () => tensorLayout(specs, input, seed));
   const implied = tensors.length ? tensors[tensors.length - 1].offset + Math.ceil(tensors[tensors.length - 1].count / 4) * 4 : 0;
+  const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
+  if (implied > maxParams) fail('MODEL_LIMIT', `${name}: the layers need ${implied} parameters, more than the limit of ${maxParams} (LoadOptions.maxParams raises it)`);
   if (implied !== weights.length) fail('MODEL_SHAPE', `${name}: the layers need ${implied} parameters but the file holds ${weights.length}`);
   // Version 1 numbered tensors by runtime layer (dense0, dense2, …): compare its layout, not its names.
   const table = (list: readonly { name: unknown; offset: unknown; count: unknown }[]) =>

@@ -20,6 +20,14 @@ export interface Backend {
   readonly rawKernels: Kernels;
   /** The heap every kernel reads and writes. */
   readonly heap: Heap;
+  /** Whether dispose() was called. */
+  readonly disposed: boolean;
+  /**
+   * Ends the backend: networks and classifiers on it refuse further use, and once nothing refers to
+   * the backend its WebAssembly memory is garbage (WebAssembly memory cannot shrink; dropping it
+   * is how its pages go back to the system).
+   */
+  dispose(): void;
 }
 
 /** What the engine supports, by validating the real modules. */
@@ -61,5 +69,9 @@ export async function createBackend(choice: BackendChoice = 'auto'): Promise<Bac
   } else {
     ({ heap, kernels: raw } = await instantiateWasmKernels(name === 'wasm-relaxed' ? 'relaxed' : 'simd'));
   }
-  return { name, features, kernels: checkedKernels(raw, heap), rawKernels: raw, heap };
+  const backend = {
+    name, features, kernels: checkedKernels(raw, heap), rawKernels: raw, heap, disposed: false,
+    dispose() { backend.disposed = true; },
+  };
+  return backend;
 }

@@ -13,18 +13,33 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** The allocation calls layers and networks use: a Heap, or a group of regions on one (HeapRegions). */
+export interface Allocator {
+  alloc(bytes: number, what?: string): number;
+  allocF32(count: number, what?: string): number;
+  allocI32(count: number, what?: string): number;
+}
+
 /**
- * The heap both backends compute on: one WebAssembly.Memory and a bump arena over it that hands
- * out 16-byte-aligned regions (byte offsets). Memory grows only inside `alloc`, i.e. while a
- * network plans its buffers. `memory.grow` detaches every existing view of the old buffer, so views
- * are always derived from the current buffer (`f32()`, `view()`), never kept across an allocation.
+ * The heap both backends compute on: one WebAssembly.Memory and a free-list allocator over it that
+ * hands out 16-byte-aligned, zero-filled regions (byte offsets). Every region has an owner (a
+ * network's parameters, its batch buffers, a fit's work buffers, a classifier) that frees it, in
+ * any order: a freed region is reused, adjacent free regions merge, and free space at the top is
+ * given back to the arena. Memory grows only inside `alloc` (WebAssembly memory never shrinks).
+ * `memory.grow` detaches every view of the old buffer, so views are always derived from the current
+ * buffer (`f32()`, `views()`), never kept across an allocation.
  */
 export class Heap {
   readonly memory: WebAssembly.Memory;
-  /** First usable byte (below it: the module's static data and the GEMM scratch). */
+  /** First usable byte (below it: the module's static data). */
   readonly base: number;
-  /** One past the last allocated byte. */
+  /** One past the highest allocated byte. */
   private topByte: number;
+  /** Allocated regions: start → size in bytes. */
+  private readonly sizes = new Map<number, number>();
+  /** Free regions below top, sorted by start, never adjacent (they merge). */
+  private readonly free: { start: number; size: number }[] = [];
+  private usedBytes = 0;
 
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
@@ -32,49 +47,93 @@ export class Heap {
     this.topByte = this.base;
   }
 
-  /** One past the last allocated byte: every region a kernel touches lies in [base, top). */
+  /** One past the highest allocated byte: every region a kernel touches lies in [base, top). */
   get top(): number {
     return this.topByte;
   }
 
   /** Bytes currently allocated. */
   get used(): number {
-    return this.topByte - this.base;
+    return this.usedBytes;
   }
 
-  /** Reserve `bytes` (16-byte aligned, zero-filled); grows the memory if needed. */
+  /** Regions currently allocated. */
+  get regions(): number {
+    return this.sizes.size;
+  }
+
+  /** Reserve `bytes` (16-byte aligned, zero-filled): the best-fitting free region, else at the top (growing the memory). */
   alloc(bytes: number, what = 'region'): number {
-    if (!Number.isInteger(bytes) || bytes <= 0) {
-      fail('HEAP_SIZE', `heap: cannot allocate ${bytes} bytes for ${what}: the size must be a positive integer`);
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) fail('HEAP_SIZE', `heap: cannot allocate ${bytes} bytes for ${what}: the size must be a positive integer`);
+    const size = align16(bytes);
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const f = this.free[i];
+      if (f.size >= size && (best < 0 || f.size < this.free[best].size)) best = i;
     }
-    const start = this.topByte;
-    const end = align16(start + bytes);
+    let start: number;
+    if (best >= 0) {
+      const f = this.free[best];
+      start = f.start;
+      if (f.size === size) this.free.splice(best, 1);
+      else { f.start += size; f.size -= size; }
+    } else {
+      // (No free region ends at the top: release() gives such space back to the arena.)
+      start = this.topByte;
+      this.ensure(start + size, bytes, what);
+      this.topByte = start + size;
+    }
+    new Uint8Array(this.memory.buffer, start, size).fill(0); // freed regions hold old data
+    this.sizes.set(start, size);
+    this.usedBytes += size;
+    return start;
+  }
+
+  /** Grows the memory to hold `end` bytes (by at least half again, so small allocations do not grow page by page). */
+  private ensure(end: number, bytes: number, what: string): void {
     if (end > MAX_BYTES) {
-      fail(
-        'HEAP_LIMIT',
-        `heap: ${what} needs ${formatBytes(bytes)} (${formatBytes(end)} in all), the limit is ${formatBytes(MAX_BYTES)}`,
-      );
+      fail('HEAP_LIMIT', `heap: ${what} needs ${formatBytes(bytes)} (${formatBytes(end)} in all), the limit is ${formatBytes(MAX_BYTES)}`);
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      // Grow by at least half again, so repeated small allocations do not grow page by page.
-      const needPages = Math.ceil(end / PAGE_BYTES);
-      const havePages = have / PAGE_BYTES;
-      const pages = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
+    if (end <= have) return;
+    const needPages = Math.ceil(end / PAGE_BYTES);
+    const havePages = have / PAGE_BYTES;
+    const pages = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
+    try {
+      this.memory.grow(pages - havePages);
+    } catch {
       try {
-        this.memory.grow(pages - havePages);
+        this.memory.grow(needPages - havePages);
       } catch {
-        try {
-          this.memory.grow(needPages - havePages);
-        } catch {
-          fail('HEAP_LIMIT', `heap: ${what} needs ${formatBytes(end)} in all; the engine refused to grow the memory beyond ${formatBytes(have)}`);
-        }
+        fail('HEAP_LIMIT', `heap: ${what} needs ${formatBytes(end)} in all; the engine refused to grow the memory beyond ${formatBytes(have)}`);
       }
     }
-    // Regions handed out again after release() may hold old data: clear them.
-    new Uint8Array(this.memory.buffer, start, end - start).fill(0);
-    this.topByte = end;
-    return start;
+  }
+
+  /** Returns a region to the heap. Freeing what is not an allocated region is an error (a double free). */
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) fail('HEAP_RANGE', `heap: release(${ptr}): no region starts there (already freed, or never allocated)`);
+    this.sizes.delete(ptr);
+    this.usedBytes -= size;
+    // Insert in order, merging with the neighbours.
+    let lo = 0, hi = this.free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.free[mid].start < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    const block = { start: ptr, size };
+    const prev = this.free[lo - 1], next = this.free[lo];
+    if (next && block.start + block.size === next.start) { block.size += next.size; this.free.splice(lo, 1); }
+    if (prev && prev.start + prev.size === block.start) { prev.size += block.size; }
+    else this.free.splice(lo, 0, block);
+    // Free space at the top goes back to the arena.
+    const last = this.free[this.free.length - 1];
+    if (last && last.start + last.size === this.topByte) {
+      this.topByte = last.start;
+      this.free.pop();
+    }
   }
 
   allocF32(count: number, what?: string): number {
@@ -99,16 +158,9 @@ export class Heap {
     return ptr;
   }
 
-  /** A position to release back to; regions allocated after it are freed together. */
-  mark(): number {
-    return this.topByte;
-  }
-
-  release(mark: number): void {
-    if (mark < this.base || mark > this.topByte || mark % 16 !== 0) {
-      fail('HEAP_RANGE', `heap: release(${mark}) is not a mark of this heap (base ${this.base}, top ${this.topByte})`);
-    }
-    this.topByte = mark;
+  /** A group of regions with one owner, freed together by its release() (see HeapRegions). */
+  group(owner: string): HeapRegions {
+    return new HeapRegions(this, owner);
   }
 
   /**
@@ -148,6 +200,45 @@ export class Heap {
 
   write(ptr: number, values: ArrayLike<number>): void {
     this.f32(ptr, values.length).set(values);
+  }
+}
+
+/**
+ * Regions with one owner (a network's batch buffers, a fit's work buffers, a test case): each
+ * alloc is recorded, and release() frees them all, whatever else was allocated or freed meanwhile.
+ */
+export class HeapRegions implements Allocator {
+  private readonly ptrs: number[] = [];
+  constructor(readonly heap: Heap, readonly owner: string) {}
+
+  alloc(bytes: number, what?: string): number {
+    const ptr = this.heap.alloc(bytes, what ?? this.owner);
+    this.ptrs.push(ptr);
+    return ptr;
+  }
+  allocF32(count: number, what?: string): number {
+    return this.alloc(count * 4, what);
+  }
+  allocI32(count: number, what?: string): number {
+    return this.alloc(count * 4, what);
+  }
+  allocBytes(bytes: Uint8Array, what?: string): number {
+    const ptr = this.alloc(Math.max(bytes.length, 1), what);
+    this.heap.u8(ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+  allocF32From(values: ArrayLike<number>, what?: string): number {
+    const ptr = this.allocF32(Math.max(values.length, 1), what);
+    this.heap.f32(ptr, values.length).set(values);
+    return ptr;
+  }
+  /** Regions this group holds. */
+  get count(): number {
+    return this.ptrs.length;
+  }
+  /** Frees every region of the group (the group can be used again). */
+  release(): void {
+    for (const ptr of this.ptrs.splice(0)) this.heap.release(ptr);
   }
 }
 

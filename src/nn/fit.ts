@@ -192,12 +192,13 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
   // Batches of at most `batchRows` rows (epochs mode: never more than the data).
   const batchRows = stepsMode ? batchSize : Math.min(batchSize, train.count);
   net.plan(Math.max(batchRows, Math.min(net.evalRows, Math.max(options.validation?.count ?? 0, 1))), batchRows);
-  const mark = heap.mark();
+  // The fit's own regions (uploaded data, optimizer state), freed when it ends, however it ends.
+  const work = heap.group('fit work buffers');
   const history: History = { epochs: [], backend: backend.name, batchSize, optimizer: optimizer.name };
   try {
-    const trainData = net.upload(train);
-    const validData = options.validation ? net.upload(options.validation) : undefined;
-    const state = Array.from({ length: optimizer.slots }, (_, i) => heap.allocF32(Math.max(net.paramCount, 4), `optimizer state ${i}`));
+    const trainData = net.upload(train, work);
+    const validData = options.validation ? net.upload(options.validation, work) : undefined;
+    const state = Array.from({ length: optimizer.slots }, (_, i) => work.allocF32(Math.max(net.paramCount, 4), `optimizer state ${i}`));
     let t = 0;
     const resume = options.resume;
     if (resume) {
@@ -299,7 +300,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     optimizer.saved = { t, state: state.map((s) => heap.read(s, net.paramCount)) };
     return history;
   } finally {
-    heap.release(mark);
+    work.release();
   }
 }
 

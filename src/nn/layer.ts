@@ -7,7 +7,7 @@
  * table; none of them switches on layer types.
  */
 import type { Kernels } from '../kernels/kernels';
-import type { Heap } from '../kernels/heap';
+import type { HeapRegions } from '../kernels/heap';
 import type { Rng } from '../rng';
 import type { Init } from './init';
 
@@ -44,9 +44,11 @@ export interface Layer {
   bind(params: number[], grads: number[]): void;
   /**
    * Allocates buffers for forward passes of up to `rows` rows, and for backward passes (after a
-   * training forward pass) of up to `trainRows` rows (trainRows ≤ rows; 0 = inference only).
+   * training forward pass) of up to `trainRows` rows (trainRows ≤ rows; 0 = inference only), in
+   * the network's plan group (freed together when the network plans anew or is disposed; views
+   * through `regions.heap`).
    */
-  plan(heap: Heap, rows: number, trainRows: number): void;
+  plan(regions: HeapRegions, rows: number, trainRows: number): void;
   /**
    * Output offset [rows, outSize]. mode 'infer': no backward follows; 'grad': keep what backward
    * needs (rows ≤ trainRows); 'train': the same, with training-only behaviour (dropout) on.

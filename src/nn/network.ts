@@ -1,5 +1,6 @@
 import type { Backend } from '../kernels/backend';
 import type { Kernels } from '../kernels/kernels';
+import type { HeapRegions } from '../kernels/heap';
 import type { Dataset } from '../data/dataset';
 import { featuresOf, hasLabels, targetSizeOf } from '../data/dataset';
 import { Rng } from '../rng';
@@ -109,8 +110,10 @@ export class Network {
 
   private rows = 0;
   private trainRows = 0;
-  private planTop = -1;
-  private planMark = -1;
+  /** The heap regions this network owns: parameters and gradients; batch buffers (replaced by plan()). */
+  private readonly paramRegions: HeapRegions;
+  private readonly planRegions: HeapRegions;
+  private disposed = false;
   /** Batch buffers (valid for `rows` rows). */
   private buf = { x: 0, labels: 0, indices: 0, targets: 0, dOut: 0, stats: 0, probs: 0, argmax: 0 };
 
@@ -137,9 +140,15 @@ export class Network {
     this.tensors = layoutTensors(this.layers, this.specIndex, this.specs);
     const last = this.tensors[this.tensors.length - 1];
     this.paramCount = last ? last.offset + Math.ceil(last.count / 4) * 4 : 0;
-    const heap = backend.heap;
-    this.paramsPtr = heap.allocF32(Math.max(this.paramCount, 4), 'parameters');
-    this.gradsPtr = heap.allocF32(Math.max(this.paramCount, 4), 'gradients');
+    this.paramRegions = backend.heap.group('network parameters');
+    this.planRegions = backend.heap.group('network batch buffers');
+    this.paramsPtr = this.paramRegions.allocF32(Math.max(this.paramCount, 4), 'parameters');
+    try {
+      this.gradsPtr = this.paramRegions.allocF32(Math.max(this.paramCount, 4), 'gradients');
+    } catch (e) {
+      this.paramRegions.release(); // a network that could not be made holds no memory
+      throw e;
+    }
     let t = 0;
     for (const layer of this.layers) {
       const mine = this.tensors.slice(t, (t += layer.params().length));
@@ -169,6 +178,30 @@ export class Network {
     return this.backend.kernels;
   }
 
+  /**
+   * Returns this network's memory to the backend's heap (parameters, gradients, batch buffers).
+   * Using the network afterwards throws. WebAssembly memory cannot shrink: freed regions are reused
+   * by the next networks on the same backend.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.planRegions.release();
+    this.paramRegions.release();
+    this.rows = this.trainRows = 0;
+  }
+
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Throws when the network (or its backend) was disposed. */
+  assertUsable(what: string): void {
+    if (this.disposed) fail('DISPOSED', `${what}: this network was disposed`);
+    if (this.backend.disposed) fail('DISPOSED', `${what}: the network's backend was disposed`);
+  }
+
   /** Byte offset of the input batch buffer (rows × input floats) of the current plan. */
   get inputPtr(): number {
     return this.buf.x;
@@ -176,15 +209,18 @@ export class Network {
 
   /** A copy of the parameter block. */
   getWeights(): Float32Array {
+    this.assertUsable('getWeights');
     return this.backend.heap.read(this.paramsPtr, this.paramCount);
   }
 
   setWeights(weights: ArrayLike<number>): void {
+    this.assertUsable('setWeights');
     if (weights?.length !== this.paramCount) fail('SHAPE', `setWeights: expected ${this.paramCount} values, got ${weights?.length}`);
     this.backend.heap.write(this.paramsPtr, weights);
   }
 
   private tensor(which: string | number): ParamTensor {
+    this.assertUsable('tensor access');
     const t = typeof which === 'number' ? this.tensors[which] : this.tensors.find((x) => x.name === which);
     if (!t) fail('ARGUMENT', `no parameter tensor '${which}'; have ${this.tensors.map((x) => x.name).join(', ')}`);
     return t;
@@ -198,6 +234,7 @@ export class Network {
 
   /** The gradient block (a copy), after backward(). Same layout as getWeights(). */
   gradients(): Float32Array {
+    this.assertUsable('gradients');
     return this.backend.heap.read(this.gradsPtr, this.paramCount);
   }
 
@@ -233,17 +270,18 @@ export class Network {
 
   /**
    * Plans batch buffers: forward passes of up to `rows` rows, backward passes of up to `trainRows`.
-   * Reuses the current plan when it is big enough; replaces it when it is the last thing on the
-   * heap; otherwise plans anew above whatever was allocated since.
+   * Reuses the current plan when it is big enough; otherwise frees it and plans anew (the network
+   * owns its buffers: other networks on the backend never see them).
    */
   plan(rows: number, trainRows = 0): number {
-    const heap = this.backend.heap;
+    this.assertUsable('plan');
     rows = Math.max(rows, trainRows, 1);
-    if (this.rows >= rows && this.trainRows >= trainRows && this.planTop >= 0) return this.rows;
-    if (this.planTop >= 0 && heap.top === this.planTop) heap.release(this.planMark);
+    if (this.rows >= rows && this.trainRows >= trainRows) return this.rows;
     rows = Math.max(rows, this.rows);
     trainRows = Math.max(trainRows, this.trainRows);
-    this.planMark = heap.mark();
+    this.planRegions.release();
+    this.rows = this.trainRows = 0;
+    const heap = this.planRegions;
     const out = this.outputs;
     this.buf = {
       x: heap.allocF32(rows * this.input, 'input batch'),
@@ -258,7 +296,6 @@ export class Network {
     for (const layer of this.layers) layer.plan(heap, rows, trainRows);
     this.rows = rows;
     this.trainRows = trainRows;
-    this.planTop = heap.top;
     return rows;
   }
 
@@ -298,10 +335,10 @@ export class Network {
     for (let i = this.layers.length - 1; i >= 0; i--) dy = this.layers[i].backward(k, rows, dy, i > 0);
   }
 
-  /** Checks a dataset against the network and copies its uint8 parts to the heap. */
-  upload(ds: Dataset): UploadedData {
+  /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
+  upload(ds: Dataset, regions: HeapRegions): UploadedData {
     const metric = checkData(ds, this);
-    const heap = this.backend.heap;
+    const heap = regions;
     const x = ds.x.subarray(0, ds.count * this.input);
     return {
       ds, count: ds.count, metric,
@@ -361,14 +398,13 @@ export class Network {
       if (!Number.isFinite(x[i])) fail('ARGUMENT', `setBatch: input value ${i} (row ${Math.floor(i / this.input)}) is ${x[i]}`);
     }
     this.plan(rows, rows);
-    const heap = this.backend.heap;
-    const mark = heap.mark();
+    const work = this.backend.heap.group('batch');
     try {
-      const data = this.upload(ds);
+      const data = this.upload(ds, work);
       this.gatherRows(data, null, 0, rows);
       return { rows, metric: data.metric };
     } finally {
-      heap.release(mark);
+      work.release();
     }
   }
 
@@ -378,6 +414,7 @@ export class Network {
    * in gradients() / getGradient(name). Returns the batch's mean loss and figures.
    */
   backward(x: Float32Array, y: ArrayLike<number>): Metrics {
+    this.assertUsable('backward');
     const { rows, metric } = this.setBatch(x, y);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'grad'), true, metric);
     this.backwardRows(rows);
@@ -400,6 +437,11 @@ export class Network {
 
   /** Trains on a dataset; see FitOptions. Resolves with the history. */
   fit(train: Dataset, options: FitOptions = {}): Promise<History> {
+    try {
+      this.assertUsable('fit');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return fit(this, train, options);
   }
 
@@ -417,14 +459,14 @@ export class Network {
 
   /** The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets. */
   evaluate(ds: Dataset): Metrics {
+    this.assertUsable('evaluate');
     checkData(ds, this);
     this.plan(Math.min(this.evalRows, Math.max(ds.count, 1)));
-    const heap = this.backend.heap;
-    const mark = heap.mark();
+    const work = this.backend.heap.group('evaluation data');
     try {
-      return this.evaluateUploaded(this.upload(ds));
+      return this.evaluateUploaded(this.upload(ds, work));
     } finally {
-      heap.release(mark);
+      work.release();
     }
   }
 
@@ -434,6 +476,7 @@ export class Network {
    * or uint8 bytes (0–255, scaled by 1/255 as in training). Returns count × outputs values.
    */
   predict(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Float32Array {
+    this.assertUsable('predict');
     const values = isDataset(input) ? input.x.subarray(0, input.count * featuresOf(input)) : input;
     if (!(values instanceof Float32Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray)) {
       fail('ARGUMENT', `predict: expected a Dataset, a Float32Array or uint8 bytes, got ${(values as object)?.constructor?.name ?? typeof values}`);

@@ -1,3 +1,5 @@
+// The EURNN as simdnet 0.1 implemented it (its own model class beside Network), kept as the oracle
+// that the eurnn layer of today is checked against: same parameters → same loss and gradients.
 // The efficient unitary RNN of ../shared/specs/eurnn.md: a complex hidden state h_t ∈ C^N,
 //   z_t = U h_{t−1} + (W_in x_t + b_in)   (the input on the real part)
 //   h_t = modReLU(z_t; b)
@@ -9,11 +11,12 @@
 // Parameters form one block (one RMSprop call), in this order:
 //   angles [c, N] (layer ℓ's φ at 2k, θ at 2k+1) · modReLU bias [N] · W_in [D, N] · b_in [N] ·
 //   W_out [N, K] · b_out [K].
-import type { Backend } from '../kernels/backend';
-import type { Kernels } from '../kernels/kernels';
-import { Rng } from '../rng';
-import { ShapeError, SimdnetError } from '../errors';
-import { rotationCoefficients } from './eurnn-coefficients';
+import type { Backend } from '../../src/kernels/backend';
+import type { HeapRegions } from '../../src/kernels/heap';
+import type { Kernels } from '../../src/kernels/kernels';
+import { Rng } from '../../src/rng';
+import { ShapeError, SimdnetError } from '../../src/errors';
+import { rotationCoefficients } from '../../src/nn/eurnn-coefficients';
 
 export interface EurnnConfig {
   /** Hidden size N (even). Default 256. */
@@ -35,8 +38,7 @@ export interface EurnnTensor {
 
 /** Buffers for one batch size and sequence length. */
 interface Plan {
-  mark: number;
-  top: number;
+  regions: HeapRegions;
   rows: number;
   steps: number;
   storeAll: boolean;
@@ -120,13 +122,11 @@ export class Eurnn {
   private planFor(rows: number, steps: number, storeAll: boolean): Plan {
     const p = this.plan;
     if (p && p.rows === rows && p.steps === steps && (p.storeAll || !storeAll)) return p;
-    const heap = this.backend.heap;
-    // Replace the old plan when nothing was allocated after it; otherwise plan anew above.
-    if (p && heap.top === p.top) heap.release(p.mark);
+    p?.regions.release();
+    const heap = this.backend.heap.group('EURNN reference plan');
     const state = 2 * rows * this.hidden; // floats of one complex state
-    const mark = heap.mark();
     const plan: Plan = {
-      rows, steps, storeAll, mark, top: 0,
+      rows, steps, storeAll, regions: heap,
       h: heap.allocF32(state * (storeAll ? steps + 1 : 2), 'EURNN hidden states'),
       layerOut: heap.allocF32(state * this.capacity, 'EURNN layer outputs'),
       z: heap.allocF32(state, 'EURNN pre-activation'),
@@ -138,18 +138,13 @@ export class Eurnn {
       stats: heap.alloc(16, 'EURNN loss statistics'),
       coeffs: heap.allocF32(4 * this.hidden * this.capacity, 'EURNN rotation coefficients'),
     };
-    plan.top = heap.top;
     this.plan = plan;
     return plan;
   }
 
-  /**
-   * Drops the batch buffers (freed when they are the last thing on the heap). Call it before
-   * releasing a heap mark taken before the model last ran, as trainEurnn does.
-   */
+  /** Frees the batch buffers. */
   releasePlan(): void {
-    const p = this.plan;
-    if (p && this.backend.heap.top === p.top) this.backend.heap.release(p.mark);
+    this.plan?.regions.release();
     this.plan = undefined;
   }
 

@@ -9,10 +9,9 @@
  * slow float64 GEMMs run once. Elementwise and optimizer kernels also get rows generated from their
  * KERNEL_ARGS row (see "generated" below), so a new one needs no row written here.
  *
- *   const mark = heap.mark();
  *   const prepared = kernelCase.setup(heap, kernels);   // allocates + fills the regions
  *   prepared.run();                                      // one kernel call (repeatable for timing)
- *   heap.release(mark);
+ *   prepared.release();                                  // frees them
  *
  * or simply `runCase(backend, kernelCase)`, which does the above and compares every output.
  *
@@ -90,6 +89,8 @@ export interface PreparedCase {
    * heap bytes below the case's regions changed (for kernels that use no scratch). Empty when fine.
    */
   verifyIntegrity(): string[];
+  /** Frees the case's regions. */
+  release(): void;
 }
 
 export interface KernelCase {
@@ -111,7 +112,7 @@ export interface KernelCase {
   data(): CaseData;
   /** The float64 reference results (computed once, shared by every backend). */
   reference(): Readonly<Record<string, RefOutput>>;
-  /** Allocates and fills the regions on `heap` (call heap.mark() before, heap.release() after). */
+  /** Allocates and fills the regions on `heap` (prepared.release() frees them). */
   setup(heap: Heap, kernels: Kernels): PreparedCase;
 }
 
@@ -195,7 +196,7 @@ function makeCase(
     },
     setup(heap, kernels) {
       const d = kc.data();
-      const below = heap.mark();
+      const group = heap.group(`kernel case ${id}`);
       const ptrs: Record<string, number> = {};
       const layout: { spec: RegionSpec; ptr: number; bytes: number; padded: number }[] = [];
       for (const spec of d.regions) {
@@ -209,12 +210,12 @@ function makeCase(
           }
           const bytesWithGuard = new Uint8Array(padded).fill(GUARD);
           bytesWithGuard.set(spec.values);
-          ptr = heap.allocBytes(bytesWithGuard, `${id}: ${spec.name}`);
+          ptr = group.allocBytes(bytesWithGuard, spec.name);
           ptrs[spec.name] = ptr;
           layout.push({ spec, ptr, bytes, padded });
           continue;
         }
-        ptr = heap.alloc(padded, `${id}: ${spec.name}`);
+        ptr = group.alloc(padded, spec.name);
         const v = view(heap, spec.kind, ptr, spec.count);
         if (spec.role === 'out') {
           v.fill(spec.kind === 'i32' ? GARBAGE_I32 : NaN);
@@ -230,6 +231,7 @@ function makeCase(
       }
       // Snapshots for verifyIntegrity (taken after the last allocation, so views stay valid).
       const inputs = layout.filter((l) => l.spec.role === 'in').map((l) => ({ ...l, copy: heap.u8(l.ptr, l.bytes).slice() }));
+      const below = Math.min(...layout.map((l) => l.ptr));
       const low = kc.usesScratch ? undefined : heap.u8(0, below).slice();
       return {
         ptrs,
@@ -267,6 +269,7 @@ function makeCase(
           }
           return problems;
         },
+        release: () => group.release(),
       };
     },
   };
@@ -1084,22 +1087,21 @@ export function compareOutput(name: string, got: ArrayLike<number>, expected: Re
 }
 
 /**
- * Runs one case on a backend (checked kernels unless `raw`), between heap.mark() and
- * heap.release(), and compares every output with the float64 reference.
+ * Runs one case on a backend (checked kernels unless `raw`), freeing its regions afterwards, and
+ * compares every output with the float64 reference.
  */
 export function runCase(backend: Backend, kc: KernelCase, options: { raw?: boolean } = {}): CaseResult {
   const heap = backend.heap;
   const reference = kc.reference();
-  const mark = heap.mark();
+  const prepared = kc.setup(heap, options.raw ? backend.rawKernels : backend.kernels);
   try {
-    const prepared = kc.setup(heap, options.raw ? backend.rawKernels : backend.kernels);
     const returned = prepared.run();
     const got = prepared.read(returned);
     const integrity = prepared.verifyIntegrity();
     const outputs = Object.keys(got).map((name) => compareOutput(name, got[name], reference[name], kc.tolerance[name]));
     return { id: kc.id, backend: backend.name, ok: integrity.length === 0 && outputs.every((o) => o.ok), outputs, integrity, got };
   } finally {
-    heap.release(mark);
+    prepared.release();
   }
 }
 

@@ -1,7 +1,7 @@
 // Element-wise activations. Not a layer type of their own: dense and conv2d specs carry an
 // `activation` and desugar into their layer followed by one of these (see LayerType.build).
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { HeapRegions } from '../../kernels/heap';
 import type { Layer, ParamSpec, Shape } from '../layer';
 import { sizeOf } from '../layer';
 
@@ -24,7 +24,7 @@ export class Activation implements Layer {
   params(): ParamSpec[] { return []; }
   bind(): void {}
   floatsPerRow(): number { return this.outSize; }
-  plan(heap: Heap, rows: number): void {
+  plan(heap: HeapRegions, rows: number): void {
     this.y = heap.allocF32(rows * this.outSize, `${this.activation} output`);
   }
   forward(k: Kernels, rows: number, x: number): number {

@@ -1,5 +1,5 @@
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { HeapRegions } from '../../kernels/heap';
 import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
 import type { Init } from '../init';
 import { fail } from '../../errors';
@@ -80,7 +80,7 @@ export class Conv2D implements Layer {
   trainFloatsPerRow(): number {
     return 2 * this.oh * this.ow * this.K + this.outSize + this.inSize;
   }
-  plan(heap: Heap, rows: number, trainRows: number): void {
+  plan(heap: HeapRegions, rows: number, trainRows: number): void {
     const patches = this.oh * this.ow;
     this.cols = heap.allocF32(rows * patches * this.K, 'conv patches');
     this.y = heap.allocF32(rows * this.outSize, 'conv output');

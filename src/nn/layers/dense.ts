@@ -1,5 +1,5 @@
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { HeapRegions } from '../../kernels/heap';
 import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
 import { sizeOf } from '../layer';
 import type { Init } from '../init';
@@ -43,7 +43,7 @@ export class Dense implements Layer {
     [this.dW, this.db] = grads;
   }
   floatsPerRow(): number { return this.outSize + this.inSize; }
-  plan(heap: Heap, rows: number, trainRows: number): void {
+  plan(heap: HeapRegions, rows: number, trainRows: number): void {
     this.y = heap.allocF32(rows * this.outSize, 'dense output');
     this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'dense input gradient') : 0;
   }

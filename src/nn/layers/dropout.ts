@@ -1,5 +1,5 @@
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { Heap, HeapRegions } from '../../kernels/heap';
 import type { ForwardMode, Layer, LayerType, ParamSpec, Shape } from '../layer';
 import { sizeOf } from '../layer';
 import { Rng } from '../../rng';
@@ -34,8 +34,8 @@ export class Dropout implements Layer {
   }
   params(): ParamSpec[] { return []; }
   bind(): void {}
-  plan(heap: Heap, _rows: number, trainRows: number): void {
-    this.heap = heap;
+  plan(heap: HeapRegions, _rows: number, trainRows: number): void {
+    this.heap = heap.heap;
     this.mask = trainRows > 0 ? heap.allocF32(trainRows * this.outSize, 'dropout mask') : 0;
     this.y = trainRows > 0 ? heap.allocF32(trainRows * this.outSize, 'dropout output') : 0;
   }

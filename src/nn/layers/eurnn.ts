@@ -10,7 +10,7 @@
 // Parameters, in this order (the spec's seed model, with the readout as the next dense layer):
 //   angles [c, N] (layer ℓ's φ at 2k, θ at 2k+1) · modrelu.bias [N] · input.weights [D, N] · input.bias [N]
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { Heap, HeapRegions } from '../../kernels/heap';
 import type { ForwardMode, Layer, LayerType, ParamSpec, Shape } from '../layer';
 import type { Init } from '../init';
 import { fail } from '../../errors';
@@ -78,8 +78,8 @@ export class EurnnLayer implements Layer {
   trainFloatsPerRow(): number {
     return 2 * this.hidden * (this.steps + 1 + this.capacity + 2) + this.hidden;
   }
-  plan(heap: Heap, rows: number, trainRows: number): void {
-    this.heap = heap;
+  plan(heap: HeapRegions, rows: number, trainRows: number): void {
+    this.heap = heap.heap;
     const state = 2 * this.hidden; // floats of one complex state row
     this.h = heap.allocF32(Math.max(rows * 2, trainRows * (this.steps + 1)) * state, 'EURNN hidden states');
     this.layerOut = trainRows > 0 ? heap.allocF32(trainRows * state * this.capacity, 'EURNN layer outputs') : 0;

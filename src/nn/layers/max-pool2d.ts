@@ -1,5 +1,5 @@
 import type { Kernels } from '../../kernels/kernels';
-import type { Heap } from '../../kernels/heap';
+import type { HeapRegions } from '../../kernels/heap';
 import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
 import { fail } from '../../errors';
 import { imageShape } from './conv2d';
@@ -27,7 +27,7 @@ export class MaxPool2D implements Layer {
   params(): ParamSpec[] { return []; }
   bind(): void {}
   floatsPerRow(): number { return 2 * this.outSize; }
-  plan(heap: Heap, rows: number, trainRows: number): void {
+  plan(heap: HeapRegions, rows: number, trainRows: number): void {
     this.y = heap.allocF32(rows * this.outSize, 'pool output');
     this.arg = heap.allocI32(rows * this.outSize, 'pool argmax');
     this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'pool input gradient') : 0;
