@@ -13,11 +13,34 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The allocation calls layers and networks use: a Heap, or a group of regions on one (HeapRegions). */
-export interface Allocator {
-  alloc(bytes: number, what?: string): number;
-  allocF32(count: number, what?: string): number;
-  allocI32(count: number, what?: string): number;
+/** The allocation calls layers and networks use, on a Heap or on a group of its regions (HeapRegions). */
+export abstract class Allocator {
+  /** A 16-byte-aligned, zero-filled region of `bytes` bytes. */
+  abstract alloc(bytes: number, what?: string): number;
+  /** The heap the regions are on. */
+  protected abstract get target(): Heap;
+
+  allocF32(count: number, what?: string): number {
+    return this.alloc(count * 4, what);
+  }
+
+  allocI32(count: number, what?: string): number {
+    return this.alloc(count * 4, what);
+  }
+
+  /** Copies bytes onto the heap (a dataset), returning the offset. */
+  allocBytes(bytes: Uint8Array, what?: string): number {
+    const ptr = this.alloc(Math.max(bytes.length, 1), what);
+    this.target.u8(ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+
+  /** Allocates and fills an f32 region. */
+  allocF32From(values: ArrayLike<number>, what?: string): number {
+    const ptr = this.allocF32(Math.max(values.length, 1), what);
+    this.target.f32(ptr, values.length).set(values);
+    return ptr;
+  }
 }
 
 /**
@@ -29,7 +52,7 @@ export interface Allocator {
  * `memory.grow` detaches every view of the old buffer, so views are always derived from the current
  * buffer (`f32()`, `views()`), never kept across an allocation.
  */
-export class Heap {
+export class Heap extends Allocator {
   readonly memory: WebAssembly.Memory;
   /** First usable byte (below it: the module's static data). */
   readonly base: number;
@@ -42,6 +65,7 @@ export class Heap {
   private usedBytes = 0;
 
   constructor(memory: WebAssembly.Memory, base: number) {
+    super();
     this.memory = memory;
     this.base = align16(base);
     this.topByte = this.base;
@@ -55,6 +79,10 @@ export class Heap {
   /** Bytes currently allocated. */
   get used(): number {
     return this.usedBytes;
+  }
+
+  protected get target(): Heap {
+    return this;
   }
 
   /** Regions currently allocated. */
@@ -136,28 +164,6 @@ export class Heap {
     }
   }
 
-  allocF32(count: number, what?: string): number {
-    return this.alloc(count * 4, what);
-  }
-
-  allocI32(count: number, what?: string): number {
-    return this.alloc(count * 4, what);
-  }
-
-  /** Copies bytes onto the heap (a dataset), returning the offset. */
-  allocBytes(bytes: Uint8Array, what?: string): number {
-    const ptr = this.alloc(Math.max(bytes.length, 1), what);
-    new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
-    return ptr;
-  }
-
-  /** Allocates and fills an f32 region. */
-  allocF32From(values: ArrayLike<number>, what?: string): number {
-    const ptr = this.allocF32(Math.max(values.length, 1), what);
-    this.f32(ptr, values.length).set(values);
-    return ptr;
-  }
-
   /** A group of regions with one owner, freed together by its release() (see HeapRegions). */
   group(owner: string): HeapRegions {
     return new HeapRegions(this, owner);
@@ -207,29 +213,18 @@ export class Heap {
  * Regions with one owner (a network's batch buffers, a fit's work buffers, a test case): each
  * alloc is recorded, and release() frees them all, whatever else was allocated or freed meanwhile.
  */
-export class HeapRegions implements Allocator {
+export class HeapRegions extends Allocator {
   private readonly ptrs: number[] = [];
-  constructor(readonly heap: Heap, readonly owner: string) {}
+  constructor(readonly heap: Heap, readonly owner: string) {
+    super();
+  }
+  protected get target(): Heap {
+    return this.heap;
+  }
 
   alloc(bytes: number, what?: string): number {
     const ptr = this.heap.alloc(bytes, what ?? this.owner);
     this.ptrs.push(ptr);
-    return ptr;
-  }
-  allocF32(count: number, what?: string): number {
-    return this.alloc(count * 4, what);
-  }
-  allocI32(count: number, what?: string): number {
-    return this.alloc(count * 4, what);
-  }
-  allocBytes(bytes: Uint8Array, what?: string): number {
-    const ptr = this.alloc(Math.max(bytes.length, 1), what);
-    this.heap.u8(ptr, bytes.length).set(bytes);
-    return ptr;
-  }
-  allocF32From(values: ArrayLike<number>, what?: string): number {
-    const ptr = this.allocF32(Math.max(values.length, 1), what);
-    this.heap.f32(ptr, values.length).set(values);
     return ptr;
   }
   /** Regions this group holds. */
