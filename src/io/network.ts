@@ -3,8 +3,8 @@
 // the file methods are added here, in a subclass that every entry exports as `Network`.
 import { createBackend, type Backend } from '../kernels/backend';
 import { Network as NetworkBase, tensorLayout } from '../nn/network';
-import { parseLayerSpec, parseInputShape, type LayerSpec } from '../nn/layers/index';
-import { upgradeLayerV1, DEFAULT_MAX_PARAMS } from '../nn/network-json';
+import { parseLayerSpec, type LayerSpec } from '../nn/layers/index';
+import { upgradeLayerV1, parseFileInput, DEFAULT_MAX_PARAMS } from '../nn/network-json';
 import type { LossName } from '../nn/losses';
 import { fail, SimdnetError, ModelFormatError } from '../errors';
 import { encodeModelFile, decodeModelFile } from './model-file';
@@ -75,7 +75,7 @@ export function deserializeModel(backend: Backend, bytes: Uint8Array, name = 'mo
     });
     const seed = header.seed ?? 1;
     if (!Number.isSafeInteger(seed)) fail('SHAPE', `seed must be an integer, got ${JSON.stringify(header.seed)}`);
-    return { specs, input: parseInputShape(header.input, 'input'), seed: seed as number };
+    return { specs, input: parseFileInput(header.input), seed: seed as number };
   });
   const tensors = asModelError(name, () => tensorLayout(specs, input, seed));
   const implied = tensors.length ? tensors[tensors.length - 1].offset + Math.ceil(tensors[tensors.length - 1].count / 4) * 4 : 0;

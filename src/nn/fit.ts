@@ -223,6 +223,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     const batchesIn = (p: number) => (stepsMode ? Math.min(evalEvery, steps - (p - 1) * evalEvery) : Math.ceil(train.count / batchSize));
     const divergenceFactor = options.divergenceFactor ?? 1000;
     const metric = trainData.metric;
+    const where = (p: number) => (stepsMode ? `steps ${(p - 1) * evalEvery + 1}–${Math.min(p * evalEvery, steps)}` : `epoch ${p}`);
     let firstLoss = NaN;
     let step = resume?.step ?? 0;
 
@@ -240,8 +241,13 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, period, periods);
       if (!(lr >= 0 && Number.isFinite(lr))) fail('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${period}`);
       const started = performance.now() - (resuming ? resume.seconds * 1000 : 0);
+      const diverged = (what: string): never => {
+        heap.write(net.paramsPtr, lastGood);
+        return fail('DIVERGED', `training diverged ${what}. The weights from the start of ${where(period)} were restored; try a lower learning rate (it was ${lr}).`);
+      };
       const sums: BatchSums = resuming ? { loss: resume.lossSum, correct: resume.correct, sse: resume.sse ?? 0, sae: resume.sae ?? 0 } : { loss: 0, correct: 0, sse: 0, sae: 0 };
       let examples = resuming ? (resume.examples ?? 0) : 0;
+      let lastRows = 0;
       for (let b = resuming ? resume.batch : 0; b < batches; b++) {
         if (options.signal?.aborted) {
           history.stopped = 'aborted';
@@ -270,15 +276,11 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         const mean = net.metrics(batch, rows, metric, 0);
         if (Number.isNaN(firstLoss)) firstLoss = mean.loss;
         if (!Number.isFinite(mean.loss) || mean.loss > divergenceFactor * Math.max(firstLoss, 1)) {
-          heap.write(net.paramsPtr, lastGood);
-          fail('DIVERGED',
-            `training diverged at ${stepsMode ? `step ${step + 1}` : `epoch ${period}, batch ${b + 1} of ${batches}`}: the mean loss is ${mean.loss.toPrecision(4)} ` +
-              `(it was ${firstLoss.toPrecision(4)} at the first batch). The weights from the start of ${stepsMode ? `step ${(period - 1) * evalEvery + 1}` : `epoch ${period}`} were restored; ` +
-              `try a lower learning rate (it was ${lr}).`,
-          );
+          diverged(`at ${stepsMode ? `step ${step + 1}` : `epoch ${period}, batch ${b + 1} of ${batches}`}: the mean loss is ${mean.loss.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
         }
         net.backwardRows(rows);
         optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, lr);
+        lastRows = rows;
         step++;
         sums.loss += batch.loss; sums.correct += batch.correct; sums.sse += batch.sse; sums.sae += batch.sae;
         examples += rows;
@@ -286,13 +288,28 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         if (yieldEvery > 0 && (b + 1) % yieldEvery === 0) await yieldToEventLoop();
       }
       const seconds = (performance.now() - started) / 1000;
+      // The last step of the period has not been checked by a following batch's loss: check the
+      // weights themselves (one SIMD pass), then the validation loss below.
+      if (!Number.isFinite(k.maxAbs(net.paramCount, net.paramsPtr))) diverged(`after ${where(period)}: the weights are not finite (NaN or ∞)`);
+      if (lastRows > 0) {
+        // The last batch again, after its step (inference mode: no dropout mask drawn, so the run
+        // stays the same): one forward pass per period.
+        const after = net.metrics(net.lossRows(lastRows, net.forwardRows(lastRows), false, metric), lastRows, metric, 0).loss;
+        if (!Number.isFinite(after) || after > divergenceFactor * Math.max(firstLoss, 1)) {
+          diverged(`after ${where(period)}: the last batch's mean loss after its step is ${after.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
+        }
+      }
       const trained = net.metrics(sums, examples, metric, 0);
       const record: EpochRecord = {
         epoch: stepsMode ? (step * batchSize) / train.count : period, step,
         trainLoss: trained.loss, ...renamed('train', trained, false),
         maxAbsWeights: net.maxAbsWeights(), lr, seconds,
       };
-      if (validData) Object.assign(record, { validationLoss: 0 }, renamed('validation', net.evaluateUploaded(validData), true));
+      if (validData) {
+        const v = net.evaluateUploaded(validData);
+        if (!Number.isFinite(v.loss) || v.loss > divergenceFactor * Math.max(firstLoss, 1)) diverged(`after ${where(period)}: the validation loss is ${v.loss.toPrecision(4)} (the first training batch's was ${firstLoss.toPrecision(4)})`);
+        Object.assign(record, renamed('validation', v, true));
+      }
       history.epochs.push(record);
       await options.onEpoch?.(record, history);
       if (yieldEvery > 0) await yieldToEventLoop();

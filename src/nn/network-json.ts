@@ -50,6 +50,16 @@ export interface NetworkJson {
 
 /** The most parameters a JSON or binary model may declare unless the caller raises it. */
 export const DEFAULT_MAX_PARAMS = 100_000_000;
+/** The most values per example a model file may declare as its input (16.7 M: a 2048×2048×4 image). */
+export const MAX_FILE_INPUT = 1 << 24;
+
+/** A model file's input shape: checked like any, and at most MAX_FILE_INPUT values per example. */
+export function parseFileInput(input: unknown): Shape {
+  const shape = parseInputShape(input, 'input');
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_FILE_INPUT) fail('MODEL_LIMIT', `input [${shape.join(', ')}] has ${size} values per example, more than a model file may declare (${MAX_FILE_INPUT})`);
+  return shape;
+}
 
 /** A version-1 layer in version-2 form (spec fields + params). */
 export function upgradeLayerV1(layer: Record<string, unknown>): Record<string, unknown> {
@@ -87,7 +97,7 @@ export function parseNetworkJson(
       const { params: _params, ...spec } = l;
       return parseLayerSpec(spec, `layer ${i}`);
     });
-    const input = parseInputShape(j!.input, 'input');
+    const input = parseFileInput(j!.input);
     const seed = j!.seed ?? 1;
     if (!Number.isSafeInteger(seed)) fail('SHAPE', `seed must be an integer, got ${JSON.stringify(j!.seed)}`);
     if (j!.init !== undefined && typeof j!.init !== 'string') fail('SHAPE', `init must be a string such as 'he', got ${JSON.stringify(j!.init)}`);

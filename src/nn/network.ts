@@ -249,6 +249,19 @@ export class Network {
     return this.backend.heap.read(this.gradsPtr + t.offset * 4, t.count);
   }
 
+  /**
+   * Throws when a weight is NaN or ∞ (a diverged run): such a network must not be saved, since
+   * no loader (ours included) would read it back as what it was.
+   */
+  assertFiniteWeights(what: string, weights = this.getWeights()): void {
+    for (let i = 0; i < weights.length; i++) {
+      if (!Number.isFinite(weights[i])) {
+        const t = this.tensors.find((x) => i >= x.offset && i < x.offset + x.count);
+        fail('DIVERGED', `${what}: ${t ? `${t.name}[${i - t.offset}]` : `parameter ${i}`} is ${weights[i]}; a network with non-finite weights (a diverged run) cannot be saved`);
+      }
+    }
+  }
+
   /** The names of the tensors that are weights ('dense0', 'conv2d2', 'eurnn0.input'), in order. */
   weightLayerNames(): string[] {
     return this.tensors.filter((t) => t.name.endsWith('.weights')).map((t) => t.name.slice(0, -'.weights'.length));
@@ -506,6 +519,9 @@ export class Network {
       if (output === 'softmax') k.softmax(rows, n, y, this.buf.probs);
       else if (output === 'sigmoid') k.sigmoidForward(rows * n, y, this.buf.probs);
       if (output !== 'identity') y = this.buf.probs;
+      if (!Number.isFinite(k.maxAbs(rows * n, y))) {
+        fail('DIVERGED', `predict: the network's outputs for example ${from}…${from + rows - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
+      }
       out.set(this.backend.heap.f32(y, rows * n), from * n);
     }
     return out;
@@ -528,6 +544,7 @@ export class Network {
   /** Architecture and weights as plain JSON (version 2): each layer's spec and its tensors. */
   toJSON(): NetworkJson {
     const w = this.getWeights();
+    this.assertFiniteWeights('toJSON', w);
     const layers: LayerJson[] = this.specs.map((spec) => ({ ...spec, ...(spec.type === 'dense' && spec.init ? { init: formatInit(spec.init) } : {}) } as LayerJson));
     for (const t of this.tensors) (layers[t.layer].params ??= {})[t.param] = Array.from(w.subarray(t.offset, t.offset + t.count));
     return { format: 'simdnet', version: 2, input: this.inputShape.length === 1 ? this.input : [...this.inputShape], loss: this.loss, init: formatInit(this.init), seed: this.seed, layers };
