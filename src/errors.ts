@@ -27,7 +27,7 @@ export class DivergenceError extends SimdnetError {}
 
 /** Every code the library uses. */
 export type ErrorCode =
-  | 'IDX_TRUNCATED' | 'IDX_MAGIC' | 'IDX_HEADER' | 'IDX_GZIP' | 'IDX_LABEL'
+  | 'IDX_TRUNCATED' | 'IDX_MAGIC' | 'IDX_HEADER' | 'IDX_GZIP' | 'IDX_LABEL' | 'IDX_LIMIT'
   | 'HEAP_LIMIT' | 'HEAP_RANGE' | 'HEAP_SIZE'
   | 'SHAPE' | 'ARGUMENT'
   | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
@@ -37,7 +37,7 @@ export type ErrorCode =
 
 /** Every code, with the class its errors have. */
 const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: string) => SimdnetError>> = {
-  IDX_TRUNCATED: IdxError, IDX_MAGIC: IdxError, IDX_HEADER: IdxError, IDX_GZIP: IdxError, IDX_LABEL: IdxError,
+  IDX_TRUNCATED: IdxError, IDX_MAGIC: IdxError, IDX_HEADER: IdxError, IDX_GZIP: IdxError, IDX_LABEL: IdxError, IDX_LIMIT: IdxError,
   HEAP_LIMIT: HeapError, HEAP_RANGE: HeapError, HEAP_SIZE: HeapError,
   SHAPE: ShapeError, ARGUMENT: ShapeError,
   MODEL_FORMAT: ModelFormatError, MODEL_VERSION: ModelFormatError, MODEL_SHAPE: ModelFormatError, MODEL_HEADER: ModelFormatError,
