@@ -27,24 +27,24 @@ export class DivergenceError extends SimdnetError {}
 
 /** Every code the library uses. */
 export type ErrorCode =
-  | 'IDX_TRUNCATED' | 'IDX_MAGIC' | 'IDX_HEADER' | 'IDX_GZIP' | 'IDX_LABEL'
+  | 'IDX_TRUNCATED' | 'IDX_MAGIC' | 'IDX_HEADER' | 'IDX_GZIP' | 'IDX_LABEL' | 'IDX_LIMIT'
   | 'HEAP_LIMIT' | 'HEAP_RANGE' | 'HEAP_SIZE'
   | 'SHAPE' | 'ARGUMENT'
   | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
   | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ'
   | 'DIVERGED'
-  | 'BACKEND' | 'IMAGE_FORMAT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED';
+  | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED';
 
 /** Every code, with the class its errors have. */
 const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: string) => SimdnetError>> = {
-  IDX_TRUNCATED: IdxError, IDX_MAGIC: IdxError, IDX_HEADER: IdxError, IDX_GZIP: IdxError, IDX_LABEL: IdxError,
+  IDX_TRUNCATED: IdxError, IDX_MAGIC: IdxError, IDX_HEADER: IdxError, IDX_GZIP: IdxError, IDX_LABEL: IdxError, IDX_LIMIT: IdxError,
   HEAP_LIMIT: HeapError, HEAP_RANGE: HeapError, HEAP_SIZE: HeapError,
   SHAPE: ShapeError, ARGUMENT: ShapeError,
   MODEL_FORMAT: ModelFormatError, MODEL_VERSION: ModelFormatError, MODEL_SHAPE: ModelFormatError, MODEL_HEADER: ModelFormatError,
   MODEL_MAGIC: ModelFormatError, MODEL_TRUNCATED: ModelFormatError, MODEL_LIMIT: ModelFormatError, MODEL_CHECKSUM: ModelFormatError,
   MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
   DIVERGED: DivergenceError,
-  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: SimdnetError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError,
+  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: SimdnetError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError,
 };
 
 /** The error for `code` (of the class the code belongs to). */

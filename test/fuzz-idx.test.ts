@@ -7,7 +7,7 @@ import { IdxError } from '../src/errors';
 // Property-based fuzzing of the IDX parser: whatever the bytes, it returns a result whose sizes
 // agree with the input, or throws an IdxError with a documented code — never another exception,
 // never a hang, never an allocation (results are views of the input).
-const CODES = ['IDX_TRUNCATED', 'IDX_MAGIC', 'IDX_HEADER', 'IDX_GZIP'];
+const CODES = ['IDX_TRUNCATED', 'IDX_MAGIC', 'IDX_HEADER', 'IDX_GZIP', 'IDX_LIMIT'];
 
 function idxFile(kind: 'images' | 'labels', count: number, rows = 3, cols = 2): Uint8Array {
   const dims = kind === 'images' ? [count, rows, cols] : [count];

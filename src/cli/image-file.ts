@@ -1,7 +1,13 @@
 // Reads a drawing from disk for `simdnet predict`: PNG (any colour type, via pngjs) or PGM (P2/P5),
 // told apart by their first bytes, not by the file name. Returns grayscale bytes for preprocessDigit.
+// Sizes are checked before anything is allocated: width × height against maxPixels, and for a PNG
+// the chunk list (checkPng) and the size its image data inflates to against maxBytes.
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { fail } from '../errors';
+import { checkPng, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
+
+export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -10,23 +16,23 @@ export interface GrayImage {
 }
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-/** Larger images are refused before decoding (a hostile header must not cause a giant allocation). */
-export const MAX_IMAGE_PIXELS = 4096 * 4096;
 
 export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && PNG_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 /** Reads a binary (P5) or ASCII (P2) PGM: 8-bit grayscale. */
-export function parsePgm(bytes: Uint8Array, name: string): GrayImage {
+export function parsePgm(bytes: Uint8Array, name: string, limits: ImageLimits = {}): GrayImage {
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 512)));
   const m = /^(P[25])\s+(?:#.*\s+)*(\d+)\s+(?:#.*\s+)*(\d+)\s+(?:#.*\s+)*(\d+)\s/.exec(text);
   if (!m) fail('IMAGE_FORMAT', `${name}: not a PNG or PGM image (expected the PNG signature or a P2/P5 header)`);
   const [header, kind, w, h, max] = m;
   const width = Number(w), height = Number(h), maxval = Number(max);
   if (maxval < 1 || maxval > 255) fail('IMAGE_FORMAT', `${name}: only 8-bit PGM is supported (maxval ${maxval})`);
-  if (width < 1 || height < 1 || width * height > MAX_IMAGE_PIXELS) {
-    fail('IMAGE_FORMAT', `${name}: ${width}×${height} is not a size this reads (1 to ${MAX_IMAGE_PIXELS} pixels)`);
+  if (width < 1 || height < 1) fail('IMAGE_FORMAT', `${name}: PGM header says ${width}×${height}; each side must be at least 1`);
+  const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
+  if (width * height > maxPixels) {
+    fail('IMAGE_LIMIT', `${name}: ${width}×${height} is ${width * height} pixels, more than the limit of ${maxPixels} (maxPixels; simdnet predict --max-pixels N raises it)`);
   }
   const n = width * height;
   let values: number[] | Uint8Array;
@@ -46,13 +52,19 @@ export function parsePgm(bytes: Uint8Array, name: string): GrayImage {
  * Decodes a PNG to grayscale. Transparent pixels are composited over white, as a viewer shows
  * them: a canvas export with dark strokes on a transparent background reads as dark-on-light.
  */
-export function parsePng(bytes: Uint8Array, name: string): GrayImage {
-  // IHDR is the first chunk: width and height at bytes 16..23 (checked before pngjs allocates).
-  if (bytes.length < 33) fail('IMAGE_FORMAT', `${name}: truncated PNG (${bytes.length} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const width = view.getUint32(16), height = view.getUint32(20);
-  if (width < 1 || height < 1 || width * height > MAX_IMAGE_PIXELS) {
-    fail('IMAGE_FORMAT', `${name}: ${width}×${height} is not a size this reads (1 to ${MAX_IMAGE_PIXELS} pixels)`);
+export function parsePng(bytes: Uint8Array, name: string, limits: ImageLimits = {}): GrayImage {
+  const header = checkPng(bytes, name, limits);
+  if (header.interlaced) {
+    // pngjs inflates interlaced data without a bound (non-interlaced data it stops at the size
+    // the header implies): inflate it once here, stopping there, before pngjs does.
+    try {
+      inflateSync(Buffer.concat(header.idat), { maxOutputLength: header.inflatedBytes });
+    } catch (e) {
+      const why = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+        ? `the image data inflates to more than the ${header.inflatedBytes} bytes that ${header.width}×${header.height} interlaced needs`
+        : `the image data does not inflate: ${(e as Error).message}`;
+      fail('IMAGE_FORMAT', `${name}: bad PNG: ${why}`);
+    }
   }
   let png: { width: number; height: number; data: Uint8Array };
   try {
@@ -71,6 +83,6 @@ export function parsePng(bytes: Uint8Array, name: string): GrayImage {
   return { data, width: png.width, height: png.height };
 }
 
-export function parseImage(bytes: Uint8Array, name: string): GrayImage {
-  return isPng(bytes) ? parsePng(bytes, name) : parsePgm(bytes, name);
+export function parseImage(bytes: Uint8Array, name: string, limits: ImageLimits = {}): GrayImage {
+  return isPng(bytes) ? parsePng(bytes, name, limits) : parsePgm(bytes, name, limits);
 }

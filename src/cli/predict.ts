@@ -6,27 +6,38 @@ import { readIdxFile } from '../data/mnist-node';
 import { preprocessDigit } from '../digits/preprocess';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
-import { parseImage } from './image-file';
-import { fail } from '../errors';
-import { parse, choiceOption, UsageError } from './args';
+import { parseImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from './image-file';
+import { MAX_IDX_BYTES } from '../data/idx';
+import { fail, SimdnetError } from '../errors';
+import { parse, choiceOption, intOption, UsageError } from './args';
 
-export const PREDICT_USAGE = `simdnet predict (--model FILE | --pretrained) [--json] <image.png | image.pgm | idx-file:index>
+export const PREDICT_USAGE = `simdnet predict (--model FILE | --pretrained) [--json] [--max-pixels N] [--max-bytes N] <image.png | image.pgm | idx-file:index>
   The predicted class and the probabilities. A PNG (any colour type; transparency over white) or a
   PGM (P2 or P5) of any size is preprocessed like a drawing (polarity, crop, 20 px, centred);
-  idx-file:index takes image <index> of an IDX file as is. --pretrained: the shipped digit model.`;
+  idx-file:index takes image <index> of an IDX file (raw or gzipped) as is. --pretrained: the shipped digit model.
+  Files are checked before they are decoded, and refused (exit 1) past these limits:
+    --max-pixels N  the largest width × height of a PNG or PGM (default ${MAX_IMAGE_PIXELS} = 4096×4096)
+    --max-bytes N   the most bytes a PNG's image data may inflate to (default ${MAX_IMAGE_BYTES} = 64 MiB),
+                    or an IDX file may hold, raw or inflated (default ${MAX_IDX_BYTES} = 512 MiB)`;
 
 export async function predict(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { model: { type: 'string' }, pretrained: { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' } }, 'predict', true);
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, pretrained: { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' } }, 'predict', true);
   if (values.help) { console.log(PREDICT_USAGE); return 0; }
   if (!values.model === !values.pretrained) throw new UsageError('give --model FILE or --pretrained (the shipped digit model)');
   if (positionals.length !== 1) throw new UsageError('give one image: image.png, image.pgm or idx-file:index');
   const target = positionals[0];
-  const backend = await createBackend(choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'));
-  const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
+  const maxPixels = intOption(values['max-pixels'], 'max-pixels', MAX_IMAGE_PIXELS);
+  const maxBytes = values['max-bytes'] === undefined ? undefined : intOption(values['max-bytes'], 'max-bytes', 1); // undefined: each reader's default
+  const backendChoice = choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto');
+  // The input first: a file that is refused costs no backend and no model.
   let input: Float32Array;
   const idx = /^(.*):(\d+)$/.exec(target);
   if (idx && !/\.(pgm|png)$/i.test(target)) {
-    const file = await readIdxFile(idx[1]);
+    const file = await readIdxFile(idx[1], { maxBytes }).catch((e: unknown) => {
+      // The library names its option; say which flag sets it here.
+      if (e instanceof SimdnetError && e.code === 'IDX_LIMIT') fail('IDX_LIMIT', `${e.message} (simdnet predict --max-bytes N)`);
+      throw e;
+    });
     if (file.kind !== 'images') throw new UsageError(`${idx[1]} holds labels, not images`);
     const i = Number(idx[2]);
     if (i >= file.count) throw new UsageError(`${basename(idx[1])} has ${file.count} images; index ${i} is out of range`);
@@ -35,8 +46,10 @@ export async function predict(argv: string[]): Promise<number> {
   } else {
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(await readFile(target)); } catch (e) { fail('NOT_FOUND', `cannot read ${target}: ${(e as Error).message}`); }
-    input = preprocessDigit(parseImage(bytes, basename(target)));
+    input = preprocessDigit(parseImage(bytes, basename(target), { maxPixels, maxBytes }));
   }
+  const backend = await createBackend(backendChoice);
+  const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
   if (input.length !== net.input) throw new UsageError(`the image has ${input.length} pixels but the model takes ${net.input} inputs`);
   const probabilities = Array.from(net.predict(input));
   const digit = probabilities.indexOf(Math.max(...probabilities));

