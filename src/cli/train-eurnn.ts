@@ -10,8 +10,8 @@ import type { History } from '../nn/fit';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { permutePixels, take } from '../data/dataset';
-import { atomicWrite } from '../io/atomic-node';
-import { nodeFs, nodePath } from '../io/node-builtins';
+import { atomicWrite, ensureDir } from '../io/atomic-node';
+import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
 import { reportHtml } from '../report/report-html';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
@@ -120,7 +120,7 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
 const secondsSoFar = (h: History) => h.epochs.reduce((a, r) => a + r.seconds, 0);
 
 async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: History): Promise<void> {
-  await nodeFs('--out').mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
 }
 
