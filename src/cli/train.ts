@@ -16,7 +16,7 @@ import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
 import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
-import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
+import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
 import type { TrainingState } from '../nn/fit';
 
@@ -112,6 +112,7 @@ export async function train(argv: string[]): Promise<number> {
   const input = preset?.image ? trainSet.shape : featuresOf(trainSet);
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
+  if (resume) checkResumeFits(values.resume!, resume, { weights: net.paramCount, examples: trainSet.count, optimizerSlots: optimizer.slots });
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
