@@ -14,7 +14,7 @@ import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
 import { reportHtml } from '../report/report-html';
-import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
+import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
 
 export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pixel permuted MNIST)
   --steps N               training steps (batches drawn with replacement; default 40000)
@@ -53,8 +53,8 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
     capacity: intOption(values.capacity, 'capacity', 2),
     batchSize: intOption(values['batch-size'], 'batch-size', 100),
     lr: numberOption(values.lr, 'lr') ?? 1e-4,
-    seed: intOption(values.seed, 'seed', 1, 0),
-    permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0),
+    seed: intOption(values.seed, 'seed', 1, 0, MAX_SEED),
+    permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0, MAX_SEED),
     dataset: values.dataset ?? 'mnist',
     backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
     limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),

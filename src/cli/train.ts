@@ -15,7 +15,7 @@ import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
-import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
+import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
 import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
 import type { TrainingState } from '../nn/fit';
@@ -86,7 +86,7 @@ export async function train(argv: string[]): Promise<number> {
       optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], d.optimizer),
       lr: numberOption(values.lr, 'lr') ?? (values.optimizer === undefined ? presetDefaults.lr : undefined),
       schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, d.schedule),
-      seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0),
+      seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0, MAX_SEED),
       augment: values.augment ? true : values['no-augment'] ? false : d.augment ?? false,
       backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
       limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
