@@ -15,6 +15,7 @@ import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
 import { reportHtml } from '../report/report-html';
 import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
+import { checkTargets } from './targets';
 
 export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pixel permuted MNIST)
   --steps N               training steps (batches drawn with replacement; default 40000)
@@ -62,6 +63,7 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
   const json = values.json === true;
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }]);
 
   const data = config.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(config.dataset === 'mnist' ? {} : { dir: config.dataset });
   const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);

@@ -18,6 +18,7 @@ import { trainEurnnCommand } from './train-eurnn';
 import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
 import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
+import { checkTargets } from './targets';
 import type { TrainingState } from '../nn/fit';
 
 export const TRAIN_USAGE = `simdnet train [options]
@@ -64,6 +65,7 @@ export async function train(argv: string[]): Promise<number> {
     return 0;
   }
   const json = values.json === true;
+  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   let config: TrainConfig;
   let resume: TrainingState | undefined;
   if (values.resume) {
