@@ -24,6 +24,8 @@ export class ShapeError extends SimdnetError {}
 export class ModelFormatError extends SimdnetError {}
 /** Training produced a NaN, infinite or exploding loss: code DIVERGED. */
 export class DivergenceError extends SimdnetError {}
+/** A training checkpoint that cannot be read or does not hold a valid run: code CHECKPOINT. */
+export class CheckpointError extends SimdnetError {}
 
 /** Every code the library uses. */
 export type ErrorCode =
@@ -44,7 +46,7 @@ const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: s
   MODEL_MAGIC: ModelFormatError, MODEL_TRUNCATED: ModelFormatError, MODEL_LIMIT: ModelFormatError, MODEL_CHECKSUM: ModelFormatError,
   MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
   DIVERGED: DivergenceError,
-  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: SimdnetError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError,
+  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: CheckpointError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError,
 };
 
 /** The error for `code` (of the class the code belongs to). */

@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, simdnetError, SimdnetError, ShapeError, ModelFormatError, IdxError, HeapError, DivergenceError, type ErrorCode } from '../src/errors';
+import { fail, simdnetError, SimdnetError, ShapeError, ModelFormatError, IdxError, HeapError, DivergenceError, CheckpointError, type ErrorCode } from '../src/errors';
 
 const script = fileURLToPath(new URL('../scripts/check-imports.mjs', import.meta.url));
 
@@ -33,7 +33,7 @@ describe('module graph', () => {
 describe('errors', () => {
   const expected: [ErrorCode, typeof SimdnetError][] = [
     ['SHAPE', ShapeError], ['ARGUMENT', ShapeError], ['MODEL_SHAPE', ModelFormatError], ['MODEL_WEIGHTS', ModelFormatError],
-    ['MODEL_FORMAT', ModelFormatError], ['IDX_MAGIC', IdxError], ['HEAP_LIMIT', HeapError], ['DIVERGED', DivergenceError], ['BACKEND', SimdnetError],
+    ['MODEL_FORMAT', ModelFormatError], ['IDX_MAGIC', IdxError], ['HEAP_LIMIT', HeapError], ['DIVERGED', DivergenceError], ['BACKEND', SimdnetError], ['CHECKPOINT', CheckpointError],
   ];
   it.each(expected)('fail(%s) throws the class of its code', (code, Class) => {
     expect(() => fail(code, 'x')).toThrow(Class);
@@ -45,7 +45,7 @@ describe('errors', () => {
 
   it('src/ throws through fail(code) / simdnetError(code) only, so no error can carry a code of another class', () => {
     const root = fileURLToPath(new URL('../src', import.meta.url));
-    const out = spawnSync('grep', ['-rnE', 'new (SimdnetError|IdxError|HeapError|ShapeError|ModelFormatError|DivergenceError)\\(', root], { encoding: 'utf8' });
+    const out = spawnSync('grep', ['-rnE', 'new (SimdnetError|IdxError|HeapError|ShapeError|ModelFormatError|DivergenceError|CheckpointError)\\(', root], { encoding: 'utf8' });
     const hits = out.stdout.split('\n').filter((l) => l && !l.includes('/src/errors.ts:'));
     expect(hits).toEqual([]);
   });
@@ -64,5 +64,6 @@ describe('errors', () => {
     expect((caught as Error).constructor.name).toBe('ShapeError');
     expect(dist.ModelFormatError.name).toBe('ModelFormatError');
     expect(dist.DivergenceError.name).toBe('DivergenceError');
+    expect(dist.CheckpointError.name).toBe('CheckpointError');
   });
 });

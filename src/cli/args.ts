@@ -16,10 +16,16 @@ export function parse<T extends Options>(argv: string[], options: T, command: st
   }
 }
 
-export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
+/** The largest seed: seeds are uint32 (a larger number would wrap to another seed, silently). */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** An integer flag in min…max (max: the largest exact integer unless given); '' and 1.5 are refused. */
+export function intOption(value: string | undefined, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${value}'`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}…${max}`}, got '${value}'`);
+  }
   return n;
 }
 

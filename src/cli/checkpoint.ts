@@ -1,8 +1,9 @@
 import type { ModelName } from './presets';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWrite } from '../io/atomic-node';
-import type { TrainingState } from '../nn/fit';
+import { atomicWrite, ensureDir } from '../io/atomic-node';
+import type { EpochRecord, TrainingState } from '../nn/fit';
+import { OPTIMIZERS } from '../nn/optimizers';
 import { fail } from '../errors';
 
 /** The run's configuration as the CLI resolved it: what --resume needs to rebuild the same run. */
@@ -24,14 +25,14 @@ export interface TrainConfig {
 }
 
 const FILE = 'checkpoint.json';
+/** The --backend choices (train.ts), which a checkpoint's configuration must be one of. */
+const BACKENDS = ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'];
 
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-const f32 = (s: string) => { const b = Buffer.from(s, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-const i32 = (s: string) => { const b = Buffer.from(s, 'base64'); return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
 /** One JSON file (typed arrays as base64 of their little-endian bytes), written atomically. */
 export async function saveCheckpoint(dir: string, config: TrainConfig, state: TrainingState): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const path = join(dir, FILE);
   const body = {
     format: 'simdnet-checkpoint', version: 1, config,
@@ -46,20 +47,98 @@ export async function saveCheckpoint(dir: string, config: TrainConfig, state: Tr
   return path;
 }
 
+/**
+ * Reads a checkpoint, checking every field before anything uses it: a damaged or edited file is a
+ * CheckpointError that says which field is wrong, never a crash further on.
+ */
 export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig; state: TrainingState }> {
   const path = join(dir, FILE);
-  let body;
+  let text: string;
   try {
-    body = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (e) {
     fail('CHECKPOINT', `--resume: cannot read ${path}: ${(e as Error).message}`);
   }
-  if (body?.format !== 'simdnet-checkpoint' || body.version !== 1 || !body.config || !body.state) {
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    fail('CHECKPOINT', `--resume: ${path} is not valid JSON (${(e as Error).message}); the file is damaged`);
+  }
+  if (body?.format !== 'simdnet-checkpoint' || body.version !== 1) {
     fail('CHECKPOINT', `--resume: ${path} is not a simdnet checkpoint (version 1)`);
   }
-  const s = body.state;
-  return {
-    config: body.config,
-    state: { ...s, weights: f32(s.weights), optimizer: { t: s.optimizer.t, state: s.optimizer.state.map(f32) }, order: i32(s.order) },
+  const damaged = (what: string): never => fail('CHECKPOINT', `--resume: ${path} is damaged: ${what}`);
+  const check = (field: string, ok: (v: unknown) => boolean, want: string) => {
+    const value = field.split('.').reduce((o, k) => o?.[k], body);
+    if (!ok(value)) damaged(`${field} must be ${want}, got ${shown(value)}`);
   };
+  const optional = (ok: (v: unknown) => boolean) => (v: unknown) => v === undefined || ok(v);
+
+  check('config', isObject, 'an object');
+  check('config.model', optional(isString), 'a model name');
+  for (const f of ['dataset', 'layers', 'init']) check(`config.${f}`, isString, 'a string');
+  check('config.epochs', (v) => isInt(v, 1), 'an integer ≥ 1');
+  check('config.batchSize', (v) => isInt(v, 1), 'an integer ≥ 1');
+  check('config.optimizer', (v) => Object.keys(OPTIMIZERS).includes(v as string), `one of ${Object.keys(OPTIMIZERS).join(', ')}`);
+  check('config.lr', optional((v) => isNumber(v) && (v as number) > 0), 'a positive number');
+  check('config.schedule', (v) => v === 'constant' || v === 'cosine', 'constant or cosine');
+  check('config.seed', (v) => isInt(v, 0, 2 ** 32 - 1), 'an integer in 0…4294967295');
+  check('config.augment', optional((v) => typeof v === 'boolean'), 'true or false');
+  check('config.backend', (v) => BACKENDS.includes(v as string), `one of ${BACKENDS.join(', ')}`);
+  check('config.limit', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
+
+  const config = body.config as TrainConfig;
+  check('state', isObject, 'an object');
+  check('state.epoch', (v) => isInt(v, 1, config.epochs), `an integer in 1…${config.epochs} (config.epochs)`);
+  check('state.batch', (v) => isInt(v, 0), 'an integer ≥ 0');
+  check('state.step', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
+  check('state.weights', (v) => isBase64(v, 4), 'base64 of float32 values');
+  check('state.optimizer', isObject, 'an object');
+  check('state.optimizer.t', (v) => isInt(v, 0), 'an integer ≥ 0');
+  check('state.optimizer.state', (v) => Array.isArray(v) && v.every((s) => isBase64(s, 4)), 'a list of base64 float32 arrays');
+  check('state.rng', isRngState, 'a list of 4 integers in 0…4294967295');
+  check('state.order', (v) => isBase64(v, 4), 'base64 of int32 values');
+  check('state.layerState', optional((v) => Array.isArray(v) && v.every((s) => s === null || (Array.isArray(s) && s.every(isNumber)))), 'a list of number lists or nulls');
+  check('state.augmentRng', optional(isRngState), 'a list of 4 integers in 0…4294967295');
+  for (const f of ['lossSum', 'correct', 'seconds']) check(`state.${f}`, isNumber, 'a number');
+  for (const f of ['sse', 'sae', 'examples']) check(`state.${f}`, optional(isNumber), 'a number');
+  check('state.epochs', (v) => Array.isArray(v) && v.every(isEpochRecord), 'a list of epoch records ({ epoch, step, trainLoss, maxAbsWeights, lr, seconds })');
+
+  const s = body.state;
+  const weights = f32(s.weights);
+  const order = i32(s.order);
+  // The epoch's shuffled order indexes the training set: a permutation of 0…n-1, else reads would stray.
+  const seen = new Uint8Array(order.length);
+  for (const i of order) {
+    if (i < 0 || i >= order.length || seen[i]) damaged(`state.order must be a permutation of 0…${order.length - 1} (it holds ${i}${seen[i] ? ' twice' : ''})`);
+    seen[i] = 1;
+  }
+  if (!weights.every(Number.isFinite)) damaged('state.weights holds NaN or infinite values');
+  const optimizerState = (s.optimizer.state as string[]).map(f32);
+  if (optimizerState.some((a) => a.length !== weights.length)) damaged(`every optimizer state must hold ${weights.length} values (one per weight)`);
+  return { config, state: { ...s, weights, optimizer: { t: s.optimizer.t, state: optimizerState }, order } };
 }
+
+/** The checkpoint's state against the network, data and optimizer that --resume rebuilt from its configuration. */
+export function checkResumeFits(dir: string, state: TrainingState, sizes: { weights: number; examples: number; optimizerSlots: number }): void {
+  const problems = [
+    state.weights.length !== sizes.weights && `${state.weights.length} weights where the network has ${sizes.weights}`,
+    state.order.length !== sizes.examples && `an order of ${state.order.length} examples where the training set has ${sizes.examples}`,
+    state.optimizer.state.length !== sizes.optimizerSlots && `${state.optimizer.state.length} optimizer state arrays where the optimizer has ${sizes.optimizerSlots}`,
+  ].filter(Boolean);
+  if (problems.length) fail('CHECKPOINT', `--resume: ${join(dir, FILE)} does not fit the run its configuration describes: ${problems.join('; ')}`);
+}
+
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown) => typeof v === 'string';
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isRngState = (v: unknown) => Array.isArray(v) && v.length === 4 && v.every((x) => isInt(x, 0, 2 ** 32 - 1));
+const isBase64 = (v: unknown, unit: number) => typeof v === 'string' && v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && Buffer.byteLength(v, 'base64') % unit === 0;
+const isEpochRecord = (r: unknown) => isObject(r) && ['epoch', 'step', 'trainLoss', 'lr', 'seconds'].every((k) => isNumber((r as Record<string, unknown>)[k]))
+  && Array.isArray((r as EpochRecord).maxAbsWeights) && (r as EpochRecord).maxAbsWeights.every(isNumber);
+const shown = (v: unknown) => { const s = JSON.stringify(v) ?? 'nothing'; return s.length > 60 ? `${s.slice(0, 57)}…` : s; };
+const bytes = (s: string) => { const b = Buffer.from(s, 'base64'); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); };
+const f32 = (s: string) => new Float32Array(bytes(s));
+const i32 = (s: string) => new Int32Array(bytes(s));

@@ -1,10 +1,12 @@
 // The `simdnet` command. Usage errors print one line and exit 2; library errors (bad files,
-// divergence) print their message and exit 1; never a stack trace unless SIMDNET_DEBUG is set.
+// divergence) print their message and exit 1; SIGINT/SIGTERM end with 130/143 (./signals.ts);
+// never a stack trace unless SIMDNET_DEBUG is set.
 import { train, TRAIN_USAGE } from './train';
 import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
 import { evaluate, EVALUATE_USAGE } from './evaluate';
 import { predict, PREDICT_USAGE } from './predict';
 import { UsageError } from './args';
+import { installSignals, Interrupted, type RunSignals } from './signals';
 import { SimdnetError } from '../errors';
 
 const USAGE = `usage: simdnet <command> [options]
@@ -23,7 +25,7 @@ ${PREDICT_USAGE}
 
 ${GRADCHECK_USAGE}`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train, evaluate, predict, gradcheck };
+const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,11 +34,17 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const run = COMMANDS[command];
+  // Before anything is loaded: signals are obeyed in every phase (./signals.ts).
+  const signals = installSignals();
   try {
     if (!run) throw new UsageError(`simdnet: unknown command '${command}'; expected ${Object.keys(COMMANDS).join(', ')} (see simdnet --help)`);
-    return await run(rest);
+    return await run(rest, signals);
   } catch (e) {
     if (process.env.SIMDNET_DEBUG) console.error(e);
+    if (e instanceof Interrupted) {
+      console.error(`simdnet ${command}: ${e.message}`);
+      return e.exitCode;
+    }
     if (e instanceof UsageError) {
       console.error(e.message.startsWith('simdnet') ? e.message : `simdnet ${command}: ${e.message}`);
       return 2;
@@ -47,5 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`simdnet ${command}: unexpected error: ${(e as Error)?.message ?? e}`);
     return 1;
+  } finally {
+    signals.dispose();
   }
 }

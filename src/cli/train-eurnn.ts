@@ -10,11 +10,13 @@ import type { History } from '../nn/fit';
 import { loadMnist } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { permutePixels, take } from '../data/dataset';
-import { atomicWrite } from '../io/atomic-node';
-import { nodeFs, nodePath } from '../io/node-builtins';
+import { atomicWrite, ensureDir } from '../io/atomic-node';
+import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
 import { reportHtml } from '../report/report-html';
-import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
+import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
+import { checkTargets } from './targets';
+import type { RunSignals } from './signals';
 
 export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pixel permuted MNIST)
   --steps N               training steps (batches drawn with replacement; default 40000)
@@ -33,7 +35,7 @@ export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pi
   --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
   --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
 
-export async function trainEurnnCommand(argv: string[]): Promise<number> {
+export async function trainEurnnCommand(argv: string[], signals: RunSignals): Promise<number> {
   const { values } = parse(argv, {
     model: { type: 'string' }, steps: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' },
     hidden: { type: 'string' }, capacity: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
@@ -53,8 +55,8 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
     capacity: intOption(values.capacity, 'capacity', 2),
     batchSize: intOption(values['batch-size'], 'batch-size', 100),
     lr: numberOption(values.lr, 'lr') ?? 1e-4,
-    seed: intOption(values.seed, 'seed', 1, 0),
-    permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0),
+    seed: intOption(values.seed, 'seed', 1, 0, MAX_SEED),
+    permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0, MAX_SEED),
     dataset: values.dataset ?? 'mnist',
     backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
     limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
@@ -62,6 +64,7 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
   const json = values.json === true;
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }]);
 
   const data = config.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(config.dataset === 'mnist' ? {} : { dir: config.dataset });
   const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);
@@ -74,10 +77,8 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   log(`simdnet: ${net.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validation.count} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
 
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // From here a first Ctrl-C stops after the current step (and writes the report of the steps done).
+  signals.graceful = true;
   const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
     { format: 'step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -85,10 +86,14 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
   bar?.start(config.steps, 0, { loss: '-' });
   const history = await net.fit(trainSet, {
     steps: config.steps, batchSize: config.batchSize, optimizer: rmsprop({ lr: config.lr, alpha: 0.99, eps: 1e-8 }), evalEvery: config.evalEvery,
-    validation, seed: config.seed, signal: stop.signal, yieldEvery: 1, // a step is long: let Ctrl-C through
-    onBatch: bar ? (b) => bar.update(b.step, { loss: b.loss.toFixed(4) }) : undefined,
+    validation, seed: config.seed, signal: signals.signal, yieldEvery: 1, // a step is long: let signals through
+    onBatch: (b) => {
+      signals.progress();
+      bar?.update(b.step, { loss: b.loss.toFixed(4) });
+    },
     onEpoch: async (r, h) => {
       if (values.out) await writeEurnnHistory(values.out, config, h);
+      signals.progress();
       if (json) process.stdout.write(JSON.stringify({ event: 'eval', ...r }) + '\n');
       else {
         bar?.stop();
@@ -98,29 +103,29 @@ export async function trainEurnnCommand(argv: string[]): Promise<number> {
     },
   });
   bar?.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  signals.progress();
   if (values.out) await writeEurnnReport(values.out, config, history, net.describe());
   const last = history.epochs.at(-1);
   if (history.stopped) {
     log(`interrupted after ${last?.step ?? 0} validated steps`);
-    return 130;
+    return signals.exitCode ?? 130;
   }
   const secondsPerStep = last ? secondsSoFar(history) / last.step : undefined;
   if (values.save) {
+    await signals.check(`after training; the model was not saved to ${values.save}`);
     await saveModel(net, values.save, { dataset: config.dataset, permSeed: config.permSeed, steps: last?.step, validationAccuracy: last?.validationAccuracy, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
   }
   if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep, backend: backend.name }) + '\n');
   else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backend.name}`);
-  return 0;
+  return signals.exitCode ?? 0; // a stop asked for while the last file was written: still 130/143
 }
 
 /** Seconds spent in training steps so far (validation excluded). */
 const secondsSoFar = (h: History) => h.epochs.reduce((a, r) => a + r.seconds, 0);
 
 async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: History): Promise<void> {
-  await nodeFs('--out').mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
 }
 

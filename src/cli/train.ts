@@ -15,9 +15,11 @@ import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
-import { parse, intOption, numberOption, choiceOption, UsageError } from './args';
-import { saveCheckpoint, loadCheckpoint, type TrainConfig } from './checkpoint';
+import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
+import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
+import { checkTargets } from './targets';
+import type { RunSignals } from './signals';
 import type { TrainingState } from '../nn/fit';
 
 export const TRAIN_USAGE = `simdnet train [options]
@@ -39,7 +41,7 @@ ${(Object.keys(MODEL_PRESETS) as (keyof typeof MODEL_PRESETS)[]).map((n) => `   
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N images of each split (quick runs)
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
-  --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130)
+  --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130/143)
   --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
   --out DIR               write history.json (after every epoch), loss.svg, accuracy.svg, weights.svg,
                           samples.svg, confusion.svg and report.html (opens from disk) to DIR
@@ -48,10 +50,10 @@ ${(Object.keys(MODEL_PRESETS) as (keyof typeof MODEL_PRESETS)[]).map((n) => `   
 /** The defaults: ≥ 98% MNIST test accuracy within 20 epochs. */
 export const TRAIN_DEFAULTS = { layers: '256:relu,128:relu,10', init: 'he', epochs: 20, batchSize: 64, optimizer: 'adam' as OptimizerName, seed: 1, schedule: 'cosine' as 'constant' | 'cosine' };
 
-export async function train(argv: string[]): Promise<number> {
+export async function train(argv: string[], signals: RunSignals): Promise<number> {
   // The recurrent model has its own options (steps, not epochs): its own command path.
   const m = argv.indexOf('--model');
-  if ((m >= 0 && argv[m + 1] === 'eurnn') || argv.includes('--model=eurnn')) return trainEurnnCommand(argv);
+  if ((m >= 0 && argv[m + 1] === 'eurnn') || argv.includes('--model=eurnn')) return trainEurnnCommand(argv, signals);
   const { values } = parse(argv, {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
@@ -64,6 +66,7 @@ export async function train(argv: string[]): Promise<number> {
     return 0;
   }
   const json = values.json === true;
+  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   let config: TrainConfig;
   let resume: TrainingState | undefined;
   if (values.resume) {
@@ -86,7 +89,7 @@ export async function train(argv: string[]): Promise<number> {
       optimizer: choiceOption(values.optimizer, 'optimizer', Object.keys(OPTIMIZERS) as OptimizerName[], d.optimizer),
       lr: numberOption(values.lr, 'lr') ?? (values.optimizer === undefined ? presetDefaults.lr : undefined),
       schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, d.schedule),
-      seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0),
+      seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0, MAX_SEED),
       augment: values.augment ? true : values['no-augment'] ? false : d.augment ?? false,
       backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
       limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
@@ -112,6 +115,7 @@ export async function train(argv: string[]): Promise<number> {
   const input = preset?.image ? trainSet.shape : featuresOf(trainSet);
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
+  if (resume) checkResumeFits(values.resume!, resume, { weights: net.paramCount, examples: trainSet.count, optimizerSlots: optimizer.slots });
   log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
@@ -121,20 +125,22 @@ export async function train(argv: string[]): Promise<number> {
     { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
-  // Ctrl-C: stop between batches; with --checkpoint the run is saved to be resumed.
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // From here a first Ctrl-C stops between batches; with --checkpoint the run is saved to be resumed.
+  signals.graceful = true;
   if (resume) log(`resuming from ${values.resume} at epoch ${resume.epoch}, batch ${resume.batch}`);
   let epochNo = resume?.epoch ?? 1;
   bar?.start(batches, resume?.batch ?? 0, { epoch: `${epochNo}/${epochs}`, loss: '-' });
   const history = await net.fit(trainSet, {
-    epochs, batchSize, optimizer, validation: validSet, seed, schedule, resume, signal: stop.signal, yieldEvery: 20, // lets Ctrl-C through
+    epochs, batchSize, optimizer, validation: validSet, seed, schedule, resume, signal: signals.signal,
+    yieldEvery: preset?.image ? 1 : 20, // lets signals and the launcher's exit through: every ~0.1 s (cnn) or ~20 ms (mlp)
     augment: config.augment ? augmentDigits({ seed }) : undefined,
-    onBatch: bar ? (b) => { if (b.batch % 10 === 0 || b.batch === b.batches) bar.update(b.batch, { loss: b.loss.toFixed(4) }); } : undefined,
+    onBatch: (b) => {
+      signals.progress();
+      if (bar && (b.batch % 10 === 0 || b.batch === b.batches)) bar.update(b.batch, { loss: b.loss.toFixed(4) });
+    },
     onEpoch: async (r, h) => {
       if (values.out) await writeHistory(values.out, { config: reportConfig, history: h, layerNames: net.weightLayerNames() });
+      signals.progress();
       if (json) {
         process.stdout.write(JSON.stringify({ event: 'epoch', ...r }) + '\n');
       } else {
@@ -149,24 +155,28 @@ export async function train(argv: string[]): Promise<number> {
   if (history.stopped) {
     const where = `epoch ${history.resume!.epoch}, batch ${history.resume!.batch}`;
     if (values.checkpoint) {
+      signals.progress();
       const path = await saveCheckpoint(values.checkpoint, config, history.resume!);
       log(`interrupted at ${where}; saved the run to ${path}; continue with: simdnet train --resume ${values.checkpoint}`);
       if (json) process.stdout.write(JSON.stringify({ event: 'interrupted', checkpoint: path, epoch: history.resume!.epoch, batch: history.resume!.batch }) + '\n');
     } else {
       log(`interrupted at ${where} (use --checkpoint DIR to be able to resume)`);
     }
-    return 130;
+    return signals.exitCode ?? 130;
   }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  // A stop asked for after the last batch: nothing more is written after the file in progress.
+  const notSaved = `after training${values.save ? `; the model was not saved to ${values.save}` : ''}`;
+  await signals.check(notSaved);
   const test = net.evaluate(testSet);
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;
   if (values.save) {
+    await signals.check(notSaved);
     await saveModel(net, values.save, { dataset, epochs: history.epochs.length, testAccuracy: test.accuracy!, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
   }
   if (values.out) {
+    await signals.check(`after training; the report was not written to ${values.out}`);
     const predicted = net.classify(testSet);
     const confusion = confusionMatrix(testSet.y, predicted, net.outputs);
     const px = featuresOf(testSet);
@@ -189,7 +199,7 @@ export async function train(argv: string[]): Promise<number> {
   } else {
     log(`test accuracy ${pct(test.accuracy!)} (error ${pct(1 - test.accuracy!)}), loss ${test.loss.toFixed(4)}; ${secondsPerEpoch.toFixed(2)} s per epoch on ${backend.name}`);
   }
-  return 0;
+  return signals.exitCode ?? 0; // a stop asked for while the last file was written: still 130/143
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;

@@ -1,7 +1,7 @@
 // `simdnet train --out DIR`: history.json, the charts as SVG, and report.html, written atomically.
 import type { History } from '../nn/fit';
-import { atomicWrite } from '../io/atomic-node';
-import { nodeFs, nodePath } from '../io/node-builtins';
+import { atomicWrite, ensureDir } from '../io/atomic-node';
+import { nodePath } from '../io/node-builtins';
 import { lossSpec, accuracySpec, weightsSpec, samplesSpec, confusionSpec, type Sample } from './specs';
 import { reportHtml } from './report-html';
 
@@ -19,7 +19,7 @@ export interface RunReport {
 
 /** The per-epoch figures; written after every epoch so a long run can be watched or plotted early. */
 export async function writeHistory(dir: string, report: Pick<RunReport, 'config' | 'history' | 'layerNames'>): Promise<void> {
-  await nodeFs('--out').mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const { history } = report;
   const json = { config: report.config, layerNames: report.layerNames, backend: history.backend, optimizer: history.optimizer, batchSize: history.batchSize, epochs: history.epochs };
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify(json, null, 2) + '\n');
