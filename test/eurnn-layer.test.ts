@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/io/network';
-import { eurnn, eurnnClassifier, dense } from '../src/nn/layers/index';
+import { eurnn, eurnnClassifier, dense, dropout } from '../src/nn/layers/index';
 import { rmsprop } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { Rng } from '../src/rng';
@@ -75,5 +75,46 @@ describe.each(['js', 'wasm-simd'] as const)('EURNN layer on %s', (choice) => {
     expect(() => new Network(backend, { input: [12, 2], layers: [dense(4), eurnn(8)] })).toThrow(/layer 1 \(eurnn\): the EURNN layer must be the first layer/);
     expect(() => new Network(backend, { input: 24, layers: [eurnn(8), dense(3)] })).toThrow(/needs a sequence input \[steps, features\], got \[24\]/);
     expect(() => new Network(backend, { input: [12, 2], layers: [eurnn(7), dense(3)] })).toThrow(/units must be an even integer/);
+  });
+});
+
+describe('checkpoints at period boundaries (onCheckpoint)', () => {
+  it.each(['steps', 'epochs'] as const)('resuming from any periodic checkpoint ends bit for bit like the straight run (%s mode)', async (mode) => {
+    const backend = await createBackend('wasm-simd');
+    const data = sequences(48, 12, 2, 7);
+    const make = () => new Network(backend, { input: [12, 2], layers: [eurnn(8, { capacity: 2 }), dense(6, 'tanh'), dropout(0.2), dense(3)], seed: 8 });
+    const options = mode === 'steps' ? { steps: 9, evalEvery: 3, batchSize: 8, seed: 9 } : { epochs: 3, batchSize: 10, seed: 9 };
+    const straight = make();
+    const saved: TrainingState[] = [];
+    const full = await straight.fit(data, { ...options, optimizer: rmsprop({ lr: 3e-3 }), validation: data, onCheckpoint: (s) => { saved.push(s); } });
+    expect(saved.map((s) => s.epoch)).toEqual([2, 3]);
+    for (const state of saved) {
+      const again = make();
+      const rest = await again.fit(data, { ...options, optimizer: rmsprop({ lr: 3e-3 }), validation: data, resume: state });
+      expect(again.getWeights()).toEqual(straight.getWeights());
+      expect(rest.epochs).toEqual(full.epochs.map((r, i) => (i < state.epoch - 1 ? r : { ...r, seconds: rest.epochs[i].seconds })));
+    }
+  });
+});
+
+describe('simdnet train --model eurnn --checkpoint / --resume', () => {
+  it('saves the run after every validation; --resume from it ends with the weights of the straight run', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-eurnn-ck-'));
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/simdnet.js', 'train', ...args], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    const common = ['--steps', '6', '--eval-every', '2', '--eval-limit', '100', '--limit', '500', '--batch-size', '10', '--hidden', '16', '--backend', 'wasm-simd'];
+    const straight = cli('--model', 'eurnn', ...common, '--checkpoint', join(dir, 'ck'), '--save', join(dir, 'straight.simdnet'));
+    expect(straight.status, straight.stderr).toBe(0);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'ck', 'checkpoint.json'), 'utf8'));
+    expect([checkpoint.config.model, checkpoint.state.epoch, checkpoint.state.step]).toEqual(['eurnn', 3, 4]); // the last one written: before steps 5–6
+    const resumed = cli('--resume', join(dir, 'ck'), '--save', join(dir, 'resumed.simdnet'));
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming from .* at step 4/);
+    const backend = await createBackend('js');
+    const [a, b] = [await Network.load(join(dir, 'straight.simdnet'), backend), await Network.load(join(dir, 'resumed.simdnet'), backend)];
+    expect(b.getWeights()).toEqual(a.getWeights());
   });
 });

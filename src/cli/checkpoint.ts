@@ -24,6 +24,23 @@ export interface TrainConfig {
   limit?: number;
 }
 
+/** `simdnet train --model eurnn`'s configuration: what --resume needs to rebuild the same run. */
+export interface EurnnTrainConfig {
+  model: 'eurnn';
+  steps: number;
+  evalEvery: number;
+  evalLimit?: number;
+  hidden: number;
+  capacity: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  permSeed: number;
+  dataset: string;
+  backend: string;
+  limit?: number;
+}
+
 const FILE = 'checkpoint.json';
 /** The --backend choices (train.ts), which a checkpoint's configuration must be one of. */
 const BACKENDS = ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'];
@@ -31,7 +48,7 @@ const BACKENDS = ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'];
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** One JSON file (typed arrays as base64 of their little-endian bytes), written atomically. */
-export async function saveCheckpoint(dir: string, config: TrainConfig, state: TrainingState): Promise<string> {
+export async function saveCheckpoint(dir: string, config: TrainConfig | EurnnTrainConfig, state: TrainingState): Promise<string> {
   await ensureDir(dir);
   const path = join(dir, FILE);
   const body = {
@@ -51,7 +68,7 @@ export async function saveCheckpoint(dir: string, config: TrainConfig, state: Tr
  * Reads a checkpoint, checking every field before anything uses it: a damaged or edited file is a
  * CheckpointError that says which field is wrong, never a crash further on.
  */
-export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig; state: TrainingState }> {
+export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig | EurnnTrainConfig; state: TrainingState }> {
   const path = join(dir, FILE);
   let text: string;
   try {
@@ -77,20 +94,32 @@ export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig
 
   check('config', isObject, 'an object');
   check('config.model', optional(isString), 'a model name');
-  for (const f of ['dataset', 'layers', 'init']) check(`config.${f}`, isString, 'a string');
-  check('config.epochs', (v) => isInt(v, 1), 'an integer ≥ 1');
+  const eurnn = body.config.model === 'eurnn';
+  check('config.dataset', isString, 'a string');
   check('config.batchSize', (v) => isInt(v, 1), 'an integer ≥ 1');
-  check('config.optimizer', (v) => Object.keys(OPTIMIZERS).includes(v as string), `one of ${Object.keys(OPTIMIZERS).join(', ')}`);
-  check('config.lr', optional((v) => isNumber(v) && (v as number) > 0), 'a positive number');
-  check('config.schedule', (v) => v === 'constant' || v === 'cosine', 'constant or cosine');
   check('config.seed', (v) => isInt(v, 0, 2 ** 32 - 1), 'an integer in 0…4294967295');
-  check('config.augment', optional((v) => typeof v === 'boolean'), 'true or false');
   check('config.backend', (v) => BACKENDS.includes(v as string), `one of ${BACKENDS.join(', ')}`);
   check('config.limit', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
+  if (eurnn) {
+    for (const f of ['steps', 'evalEvery', 'capacity']) check(`config.${f}`, (v) => isInt(v, 1), 'an integer ≥ 1');
+    check('config.hidden', (v) => isInt(v, 2) && (v as number) % 2 === 0, 'an even integer ≥ 2');
+    check('config.evalLimit', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
+    check('config.lr', (v) => isNumber(v) && (v as number) > 0, 'a positive number');
+    check('config.permSeed', (v) => isInt(v, 0, 2 ** 32 - 1), 'an integer in 0…4294967295');
+  } else {
+    for (const f of ['layers', 'init']) check(`config.${f}`, isString, 'a string');
+    check('config.epochs', (v) => isInt(v, 1), 'an integer ≥ 1');
+    check('config.optimizer', (v) => Object.keys(OPTIMIZERS).includes(v as string), `one of ${Object.keys(OPTIMIZERS).join(', ')}`);
+    check('config.lr', optional((v) => isNumber(v) && (v as number) > 0), 'a positive number');
+    check('config.schedule', (v) => v === 'constant' || v === 'cosine', 'constant or cosine');
+    check('config.augment', optional((v) => typeof v === 'boolean'), 'true or false');
+  }
 
-  const config = body.config as TrainConfig;
+  const config = body.config as TrainConfig | EurnnTrainConfig;
+  // Epochs, or (steps mode) record periods of evalEvery steps.
+  const periods = config.model === 'eurnn' ? Math.ceil(config.steps / config.evalEvery) : config.epochs;
   check('state', isObject, 'an object');
-  check('state.epoch', (v) => isInt(v, 1, config.epochs), `an integer in 1…${config.epochs} (config.epochs)`);
+  check('state.epoch', (v) => isInt(v, 1, periods), `an integer in 1…${periods} (the run's ${eurnn ? 'validation periods' : 'epochs'})`);
   check('state.batch', (v) => isInt(v, 0), 'an integer ≥ 0');
   check('state.step', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
   check('state.weights', (v) => isBase64(v, 4), 'base64 of float32 values');
@@ -109,6 +138,7 @@ export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig
   const weights = f32(s.weights);
   const order = i32(s.order);
   // The epoch's shuffled order indexes the training set: a permutation of 0…n-1, else reads would stray.
+  // (Empty in steps mode and at the start of an epoch: the order is drawn when the epoch starts.)
   const seen = new Uint8Array(order.length);
   for (const i of order) {
     if (i < 0 || i >= order.length || seen[i]) damaged(`state.order must be a permutation of 0…${order.length - 1} (it holds ${i}${seen[i] ? ' twice' : ''})`);
@@ -124,7 +154,7 @@ export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig
 export function checkResumeFits(dir: string, state: TrainingState, sizes: { weights: number; examples: number; optimizerSlots: number }): void {
   const problems = [
     state.weights.length !== sizes.weights && `${state.weights.length} weights where the network has ${sizes.weights}`,
-    state.order.length !== sizes.examples && `an order of ${state.order.length} examples where the training set has ${sizes.examples}`,
+    state.order.length !== sizes.examples && !(state.order.length === 0 && (state.batch === 0 || sizes.examples === 0)) && `an order of ${state.order.length} examples where the training set has ${sizes.examples}`,
     state.optimizer.state.length !== sizes.optimizerSlots && `${state.optimizer.state.length} optimizer state arrays where the optimizer has ${sizes.optimizerSlots}`,
   ].filter(Boolean);
   if (problems.length) fail('CHECKPOINT', `--resume: ${join(dir, FILE)} does not fit the run its configuration describes: ${problems.join('; ')}`);

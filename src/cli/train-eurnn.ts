@@ -17,6 +17,8 @@ import { reportHtml } from '../report/report-html';
 import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
 import { checkTargets } from './targets';
 import type { RunSignals } from './signals';
+import { saveCheckpoint, checkResumeFits, type EurnnTrainConfig } from './checkpoint';
+import type { TrainingState } from '../nn/fit';
 
 export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pixel permuted MNIST)
   --steps N               training steps (batches drawn with replacement; default 40000)
@@ -32,21 +34,26 @@ export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pi
   --backend auto|wasm|js  (default auto)
   --limit N               use at most N training images
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
+  --checkpoint DIR        save the run to DIR/checkpoint.json after every validation and on Ctrl-C
+                          (SIGINT/SIGTERM; exit 130/143): a crash or a stop loses at most --eval-every steps
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored),
+                          bit for bit as if it had never stopped (same backend)
   --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
   --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
 
-export async function trainEurnnCommand(argv: string[], signals: RunSignals): Promise<number> {
+export async function trainEurnnCommand(argv: string[], signals: RunSignals, resumed?: { dir: string; config: EurnnTrainConfig; state: TrainingState }): Promise<number> {
   const { values } = parse(argv, {
     model: { type: 'string' }, steps: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' },
     hidden: { type: 'string' }, capacity: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
     seed: { type: 'string' }, 'perm-seed': { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' },
     limit: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
+    checkpoint: { type: 'string' }, resume: { type: 'string' },
   }, 'train --model eurnn');
   if (values.help) {
     console.log(EURNN_USAGE);
     return 0;
   }
-  const config = {
+  const config: EurnnTrainConfig = resumed?.config ?? {
     model: 'eurnn',
     steps: intOption(values.steps, 'steps', 40_000),
     evalEvery: intOption(values['eval-every'], 'eval-every', 500),
@@ -64,18 +71,23 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals): Pr
   if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
   const json = values.json === true;
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
-  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }]);
+  await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
+  const resume = resumed?.state;
 
   const data = config.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(config.dataset === 'mnist' ? {} : { dir: config.dataset });
   const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);
   const trainSet = permuted(config.limit ? take(data.train, config.limit) : data.train);
   const validation = permuted(config.evalLimit === undefined ? data.validation : take(data.validation, config.evalLimit));
-  const backend = await createBackend(config.backend);
+  const backend = await createBackend(config.backend as BackendChoice);
   // One pixel per step: the images are sequences [784, 1].
   const steps = trainSet.shape.reduce((a, b) => a * b, 1);
   const net = new Network(backend, { input: [steps, 1], layers: eurnnClassifier(config.hidden, { capacity: config.capacity, classes: trainSet.classes }), seed: config.seed });
   log(`simdnet: ${net.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
   log(`data: ${trainSet.count} train, ${validation.count} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
+  if (resumed) {
+    checkResumeFits(resumed.dir, resumed.state, { weights: net.paramCount, examples: 0, optimizerSlots: 1 });
+    log(`resuming from ${resumed.dir} at step ${resumed.state.step ?? 0}`);
+  }
 
   // From here a first Ctrl-C stops after the current step (and writes the report of the steps done).
   signals.graceful = true;
@@ -86,7 +98,8 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals): Pr
   bar?.start(config.steps, 0, { loss: '-' });
   const history = await net.fit(trainSet, {
     steps: config.steps, batchSize: config.batchSize, optimizer: rmsprop({ lr: config.lr, alpha: 0.99, eps: 1e-8 }), evalEvery: config.evalEvery,
-    validation, seed: config.seed, signal: signals.signal, yieldEvery: 1, // a step is long: let signals through
+    validation, seed: config.seed, signal: signals.signal, yieldEvery: 1, resume, // a step is long: let signals through
+    onCheckpoint: values.checkpoint ? async (state) => { await saveCheckpoint(values.checkpoint!, config, state); } : undefined,
     onBatch: (b) => {
       signals.progress();
       bar?.update(b.step, { loss: b.loss.toFixed(4) });
@@ -106,6 +119,10 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals): Pr
   signals.progress();
   if (values.out) await writeEurnnReport(values.out, config, history, net.describe());
   const last = history.epochs.at(-1);
+  if (history.stopped && values.checkpoint) {
+    const path = await saveCheckpoint(values.checkpoint, config, history.resume!);
+    log(`interrupted at step ${history.resume!.step}; saved the run to ${path}; continue with: simdnet train --resume ${values.checkpoint}`);
+  }
   if (history.stopped) {
     log(`interrupted after ${last?.step ?? 0} validated steps`);
     return signals.exitCode ?? 130;
@@ -124,12 +141,12 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals): Pr
 /** Seconds spent in training steps so far (validation excluded). */
 const secondsSoFar = (h: History) => h.epochs.reduce((a, r) => a + r.seconds, 0);
 
-async function writeEurnnHistory(dir: string, config: Record<string, unknown>, history: History): Promise<void> {
+async function writeEurnnHistory(dir: string, config: EurnnTrainConfig, history: History): Promise<void> {
   await ensureDir(dir);
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
 }
 
-async function writeEurnnReport(dir: string, config: Record<string, unknown>, history: History, title: string): Promise<void> {
+async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: History, title: string): Promise<void> {
   const { renderSvg } = await import('../report/render-node');
   const { join } = nodePath('--out');
   await writeEurnnHistory(dir, config, history);
@@ -141,7 +158,7 @@ async function writeEurnnReport(dir: string, config: Record<string, unknown>, hi
   await atomicWrite(join(dir, 'accuracy.svg'), accuracy);
   const last = history.epochs.at(-1);
   await atomicWrite(join(dir, 'report.html'), reportHtml({
-    title: `simdnet train: ${title}`, config,
+    title: `simdnet train: ${title}`, config: { ...config },
     results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
     charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
   }));

@@ -70,7 +70,9 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   let config: TrainConfig;
   let resume: TrainingState | undefined;
   if (values.resume) {
-    ({ config, state: resume } = await loadCheckpoint(values.resume));
+    const loaded = await loadCheckpoint(values.resume);
+    if (loaded.config.model === 'eurnn') return trainEurnnCommand(argv, signals, { dir: values.resume, config: loaded.config, state: loaded.state });
+    ({ config, state: resume } = loaded as { config: TrainConfig; state: TrainingState });
   } else {
     const model = choiceOption(values.model, 'model', MODEL_NAMES, 'mlp');
     const preset: ModelPreset = MODEL_PRESETS[model];

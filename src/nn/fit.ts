@@ -78,6 +78,11 @@ export interface FitOptions {
   shuffle?: boolean;
   onEpoch?: (record: EpochRecord, history: History) => void | Promise<void>;
   onBatch?: (info: BatchInfo) => void;
+  /**
+   * After each record but the last: the state at the start of the next epoch (period), to save
+   * for a resume after a crash or on another machine (`resume` continues it bit for bit).
+   */
+  onCheckpoint?: (state: TrainingState) => void | Promise<void>;
   /** Stops training between batches; fit() then resolves with what it has (history.stopped = 'aborted'). */
   signal?: AbortSignal;
   /**
@@ -202,8 +207,9 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     let t = 0;
     const resume = options.resume;
     if (resume) {
-      if (resume.weights?.length !== net.paramCount || resume.order?.length !== (stepsMode ? 0 : train.count) || resume.optimizer?.state?.length !== optimizer.slots) {
-        fail('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights?.length} weights, ${resume.order?.length} examples, ${resume.optimizer?.state?.length} optimizer slots; expected ${net.paramCount}, ${stepsMode ? 0 : train.count}, ${optimizer.slots})`);
+      const orderLength = stepsMode || resume.batch === 0 ? 0 : train.count; // at a period's start the order is drawn anew
+      if (resume.weights?.length !== net.paramCount || (resume.order?.length !== orderLength && resume.order?.length !== train.count) || resume.optimizer?.state?.length !== optimizer.slots) {
+        fail('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights?.length} weights, ${resume.order?.length} examples, ${resume.optimizer?.state?.length} optimizer slots; expected ${net.paramCount}, ${orderLength}, ${optimizer.slots})`);
       }
       net.setWeights(resume.weights);
       t = resume.optimizer.t;
@@ -230,9 +236,9 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     for (let period = resume?.epoch ?? 1; period <= periods; period++) {
       const resuming = resume !== undefined && period === resume.epoch;
       const batches = batchesIn(period);
-      if (resuming) {
-        order.set(resume.order);
-        rng.setState(resume.rng);
+      if (resuming) rng.setState(resume.rng);
+      if (resuming && resume.batch > 0) {
+        if (!stepsMode) order.set(resume.order);
       } else if (!stepsMode) {
         for (let i = 0; i < order.length; i++) order[i] = i;
         if (options.shuffle !== false) rng.shuffle(order);
@@ -312,6 +318,14 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       }
       history.epochs.push(record);
       await options.onEpoch?.(record, history);
+      if (options.onCheckpoint && period < periods) {
+        await options.onCheckpoint({
+          epoch: period + 1, batch: 0, step, weights: net.getWeights(),
+          optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
+          rng: rng.getState(), order: new Int32Array(0), layerState: net.layerStates(), augmentRng: options.augment?.rngState?.(),
+          lossSum: 0, correct: 0, sse: 0, sae: 0, examples: 0, seconds: 0, epochs: history.epochs.slice(),
+        });
+      }
       if (yieldEvery > 0) await yieldToEventLoop();
     }
     optimizer.saved = { t, state: state.map((s) => heap.read(s, net.paramCount)) };
