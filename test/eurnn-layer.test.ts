@@ -118,3 +118,22 @@ describe('simdnet train --model eurnn --checkpoint / --resume', () => {
     expect(b.getWeights()).toEqual(a.getWeights());
   });
 });
+
+describe('a run stopped exactly at an epoch boundary', () => {
+  it('resumes bit for bit (the saved order is used, not drawn again)', async () => {
+    const backend = await createBackend('js');
+    const rng = new Rng(3);
+    const data = fromArrays({ x: Float32Array.from({ length: 40 * 5 }, () => rng.next()), shape: [5], y: Int32Array.from({ length: 40 }, () => rng.int(3)), classes: 3 });
+    const make = () => new Network(backend, { input: 5, layers: [dense(6, 'tanh'), dense(3)], seed: 4 });
+    const options = { epochs: 3, batchSize: 8, seed: 6 };
+    const straight = make();
+    await straight.fit(data, { ...options, optimizer: rmsprop({ lr: 0.01 }) });
+    const stop = new AbortController();
+    const stopped = make();
+    const first = await stopped.fit(data, { ...options, optimizer: rmsprop({ lr: 0.01 }), signal: stop.signal, onEpoch: (r) => { if (r.epoch === 1) stop.abort(); } });
+    expect([first.resume!.epoch, first.resume!.batch]).toEqual([2, 0]);
+    const again = make();
+    await again.fit(data, { ...options, optimizer: rmsprop({ lr: 0.01 }), resume: first.resume });
+    expect(again.getWeights()).toEqual(straight.getWeights());
+  });
+});

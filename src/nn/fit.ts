@@ -207,8 +207,8 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     let t = 0;
     const resume = options.resume;
     if (resume) {
-      const orderLength = stepsMode || resume.batch === 0 ? 0 : train.count; // at a period's start the order is drawn anew
-      if (resume.weights?.length !== net.paramCount || (resume.order?.length !== orderLength && resume.order?.length !== train.count) || resume.optimizer?.state?.length !== optimizer.slots) {
+      const orderLength = stepsMode || resume.batch === 0 ? 0 : train.count; // none at a period's start: drawn anew
+      if (resume.weights?.length !== net.paramCount || (resume.order?.length !== orderLength && !(!stepsMode && resume.order?.length === train.count)) || resume.optimizer?.state?.length !== optimizer.slots) {
         fail('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights?.length} weights, ${resume.order?.length} examples, ${resume.optimizer?.state?.length} optimizer slots; expected ${net.paramCount}, ${orderLength}, ${optimizer.slots})`);
       }
       net.setWeights(resume.weights);
@@ -237,8 +237,10 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       const resuming = resume !== undefined && period === resume.epoch;
       const batches = batchesIn(period);
       if (resuming) rng.setState(resume.rng);
-      if (resuming && resume.batch > 0) {
-        if (!stepsMode) order.set(resume.order);
+      // A stopped run saved the epoch's order (drawn already); a period-start checkpoint saved none:
+      // the order is then drawn from the restored RNG, as the uninterrupted run drew it.
+      if (resuming && !stepsMode && resume.order.length > 0) {
+        order.set(resume.order);
       } else if (!stepsMode) {
         for (let i = 0; i < order.length; i++) order[i] = i;
         if (options.shuffle !== false) rng.shuffle(order);
