@@ -97,17 +97,17 @@ function classesOf(opts: DatasetOptions, labels: Uint8Array | Int32Array, name: 
   return classes;
 }
 
-function checkLabels(labels: Uint8Array | Int32Array, classes: number, name: string): void {
+function checkLabels(labels: Uint8Array | Int32Array, classes: number, name: string, code: 'IDX_LABEL' | 'ARGUMENT'): void {
   for (let i = 0; i < labels.length; i++) {
     if (!(labels[i] >= 0 && labels[i] < classes)) {
-      fail(labels instanceof Uint8Array ? 'IDX_LABEL' : 'ARGUMENT', `${name}: label ${labels[i]} at index ${i} is out of range for ${classes} classes (0..${classes - 1})`);
+      fail(code, `${name}: label ${labels[i]} at index ${i} is out of range for ${classes} classes (0..${classes - 1})`);
     }
   }
 }
 
-function labelled(x: Uint8Array | Float32Array, shape: readonly number[], y: Uint8Array | Int32Array, opts: DatasetOptions, name: string, fallback: () => number): Dataset {
+function labelled(x: Uint8Array | Float32Array, shape: readonly number[], y: Uint8Array | Int32Array, opts: DatasetOptions, name: string, fallback: () => number, code: 'IDX_LABEL' | 'ARGUMENT' = 'ARGUMENT'): Dataset {
   const classes = classesOf(opts, y, name, fallback);
-  checkLabels(y, classes, name);
+  checkLabels(y, classes, name, code);
   return { x, shape, y, classes, count: y.length, name, ...(opts.classNames && { classNames: opts.classNames }) };
 }
 
@@ -120,7 +120,7 @@ export function makeDataset(images: IdxImages, labels: IdxLabels, opts: DatasetO
   if (images.count !== labels.count) {
     fail('IDX_HEADER', `${name}: the image file holds ${images.count} images but the label file holds ${labels.count} labels`);
   }
-  return labelled(images.pixels, [images.rows, images.cols, 1], labels.labels, opts, name, () => 10);
+  return labelled(images.pixels, [images.rows, images.cols, 1], labels.labels, opts, name, () => 10, 'IDX_LABEL');
 }
 
 /**

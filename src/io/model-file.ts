@@ -91,7 +91,7 @@ export function decodeModelFile(bytes: Uint8Array, name: string, maxParams: numb
   header.layers.forEach((l, i) => { if (typeof l !== 'object' || l === null || Array.isArray(l)) bad('MODEL_HEADER', `layer ${i} is ${JSON.stringify(l)}, not a layer object`); });
   header.tensors.forEach((t, i) => { if (typeof t !== 'object' || t === null) bad('MODEL_HEADER', `tensor ${i} is ${JSON.stringify(t)}, not a tensor entry`); });
   const paramCount = header.paramCount;
-  if (!Number.isSafeInteger(paramCount) || paramCount < 1) bad('MODEL_HEADER', `paramCount must be a positive integer, got ${JSON.stringify(paramCount)}`);
+  if (!Number.isSafeInteger(paramCount) || paramCount < 0) bad('MODEL_HEADER', `paramCount must be a non-negative integer, got ${JSON.stringify(paramCount)}`);
   if (paramCount > maxParams) bad('MODEL_LIMIT', `${paramCount} parameters exceed the limit of ${maxParams}`);
   const weightsAt = Math.ceil((16 + headerLength) / 4) * 4;
   const expected = weightsAt + 4 * paramCount + 4;

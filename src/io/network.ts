@@ -4,7 +4,7 @@
 import { createBackend, type Backend } from '../kernels/backend';
 import { Network as NetworkBase, tensorLayout } from '../nn/network';
 import { parseLayerSpec, type LayerSpec } from '../nn/layers/index';
-import { upgradeLayerV1, parseFileInput, DEFAULT_MAX_PARAMS } from '../nn/network-json';
+import { upgradeLayerV1, parseFileInput, checkV1Inputs, DEFAULT_MAX_PARAMS } from '../nn/network-json';
 import type { LossName } from '../nn/losses';
 import { fail, SimdnetError, ModelFormatError } from '../errors';
 import { encodeModelFile, decodeModelFile } from './model-file';
@@ -78,6 +78,7 @@ export function deserializeModel(backend: Backend, bytes: Uint8Array, name = 'mo
     return { specs, input: parseFileInput(header.input), seed: seed as number };
   });
   const tensors = asModelError(name, () => tensorLayout(specs, input, seed));
+  if (version === 1) checkV1Inputs(header.layers, tensors, name);
   const implied = tensors.length ? tensors[tensors.length - 1].offset + Math.ceil(tensors[tensors.length - 1].count / 4) * 4 : 0;
   const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
   if (implied > maxParams) fail('MODEL_LIMIT', `${name}: the layers need ${implied} parameters, more than the limit of ${maxParams} (LoadOptions.maxParams raises it)`);

@@ -127,8 +127,42 @@ export interface TrainingState {
   sse?: number;
   sae?: number;
   examples?: number;
+  /** The first batch's mean loss (the divergence guard's yardstick). */
+  firstLoss?: number;
   seconds: number;
   epochs: EpochRecord[];
+}
+
+/** A resume state checked against the run before anything of it is used: a wrong one is an ARGUMENT error, never a stray write. */
+function checkResume(r: TrainingState, run: { params: number; examples: number; slots: number; stepsMode: boolean; periods: number; layers: readonly (number[] | null)[] }): void {
+  const problems: string[] = [];
+  const isCount = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+  if (!(r.weights instanceof Float32Array) || r.weights.length !== run.params) problems.push(`weights: ${r.weights?.length} values for ${run.params} parameters`);
+  if (!isCount(r.epoch, 1, run.periods)) problems.push(`epoch ${r.epoch} is not in 1…${run.periods}`);
+  if (!isCount(r.batch, 0)) problems.push(`batch ${r.batch} is not a count`);
+  if (!isCount(r.optimizer?.t, 0)) problems.push(`optimizer step ${r.optimizer?.t} is not a count`);
+  const slots = r.optimizer?.state;
+  if (!Array.isArray(slots) || slots.length !== run.slots) problems.push(`${slots?.length} optimizer state arrays for an optimizer with ${run.slots}`);
+  else slots.forEach((s, i) => { if (!(s instanceof Float32Array) || s.length !== run.params) problems.push(`optimizer state ${i}: ${s?.length} values for ${run.params} parameters`); });
+  if (!Array.isArray(r.rng) || r.rng.length !== 4 || !r.rng.every((v) => isCount(v, 0, 2 ** 32 - 1))) problems.push('rng must be 4 integers in 0…4294967295');
+  const order = r.order;
+  if (!(order instanceof Int32Array)) problems.push('order must be an Int32Array');
+  else if (order.length > 0) {
+    if (run.stepsMode || order.length !== run.examples) problems.push(`an order of ${order.length} examples where ${run.stepsMode ? 'steps mode keeps none' : `the training set has ${run.examples}`}`);
+    else {
+      const seen = new Uint8Array(order.length);
+      for (const i of order) {
+        if (!(i >= 0 && i < order.length) || seen[i]) { problems.push(`order is not a permutation of 0…${order.length - 1} (it holds ${i}${seen[i] ? ' twice' : ''})`); break; }
+        seen[i] = 1;
+      }
+    }
+  } else if (!run.stepsMode && r.batch > 0) problems.push('a stop within an epoch needs that epoch\'s order');
+  r.layerState?.forEach((s, i) => {
+    if (s !== null && (run.layers[i] === null || run.layers[i] === undefined || !Array.isArray(s) || s.length !== run.layers[i]!.length || !s.every((v) => isCount(v, 0, 2 ** 32 - 1)))) {
+      problems.push(`layer state ${i} does not fit layer ${i}`);
+    }
+  });
+  if (problems.length) fail('ARGUMENT', `fit: the resume state does not fit this run: ${problems.join('; ')}`);
 }
 
 export interface History {
@@ -207,10 +241,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     let t = 0;
     const resume = options.resume;
     if (resume) {
-      const orderLength = stepsMode || resume.batch === 0 ? 0 : train.count; // none at a period's start: drawn anew
-      if (resume.weights?.length !== net.paramCount || (resume.order?.length !== orderLength && !(!stepsMode && resume.order?.length === train.count)) || resume.optimizer?.state?.length !== optimizer.slots) {
-        fail('ARGUMENT', `fit: the resume state does not fit this network, dataset or optimizer (${resume.weights?.length} weights, ${resume.order?.length} examples, ${resume.optimizer?.state?.length} optimizer slots; expected ${net.paramCount}, ${orderLength}, ${optimizer.slots})`);
-      }
+      checkResume(resume, { params: net.paramCount, examples: train.count, slots: optimizer.slots, stepsMode, periods: stepsMode ? Math.ceil(steps / evalEvery) : epochs, layers: net.layerStates() });
       net.setWeights(resume.weights);
       t = resume.optimizer.t;
       resume.optimizer.state.forEach((s, i) => heap.write(state[i], s));
@@ -228,9 +259,10 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     const periods = stepsMode ? Math.ceil(steps / evalEvery) : epochs;
     const batchesIn = (p: number) => (stepsMode ? Math.min(evalEvery, steps - (p - 1) * evalEvery) : Math.ceil(train.count / batchSize));
     const divergenceFactor = options.divergenceFactor ?? 1000;
+    if (!(divergenceFactor > 0)) fail('ARGUMENT', `fit: divergenceFactor must be a positive number (Infinity turns the check off), got ${options.divergenceFactor}`);
     const metric = trainData.metric;
     const where = (p: number) => (stepsMode ? `steps ${(p - 1) * evalEvery + 1}–${Math.min(p * evalEvery, steps)}` : `epoch ${p}`);
-    let firstLoss = NaN;
+    let firstLoss = resume?.firstLoss ?? NaN;
     let step = resume?.step ?? 0;
 
     for (let period = resume?.epoch ?? 1; period <= periods; period++) {
@@ -249,14 +281,15 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
       const lr = Number(optimizer.options.lr) * scheduleFactor(options.schedule, period, periods);
       if (!(lr >= 0 && Number.isFinite(lr))) fail('ARGUMENT', `fit: the schedule gave learning rate ${lr} for epoch ${period}`);
       const started = performance.now() - (resuming ? resume.seconds * 1000 : 0);
+      const restored = resuming && (resume.batch > 0 || resume.examples) ? `the resume point (${where(period)}, batch ${resume.batch})` : `the start of ${where(period)}`;
       const diverged = (what: string): never => {
         heap.write(net.paramsPtr, lastGood);
-        return fail('DIVERGED', `training diverged ${what}. The weights from the start of ${where(period)} were restored; try a lower learning rate (it was ${lr}).`);
+        return fail('DIVERGED', `training diverged ${what}. The weights from ${restored} were restored; try a lower learning rate (it was ${lr}).`);
       };
       const sums: BatchSums = resuming ? { loss: resume.lossSum, correct: resume.correct, sse: resume.sse ?? 0, sae: resume.sae ?? 0 } : { loss: 0, correct: 0, sse: 0, sae: 0 };
       let examples = resuming ? (resume.examples ?? 0) : 0;
-      let lastRows = 0;
       for (let b = resuming ? resume.batch : 0; b < batches; b++) {
+        net.assertUsable('fit'); // a callback or another task may have disposed the network meanwhile
         if (options.signal?.aborted) {
           history.stopped = 'aborted';
           history.resume = {
@@ -264,7 +297,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
             optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
             rng: rng.getState(), order: stepsMode ? new Int32Array(0) : order.slice(), layerState: net.layerStates(),
             augmentRng: options.augment?.rngState?.(),
-            lossSum: sums.loss, correct: sums.correct, sse: sums.sse, sae: sums.sae, examples,
+            lossSum: sums.loss, correct: sums.correct, sse: sums.sse, sae: sums.sae, examples, firstLoss,
             seconds: (performance.now() - started) / 1000, epochs: history.epochs.slice(),
           };
           return history;
@@ -288,7 +321,16 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         }
         net.backwardRows(rows);
         optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, lr);
-        lastRows = rows;
+        if (b === batches - 1) {
+          // The period's last step is not checked by a following batch: check the weights (one SIMD
+          // pass) and this batch's loss after the step, now, while it is still in the buffers
+          // (inference mode: no dropout mask drawn, so the run stays the same).
+          if (!Number.isFinite(k.maxAbs(net.paramCount, net.paramsPtr))) diverged(`after ${where(period)}: the weights are not finite (NaN or ∞)`);
+          const after = net.metrics(net.lossRows(rows, net.forwardRows(rows), false, metric), rows, metric, 0).loss;
+          if (!Number.isFinite(after) || after > divergenceFactor * Math.max(firstLoss, 1)) {
+            diverged(`after ${where(period)}: the last batch's mean loss after its step is ${after.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
+          }
+        }
         step++;
         sums.loss += batch.loss; sums.correct += batch.correct; sums.sse += batch.sse; sums.sae += batch.sae;
         examples += rows;
@@ -296,17 +338,6 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         if (yieldEvery > 0 && (b + 1) % yieldEvery === 0) await yieldToEventLoop();
       }
       const seconds = (performance.now() - started) / 1000;
-      // The last step of the period has not been checked by a following batch's loss: check the
-      // weights themselves (one SIMD pass), then the validation loss below.
-      if (!Number.isFinite(k.maxAbs(net.paramCount, net.paramsPtr))) diverged(`after ${where(period)}: the weights are not finite (NaN or ∞)`);
-      if (lastRows > 0) {
-        // The last batch again, after its step (inference mode: no dropout mask drawn, so the run
-        // stays the same): one forward pass per period.
-        const after = net.metrics(net.lossRows(lastRows, net.forwardRows(lastRows), false, metric), lastRows, metric, 0).loss;
-        if (!Number.isFinite(after) || after > divergenceFactor * Math.max(firstLoss, 1)) {
-          diverged(`after ${where(period)}: the last batch's mean loss after its step is ${after.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
-        }
-      }
       const trained = net.metrics(sums, examples, metric, 0);
       const record: EpochRecord = {
         epoch: stepsMode ? (step * batchSize) / train.count : period, step,
@@ -325,7 +356,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
           epoch: period + 1, batch: 0, step, weights: net.getWeights(),
           optimizer: { t, state: state.map((s) => heap.read(s, net.paramCount)) },
           rng: rng.getState(), order: new Int32Array(0), layerState: net.layerStates(), augmentRng: options.augment?.rngState?.(),
-          lossSum: 0, correct: 0, sse: 0, sae: 0, examples: 0, seconds: 0, epochs: history.epochs.slice(),
+          lossSum: 0, correct: 0, sse: 0, sae: 0, examples: 0, seconds: 0, epochs: history.epochs.slice(), firstLoss,
         });
       }
       if (yieldEvery > 0) await yieldToEventLoop();

@@ -108,6 +108,7 @@ export function parseNetworkJson(
     if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) modelError('MODEL_SHAPE', `${where}: ${e.message}`);
     throw e;
   }
+  if (version === 1) checkV1Inputs(j!.layers as Record<string, unknown>[], tensors, where);
   const total = tensors.reduce((a, t) => a + t.count, 0);
   const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
   if (total > maxParams) modelError('MODEL_LIMIT', `${where}: the layers need ${total} parameters, more than the limit of ${maxParams}`);
@@ -129,4 +130,13 @@ export function parseNetworkJson(
     return out;
   });
   return { config, tensors: values };
+}
+
+/** Version 1 wrote each dense layer's input size: it must be what the layers before it give. */
+export function checkV1Inputs(layers: readonly Record<string, unknown>[], tensors: readonly TensorInfo[], where: string): void {
+  layers.forEach((l, i) => {
+    if (l?.type !== 'dense' || l.in === undefined) return;
+    const w = tensors.find((t) => t.layer === i && t.param === 'weights');
+    if (w && w.shape[0] !== l.in) fail('MODEL_SHAPE', `${where}: layer ${i} (dense) takes ${JSON.stringify(l.in)} inputs but the previous layer gives ${w.shape[0]}`);
+  });
 }

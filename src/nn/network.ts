@@ -125,7 +125,8 @@ export class Network {
     this.loss = config.loss ?? 'softmax-cross-entropy';
     if (!LOSS_NAMES.includes(this.loss)) fail('ARGUMENT', `network: unknown loss '${this.loss}'; expected ${LOSS_NAMES.join(', ')}`);
     this.lossFn = LOSSES[this.loss];
-    this.init = typeof config.init === 'string' ? parseInit(config.init) : (config.init ?? { kind: 'normal', stddev: 0.01 });
+    // An Init object is checked through its text form (a NaN stddev is refused like 'normal:NaN').
+    this.init = config.init === undefined ? { kind: 'normal', stddev: 0.01 } : parseInit(typeof config.init === 'string' ? config.init : formatInit(config.init));
     if (!Array.isArray(config.layers)) fail('ARGUMENT', 'network: layers must be a list, e.g. [dense(80, \'relu\'), dense(10)]');
     this.specs = config.layers.map((s, i) => parseLayerSpec(s, `layer ${i}`));
     this.seed = config.seed ?? 1;
@@ -159,6 +160,7 @@ export class Network {
 
   /** (Re)initialises the weights from a seed: the same seed gives the same weights. */
   initialize(seed: number): void {
+    this.assertUsable('initialize');
     const rng = new Rng(seed);
     const params = this.backend.heap.f32(this.paramsPtr, this.paramCount);
     params.fill(0);
@@ -269,6 +271,7 @@ export class Network {
 
   /** max |w| of each weights tensor, in the order of weightLayerNames(). */
   maxAbsWeights(): number[] {
+    this.assertUsable('maxAbsWeights');
     return this.tensors.filter((t) => t.name.endsWith('.weights')).map((t) => this.kernels.maxAbs(t.count, this.paramsPtr + t.offset * 4));
   }
 
@@ -328,6 +331,10 @@ export class Network {
     const sums: BatchSums = { loss: v.f64[s], correct: 0, sse: 0, sae: 0 };
     if (metric === 'element-accuracy' || (metric === 'accuracy' && L.countsCorrect && (L.takes === 'labels' || n === 1))) {
       sums.correct = v.f64[s + 1];
+    } else if (metric === 'accuracy' && n === 1) {
+      // One output against 0/1 labels: right when (y > ½) is the label, as classify() decides.
+      const o = out >>> 2, l0 = b.labels >>> 2;
+      for (let r = 0; r < rows; r++) if ((v.f32[o + r] > 0.5 ? 1 : 0) === v.i32[l0 + r]) sums.correct++;
     } else if (metric === 'accuracy') {
       k.argmax(rows, n, out, b.argmax);
       const a0 = b.argmax >>> 2, l0 = b.labels >>> 2;
@@ -490,6 +497,9 @@ export class Network {
    */
   predict(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Float32Array {
     this.assertUsable('predict');
+    if (isDataset(input) && featuresOf(input) !== this.input) {
+      fail('SHAPE', `predict: dataset '${input.name}' has ${featuresOf(input)} values per example (shape [${input.shape.join(', ')}]) but the network takes ${this.input}`);
+    }
     const values = isDataset(input) ? input.x.subarray(0, input.count * featuresOf(input)) : input;
     if (!(values instanceof Float32Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray)) {
       fail('ARGUMENT', `predict: expected a Dataset, a Float32Array or uint8 bytes, got ${(values as object)?.constructor?.name ?? typeof values}`);
@@ -527,7 +537,7 @@ export class Network {
     return out;
   }
 
-  /** The predicted class of each example: argmax of predict (one sigmoid output: p > ½). */
+  /** The predicted class of each example: argmax of predict (one output: 1 when it is > ½, else 0). */
   classify(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Int32Array {
     const probs = this.predict(input), n = this.outputs;
     const count = probs.length / n;

@@ -5,8 +5,8 @@ import { fail } from '../../errors';
 export interface ReshapeSpec { type: 'reshape'; shape: number[] }
 
 /**
- * `reshape([784, 1])`: the same values seen with another shape (same count), e.g. flat pixels as a
- * sequence for eurnn, or flat features as an image for conv2d. Row-major: no data moves.
+ * `reshape([28, 28, 1])`: the same values seen with another shape (same count), e.g. flat features
+ * as an image for conv2d. Row-major: no data moves.
  */
 export function reshape(shape: readonly number[]): ReshapeSpec {
   return { type: 'reshape', shape: [...shape] };
