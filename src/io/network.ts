@@ -4,9 +4,9 @@
 import { createBackend, type Backend } from '../kernels/backend';
 import { Network as NetworkBase, tensorLayout } from '../nn/network';
 import { parseLayerSpec, type LayerSpec } from '../nn/layers/index';
-import { upgradeLayerV1, parseFileInput, checkV1Inputs, DEFAULT_MAX_PARAMS } from '../nn/network-json';
+import { upgradeLayerV1, parseFileInput, checkV1Inputs, asModelError, DEFAULT_MAX_PARAMS } from '../nn/network-json';
 import type { LossName } from '../nn/losses';
-import { fail, SimdnetError, ModelFormatError } from '../errors';
+import { fail, ModelFormatError } from '../errors';
 import { encodeModelFile, decodeModelFile } from './model-file';
 import { nodeFs, nodePath } from './node-builtins';
 import { atomicWrite } from './atomic-node';
@@ -50,17 +50,6 @@ export function serializeModel(net: NetworkBase, metadata: Record<string, unknow
   const { input, loss, init, seed, layers } = net.toJSON();
   const specs = layers.map(({ params: _params, ...spec }) => spec);
   return encodeModelFile({ input, loss, init, seed, layers: specs, tensors: net.tensors.map(({ name, shape, offset, count }) => ({ name, shape, offset, count })), metadata }, net.getWeights());
-}
-
-/** SHAPE/ARGUMENT refusals of a file's contents are model-format errors, named after the file. */
-function asModelError<T>(name: string, build: () => T): T {
-  try {
-    return build();
-  } catch (e) {
-    if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) fail('MODEL_SHAPE', `${name}: ${e.message}`);
-    if (e instanceof SimdnetError) throw e;
-    return fail('MODEL_SHAPE', `${name}: ${(e as Error).message}`);
-  }
 }
 
 /** Rebuilds a network from model-file bytes (version 1 or 2), refusing damaged or hostile files. */

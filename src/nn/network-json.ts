@@ -9,7 +9,7 @@
  * Version 1 (simdnet 0.1) wrote dense layers as { in, out, activation, weights, bias } and conv
  * layers with top-level weights/bias; it is read through upgradeLayerV1.
  */
-import { fail, SimdnetError, type ErrorCode } from '../errors';
+import { fail, SimdnetError } from '../errors';
 import type { Shape } from './layer';
 import { parseLayerSpec, parseInputShape, type LayerSpec } from './layers/index';
 
@@ -69,7 +69,19 @@ export function upgradeLayerV1(layer: Record<string, unknown>): Record<string, u
   return upgraded;
 }
 
-const modelError = (code: ErrorCode, message: string) => fail(code, message);
+/**
+ * Runs `build` on a model file's contents: its SHAPE/ARGUMENT refusals (and any engine error) become
+ * MODEL_SHAPE errors named after the file, so every refusal of a model is a ModelFormatError.
+ */
+export function asModelError<T>(where: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) fail('MODEL_SHAPE', `${where}: ${e.message}`);
+    if (e instanceof SimdnetError) throw e;
+    return fail('MODEL_SHAPE', `${where}: ${(e as Error).message}`);
+  }
+}
 
 /**
  * Checks a JSON model and returns the network's config and its tensors' values in layout order.
@@ -83,16 +95,15 @@ export function parseNetworkJson(
 ): { config: JsonConfig; tensors: Float32Array[] } {
   const where = options.where ?? 'fromJSON';
   const j = json as Record<string, unknown> | null;
-  if (typeof j !== 'object' || j === null || j.format !== 'simdnet') modelError('MODEL_FORMAT', `${where}: not a simdnet model (format ${JSON.stringify(j?.format)})`);
+  if (typeof j !== 'object' || j === null || j.format !== 'simdnet') fail('MODEL_FORMAT', `${where}: not a simdnet model (format ${JSON.stringify(j?.format)})`);
   const version = j!.version;
-  if (version !== 1 && version !== 2) modelError('MODEL_VERSION', `${where}: unknown version ${JSON.stringify(version)}; this build reads versions 1 and 2`);
-  if (!Array.isArray(j!.layers) || j!.layers.length === 0) modelError('MODEL_SHAPE', `${where}: no layers`);
+  if (version !== 1 && version !== 2) fail('MODEL_VERSION', `${where}: unknown version ${JSON.stringify(version)}; this build reads versions 1 and 2`);
+  if (!Array.isArray(j!.layers) || j!.layers.length === 0) fail('MODEL_SHAPE', `${where}: no layers`);
   const rawLayers = (j!.layers as unknown[]).map((l, i) => {
-    if (typeof l !== 'object' || l === null || Array.isArray(l)) return modelError('MODEL_SHAPE', `${where}: layer ${i} is ${JSON.stringify(l)}, not a layer object`);
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) return fail('MODEL_SHAPE', `${where}: layer ${i} is ${JSON.stringify(l)}, not a layer object`);
     return version === 1 ? upgradeLayerV1(l as Record<string, unknown>) : (l as Record<string, unknown>);
   });
-  let config: JsonConfig, tensors: TensorInfo[];
-  try {
+  const { config, tensors } = asModelError(where, () => {
     const specs = rawLayers.map((l, i) => {
       const { params: _params, ...spec } = l;
       return parseLayerSpec(spec, `layer ${i}`);
@@ -102,28 +113,25 @@ export function parseNetworkJson(
     if (!Number.isSafeInteger(seed)) fail('SHAPE', `seed must be an integer, got ${JSON.stringify(j!.seed)}`);
     if (j!.init !== undefined && typeof j!.init !== 'string') fail('SHAPE', `init must be a string such as 'he', got ${JSON.stringify(j!.init)}`);
     if (j!.loss !== undefined && typeof j!.loss !== 'string') fail('SHAPE', `loss must be a string, got ${JSON.stringify(j!.loss)}`);
-    config = { input, layers: specs, loss: (j!.loss ?? 'softmax-cross-entropy') as string, init: j!.init as string | undefined, seed: seed as number };
-    tensors = layout(specs, input, seed as number);
-  } catch (e) {
-    if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) modelError('MODEL_SHAPE', `${where}: ${e.message}`);
-    throw e;
-  }
+    const config: JsonConfig = { input, layers: specs, loss: (j!.loss ?? 'softmax-cross-entropy') as string, init: j!.init as string | undefined, seed: seed as number };
+    return { config, tensors: layout(specs, input, seed as number) };
+  });
   if (version === 1) checkV1Inputs(j!.layers as Record<string, unknown>[], tensors, where);
   const total = tensors.reduce((a, t) => a + t.count, 0);
   const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
-  if (total > maxParams) modelError('MODEL_LIMIT', `${where}: the layers need ${total} parameters, more than the limit of ${maxParams}`);
+  if (total > maxParams) fail('MODEL_LIMIT', `${where}: the layers need ${total} parameters, more than the limit of ${maxParams}`);
   const values = tensors.map((t) => {
     const [layerIndex, key] = [t.layer, t.param];
     const params = rawLayers[layerIndex].params as Record<string, unknown> | undefined;
     const given = typeof params === 'object' && params !== null && Object.hasOwn(params, key) ? params[key] : undefined;
     const at = `${where}: layer ${layerIndex} (${rawLayers[layerIndex].type}) ${key}`;
-    if (!Array.isArray(given)) return modelError('MODEL_SHAPE', `${at}: expected a list of ${t.count} numbers (shape [${t.shape.join(', ')}]), got ${given === undefined ? 'nothing' : typeof given}`);
-    if (given.length !== t.count) return modelError('MODEL_SHAPE', `${at}: has ${given.length} values, expected ${t.shape.join('×')} = ${t.count}`);
+    if (!Array.isArray(given)) return fail('MODEL_SHAPE', `${at}: expected a list of ${t.count} numbers (shape [${t.shape.join(', ')}]), got ${given === undefined ? 'nothing' : typeof given}`);
+    if (given.length !== t.count) return fail('MODEL_SHAPE', `${at}: has ${given.length} values, expected ${t.shape.join('×')} = ${t.count}`);
     const out = new Float32Array(t.count);
     for (let i = 0; i < t.count; i++) {
       const v = given[i];
       if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
-        return modelError('MODEL_WEIGHTS', `${at}: value ${i} is ${JSON.stringify(v) ?? String(v)}, not a finite float32 number`);
+        return fail('MODEL_WEIGHTS', `${at}: value ${i} is ${JSON.stringify(v) ?? String(v)}, not a finite float32 number`);
       }
       out[i] = v;
     }

@@ -4,14 +4,14 @@ import type { HeapRegions } from '../kernels/heap';
 import type { Dataset } from '../data/dataset';
 import { featuresOf, hasLabels, targetSizeOf } from '../data/dataset';
 import { Rng } from '../rng';
-import { fail, SimdnetError } from '../errors';
+import { fail } from '../errors';
 import type { Layer, Shape, ForwardMode } from './layer';
 import { sizeOf } from './layer';
 import { buildLayers, parseLayerSpec, parseInputShape, describeLayer, type LayerSpec } from './layers/index';
 import { initWeights, parseInit, formatInit, type Init } from './init';
 import { LOSSES, LOSS_NAMES, type Loss, type LossName } from './losses';
 import { fit, type FitOptions, type History } from './fit';
-import { parseNetworkJson, type NetworkJson, type LayerJson } from './network-json';
+import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 
 export interface NetworkConfig {
   /** Values per example (784), or a shape: [steps, features] for a recurrent layer, [height, width, channels] for conv layers. */
@@ -567,13 +567,7 @@ export class Network {
    */
   static fromJSON<T extends typeof Network>(this: T, backend: Backend, json: unknown, options: { maxParams?: number } = {}): InstanceType<T> {
     const { config, tensors } = parseNetworkJson(json, tensorLayout, options);
-    let net: InstanceType<T>;
-    try {
-      net = new this(backend, { ...config, loss: config.loss as LossName }) as InstanceType<T>;
-    } catch (e) {
-      if (e instanceof SimdnetError && (e.code === 'SHAPE' || e.code === 'ARGUMENT')) fail('MODEL_SHAPE', `fromJSON: ${e.message}`);
-      throw e;
-    }
+    const net = asModelError('fromJSON', () => new this(backend, { ...config, loss: config.loss as LossName }) as InstanceType<T>);
     const w = new Float32Array(net.paramCount);
     net.tensors.forEach((t, i) => w.set(tensors[i], t.offset));
     net.setWeights(w);
