@@ -17,7 +17,7 @@ export type { LossName, Loss } from './nn/losses';
 // Every layer type: its spec factory (dense, conv2d, …), spec type and runtime class, and LAYER_TYPES.
 export * from './nn/layers/index';
 export type { Layer, LayerType, ParamSpec, Shape, ForwardMode } from './nn/layer';
-export { sgd, momentum, adam, rmsprop, optimizerByName, OPTIMIZERS } from './nn/optimizers';
+export { sgd, momentum, adam, adamw, rmsprop, optimizerByName, OPTIMIZERS } from './nn/optimizers';
 export type { Optimizer, OptimizerName } from './nn/optimizers';
 export { parseInit, formatInit } from './nn/init';
 export type { Init } from './nn/init';
