@@ -239,8 +239,8 @@ export class ThreadPool {
 export function serveCommands(slot: ThreadSlot, handle: (args: Float64Array, results: Float64Array) => void, ready: () => void): void {
   const flags = slot.flags;
   Atomics.store(flags, ALIVE, 1);
+  let last = Atomics.load(flags, SEQ); // before ready(): the caller's first command may come at once
   ready();
-  let last = Atomics.load(flags, SEQ);
   try {
     for (;;) {
       waitWhile(flags, SEQ, last, () => {});
