@@ -23,7 +23,7 @@ export interface Backend {
   readonly heap: Heap;
   /** Threads that run a batch's rows: 1 (the caller's) or more (workers over shared memory). */
   readonly threads: number;
-  /** Why `threads: 'auto'` got 1 thread on a machine with more cores (e.g. a page without cross-origin isolation). */
+  /** Why `threads: 'auto'` could not have more than 1 thread (e.g. a page without cross-origin isolation). */
   readonly threadNote?: string;
   /** The workers (threads − 1 of them), when threads > 1. */
   readonly pool?: ThreadPool;
@@ -69,7 +69,7 @@ function resolveThreads(threads: BackendOptions['threads']): { threads: number; 
   const available = threadsAvailable();
   if (threads === 'auto') {
     const cores = Math.min(AUTO_THREADS_MAX, availableCores());
-    if (cores > 1 && !available.ok) return { threads: 1, note: `1 thread: ${available.why}` };
+    if (!available.ok) return { threads: 1, note: `1 thread: ${available.why}` };
     return { threads: Math.max(1, cores) };
   }
   if (!Number.isInteger(threads) || threads < 1 || threads > THREADS_MAX) {

@@ -32,8 +32,12 @@ const ERROR_BYTES = SLOT_BYTES - ERROR_AT;
 /** The op that ends a worker's loop. Ops from 1 up are the handler's. */
 export const OP_EXIT = 0;
 
-/** Iterations of the spin before sleeping: long enough to cover the gap between two steps. */
-const SPIN = 20_000;
+/**
+ * Milliseconds of spinning before sleeping: longer than the gap between two training steps
+ * (gathering a batch, the optimizer), so a worker is awake when the next step comes; a wake-up from
+ * Atomics.wait costs tens of microseconds, as much as a small network's step.
+ */
+const SPIN_MS = 0.5;
 
 /** One worker's slot in the control block. */
 export class ThreadSlot {
@@ -81,12 +85,21 @@ function canBlock(): boolean {
 
 /** Waits until flags[index] !== value: spins, then sleeps (in slices, calling `check` between them). */
 function waitWhile(flags: Int32Array, index: number, value: number, check: () => void): void {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(flags, index) !== value) return;
+  if (spin(flags, index, value, SPIN_MS)) return;
   const block = canBlock();
   while (Atomics.load(flags, index) === value) {
     if (block) Atomics.wait(flags, index, value, 100);
-    else for (let i = 0; i < SPIN && Atomics.load(flags, index) === value; i++);
+    else spin(flags, index, value, 100);
     check();
+  }
+}
+
+/** Spins up to `ms` milliseconds while flags[index] === value; whether it changed. */
+function spin(flags: Int32Array, index: number, value: number, ms: number): boolean {
+  const end = performance.now() + ms;
+  for (;;) {
+    for (let i = 0; i < 256; i++) if (Atomics.load(flags, index) !== value) return true;
+    if (performance.now() > end) return false;
   }
 }
 
