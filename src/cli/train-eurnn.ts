@@ -37,8 +37,10 @@ ${THREADS_USAGE}
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        save the run to DIR/checkpoint.json after every validation and on Ctrl-C
                           (SIGINT/SIGTERM; exit 130/143): a crash or a stop loses at most --eval-every steps
-  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored),
-                          bit for bit as if it had never stopped (same backend)
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags but --threads,
+                          --checkpoint, --out, --save and --json are ignored), bit for bit as if it had
+                          never stopped (same backend and threads); it goes on saving to DIR unless
+                          --checkpoint names another
   --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
   --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
 
@@ -73,6 +75,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
   if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
   const json = values.json === true;
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+  values.checkpoint ??= values.resume; // a resumed run goes on saving where it came from
   await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   const resume = resumed?.state;
 

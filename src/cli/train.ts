@@ -43,7 +43,9 @@ ${THREADS_USAGE}
   --limit N               use at most N images of each split (quick runs)
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130/143)
-  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags but --threads,
+                          --checkpoint, --out, --save and --json are ignored); it goes on saving to DIR
+                          unless --checkpoint names another
   --out DIR               write history.json (after every epoch), loss.svg, accuracy.svg, weights.svg,
                           samples.svg, confusion.svg and report.html (opens from disk) to DIR
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
@@ -67,6 +69,9 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
     return 0;
   }
   const json = values.json === true;
+  // A resumed run goes on saving where it came from (a run without checkpoints would lose every
+  // step since the one it resumed at, if stopped again).
+  values.checkpoint ??= values.resume;
   await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   let config: TrainConfig;
   let resume: TrainingState | undefined;
