@@ -14,6 +14,7 @@ import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 import { Replica, type BatchSums, type MetricKind } from './replica';
 import { Parallel } from './parallel';
+import type { Optimizer } from './optimizers';
 
 export type { BatchSums, MetricKind };
 
@@ -330,11 +331,20 @@ export class Network {
    * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
    * share of the rows and the shares' gradients are summed in a fixed order.
    */
-  trainBatch(rows: number, metric: MetricKind): BatchSums {
-    if (this.parallel && rows > 1) return this.parallel.train(rows, this.buf, metric);
+  trainBatch(rows: number, metric: MetricKind, reduce = true): BatchSums {
+    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
     return sums;
+  }
+
+  /**
+   * The optimizer step from the gradient block (after trainBatch(…, false): from the threads'
+   * blocks, summed and stepped by every thread, each over a range of the parameters).
+   */
+  step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
+    if (this.parallel) this.parallel.step(optimizer, state, t, lr);
+    else optimizer.step(this.backend.rawKernels, this.paramCount, this.paramsPtr, this.gradsPtr, state, t, lr);
   }
 
   /** The loss and figures of the gathered rows (inference mode), on every thread. */
