@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseImage, MAX_IMAGE_PIXELS } from '../src/cli/image-file';
+import { parseImage, MAX_IMAGE_PIXELS } from '../src/data/image-node';
 import { readIdxFile } from '../src/data/mnist-node';
 import { parseIdx } from '../src/data/idx';
 import { preprocessDigit } from '../src/digits/preprocess';

@@ -6,7 +6,7 @@ import { readIdxFile } from '../data/mnist-node';
 import { preprocessDigit } from '../digits/preprocess';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
-import { parseImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from './image-file';
+import { parseImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../data/image-node';
 import { MAX_IDX_BYTES } from '../data/idx';
 import { fail, SimdnetError } from '../errors';
 import { parse, choiceOption, intOption, UsageError } from './args';

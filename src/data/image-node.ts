@@ -5,9 +5,9 @@
 import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { fail } from '../errors';
-import { checkPng, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
+import { checkPng, MAX_IMAGE_PIXELS, type ImageLimits } from './png';
 
-export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
+export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type ImageLimits } from './png';
 
 export interface GrayImage {
   data: Uint8Array;
