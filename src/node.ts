@@ -5,3 +5,5 @@ export { loadMnist, readIdxFile } from './data/mnist-node';
 export type { MnistFiles, LoadMnistOptions, Mnist } from './data/mnist-node';
 export { loadFashionMnist, FASHION_CLASSES } from './data/fashion-node';
 export { saveModel, loadModel } from './io/network';
+export { readImage, parseImage } from './data/image-node';
+export type { GrayImage, ImageLimits } from './data/image-node';

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { loadModel } from '../io/network';
@@ -6,7 +5,7 @@ import { readIdxFile } from '../data/mnist-node';
 import { preprocessDigit } from '../digits/preprocess';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
-import { parseImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../data/image-node';
+import { readImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../data/image-node';
 import { MAX_IDX_BYTES } from '../data/idx';
 import { fail, SimdnetError } from '../errors';
 import { parse, choiceOption, intOption, UsageError } from './args';
@@ -44,9 +43,7 @@ export async function predict(argv: string[]): Promise<number> {
     const px = file.rows * file.cols;
     input = Float32Array.from(file.pixels.subarray(i * px, (i + 1) * px), (v) => v / 255);
   } else {
-    let bytes: Uint8Array;
-    try { bytes = new Uint8Array(await readFile(target)); } catch (e) { fail('NOT_FOUND', `cannot read ${target}: ${(e as Error).message}`); }
-    input = preprocessDigit(parseImage(bytes, basename(target), { maxPixels, maxBytes }));
+    input = preprocessDigit(await readImage(target, { maxPixels, maxBytes }));
   }
   const backend = await createBackend(backendChoice);
   const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
