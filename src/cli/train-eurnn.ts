@@ -1,7 +1,7 @@
 // `simdnet train --model eurnn`: the efficient unitary RNN on pixel-by-pixel permuted MNIST
 // (../shared/specs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
 // RMSprop lr 1e-4, 40,000 steps, validation on the 10,000 held-out images.
-import cliProgress from 'cli-progress';
+import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network, saveModel } from '../io/network';
 import { eurnnClassifier } from '../nn/layers/index';
@@ -91,10 +91,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
 
   // From here a first Ctrl-C stops after the current step (and writes the report of the steps done).
   signals.graceful = true;
-  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-    { format: 'step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = json || !process.stderr.isTTY ? null : new ProgressBar('step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left');
   bar?.start(config.steps, 0, { loss: '-' });
   const history = await net.fit(trainSet, {
     steps: config.steps, batchSize: config.batchSize, optimizer: rmsprop({ lr: config.lr, alpha: 0.99, eps: 1e-8 }), evalEvery: config.evalEvery,

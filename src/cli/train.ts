@@ -1,5 +1,5 @@
 import { saveModel } from '../io/network';
-import cliProgress from 'cli-progress';
+import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
 import { parseLayers } from '../nn/layers/index';
@@ -123,10 +123,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
 
   const reportConfig = { ...config, lr: optimizer.options.lr, network: net.describe(), backend: backend.name, train: trainSet.count, validation: validSet.count, test: testSet.count };
   const batches = Math.ceil(trainSet.count / batchSize);
-  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-    { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = json || !process.stderr.isTTY ? null : new ProgressBar('epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left');
   // From here a first Ctrl-C stops between batches; with --checkpoint the run is saved to be resumed.
   signals.graceful = true;
   if (resume) log(`resuming from ${values.resume} at epoch ${resume.epoch}, batch ${resume.batch}`);
