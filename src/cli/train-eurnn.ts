@@ -13,7 +13,7 @@ import { permutePixels, take } from '../data/dataset';
 import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
-import { reportHtml } from '../report/report-html';
+import { reportHtml, percent } from '../report/report-html';
 import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
 import { checkTargets } from './targets';
 import type { RunSignals } from './signals';
@@ -156,7 +156,7 @@ async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: 
   const last = history.epochs.at(-1);
   await atomicWrite(join(dir, 'report.html'), reportHtml({
     title: `simdnet train: ${title}`, config: { ...config },
-    results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
+    results: { steps: last?.step, 'validation accuracy': percent(last?.validationAccuracy), 'validation loss': last?.validationLoss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
     charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
   }));
 }
