@@ -1,5 +1,5 @@
 // `simdnet train --model eurnn`: the efficient unitary RNN on pixel-by-pixel permuted MNIST
-// (../shared/specs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
+// (docs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
 // RMSprop lr 1e-4, 40,000 steps, validation on the 10,000 held-out images.
 import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
