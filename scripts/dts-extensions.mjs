@@ -5,19 +5,11 @@
 // relative import in a package of "type": "module" does not resolve, and every type behind it
 // silently becomes `any`. A specifier that names no emitted declaration fails the build.
 // Run by `npm run build:js` after tsc; test/consumer.test.ts compiles against the result.
-import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? 'dist/types');
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.d.ts')) files.push(path);
-  }
-};
-walk(root);
+const files = readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.d.ts')).map((f) => join(root, f));
 
 const problems = [];
 let rewritten = 0;
