@@ -35,7 +35,7 @@ export type ErrorCode =
   | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
   | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ'
   | 'DIVERGED'
-  | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED'
+  | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED' | 'THREAD'
   | 'MISSING_PACKAGE';
 
 /** Every code, with the class its errors have. */
@@ -47,7 +47,7 @@ const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: s
   MODEL_MAGIC: ModelFormatError, MODEL_TRUNCATED: ModelFormatError, MODEL_LIMIT: ModelFormatError, MODEL_CHECKSUM: ModelFormatError,
   MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
   DIVERGED: DivergenceError,
-  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: CheckpointError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError,
+  BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: CheckpointError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError, THREAD: SimdnetError,
   MISSING_PACKAGE: SimdnetError,
 };
 

@@ -2,7 +2,7 @@
 export type { Kernels, KernelName } from './kernels/kernels';
 export { Heap, MAX_BYTES } from './kernels/heap';
 export { createBackend, detectFeatures } from './kernels/backend';
-export type { Backend, BackendName, BackendChoice } from './kernels/backend';
+export type { Backend, BackendName, BackendChoice, BackendOptions } from './kernels/backend';
 export { SimdnetError, IdxError, HeapError, ShapeError, ModelFormatError, DivergenceError, CheckpointError } from './errors';
 export type { ErrorCode } from './errors';
 export { Rng } from './rng';

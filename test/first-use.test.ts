@@ -127,6 +127,18 @@ describe('evaluate needs only the test files and runs the network once', () => {
     net.dispose();
   });
 
+  it('evaluate(ds, { classes: true }) gives classify()\'s classes and the same figures, on one thread and on three', async () => {
+    const data = await loadMnistTest({ dir: mnistDir, limit: 700 });
+    for (const threads of [1, 3]) {
+      const backend = await createBackend({ backend: 'wasm', threads });
+      const { net } = deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained');
+      const { classes, ...figures } = net.evaluate(data, { classes: true });
+      expect(classes, `${threads} threads`).toEqual(net.classify(data));
+      expect(figures).toEqual(net.evaluate(data));
+      backend.dispose();
+    }
+  });
+
   it('the validation split still needs the training files, and says which are missing', () => {
     const r = run('evaluate', '--pretrained', '--dataset', dir, '--split', 'validation');
     expect(r.status).toBe(1);

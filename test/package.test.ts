@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -24,15 +24,23 @@ function staticGraph(entry: string): string[] {
 }
 
 describe('the built package', () => {
-  it('the core entry reaches no node: module (it must run in browsers) and inlines both wasm builds', () => {
+  it('the core entry reaches no node: module (it must run in browsers) and inlines the four wasm builds', () => {
     const files = staticGraph(dist('index.js'));
     expect(files.length).toBeGreaterThan(1); // index.js and the chunks it shares with the other entries
     const core = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     expect(core).not.toMatch(/["']node:/);
     expect(core).not.toMatch(/\.wasm["']/); // no file to locate at run time
-    // Both modules are embedded, one char per byte (scripts/build.mjs): the wasm magic and version
-    // "\0asm\x01\0\0\0" as esbuild writes it, once per build.
-    expect(core.match(/\\0asm\x01\\0\\0\\0/g)?.length).toBe(2);
+    // simd, relaxed and their shared-memory variants are embedded, one char per byte
+    // (scripts/build.mjs): the wasm magic and version "\0asm\x01\0\0\0" as esbuild writes it, once per build.
+    expect(core.match(/\\0asm\x01\\0\\0\\0/g)?.length).toBe(4);
+  });
+
+  it('the worker script of backends with threads sits where the pool looks for it', () => {
+    const pool = staticGraph(dist('index.js')).find((f) => readFileSync(f, 'utf8').includes('worker.js'));
+    expect(pool).toBeDefined();
+    const url = readFileSync(pool!, 'utf8').match(/new URL\("([^"]*worker\.js)"/)?.[1];
+    expect(url).toBeDefined();
+    expect(existsSync(join(dirname(pool!), url!))).toBe(true);
   });
 
   it('the inlined wasm builds compile and run from the bundle', async () => {

@@ -45,6 +45,28 @@ export function numberOption(value: string | undefined, name: string): number | 
   return n;
 }
 
+/** The --backend choices. */
+export const BACKEND_CHOICES = ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'] as const;
+
+/** --threads: 'auto' or 1…64 (default 1: the single-thread path). */
+export function threadsOption(value: string | undefined): number | 'auto' {
+  return value === 'auto' ? 'auto' : intOption(value, 'threads', 1, 1, 64);
+}
+
+/** A checkpoint's configuration, with the thread count --threads gives on resume (results then differ in float rounding). */
+export function withThreads<C extends { threads?: number | 'auto' }>(config: C, threads: string | undefined): C {
+  return threads === undefined ? config : { ...config, threads: threadsOption(threads) };
+}
+
+/** 'wasm-relaxed' or 'wasm-relaxed, 2 threads' (and why 'auto' got one thread). */
+export function backendText(backend: { name: string; threads: number; threadNote?: string }): string {
+  return backend.threads > 1 ? `${backend.name}, ${backend.threads} threads` : backend.threadNote ? `${backend.name} (${backend.threadNote})` : backend.name;
+}
+
+/** What the --threads flag means, for usage texts. */
+export const THREADS_USAGE = `  --threads N|auto        threads that share each batch's rows (default 1; auto: every core, at most 8);
+                          the same seed and thread count give the same weights`;
+
 export function choiceOption<C extends string>(value: string | undefined, name: string, choices: readonly C[], fallback: C): C {
   if (value === undefined) return fallback;
   if (!choices.includes(value as C)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value}'`);

@@ -14,7 +14,7 @@ import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
 import { reportHtml, percent } from '../report/report-html';
-import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
+import { parse, intOption, numberOption, choiceOption, threadsOption, withThreads, backendText, BACKEND_CHOICES, THREADS_USAGE, UsageError, MAX_SEED } from './args';
 import { checkTargets } from './targets';
 import type { RunSignals } from './signals';
 import { saveCheckpoint, checkResumeFits, type EurnnTrainConfig } from './checkpoint';
@@ -32,12 +32,15 @@ export const EURNN_USAGE = `simdnet train --model eurnn [options]   (pixel-by-pi
   --perm-seed N           the fixed pixel permutation (default 0)
   --dataset mnist|fashion|DIR  (default mnist)
   --backend auto|wasm|js  (default auto)
+${THREADS_USAGE}
   --limit N               use at most N training images
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        save the run to DIR/checkpoint.json after every validation and on Ctrl-C
                           (SIGINT/SIGTERM; exit 130/143): a crash or a stop loses at most --eval-every steps
-  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored),
-                          bit for bit as if it had never stopped (same backend)
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags but --threads,
+                          --checkpoint, --out, --save and --json are ignored), bit for bit as if it had
+                          never stopped (same backend and threads); it goes on saving to DIR unless
+                          --checkpoint names another
   --out DIR               history.json (after every validation), loss.svg, accuracy.svg, report.html
   --json                  one JSON object per validation on stdout, then {"event":"done",...}`;
 
@@ -45,7 +48,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
   const { values } = parse(argv, {
     model: { type: 'string' }, steps: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' },
     hidden: { type: 'string' }, capacity: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
-    seed: { type: 'string' }, 'perm-seed': { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' },
+    seed: { type: 'string' }, 'perm-seed': { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
     limit: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' },
     checkpoint: { type: 'string' }, resume: { type: 'string' },
   }, 'train --model eurnn');
@@ -53,7 +56,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
     console.log(EURNN_USAGE);
     return 0;
   }
-  const config: EurnnTrainConfig = resumed?.config ?? {
+  const config: EurnnTrainConfig = resumed ? withThreads(resumed.config, values.threads) : {
     model: 'eurnn',
     steps: intOption(values.steps, 'steps', 40_000),
     evalEvery: intOption(values['eval-every'], 'eval-every', 500),
@@ -65,12 +68,14 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
     seed: intOption(values.seed, 'seed', 1, 0, MAX_SEED),
     permSeed: intOption(values['perm-seed'], 'perm-seed', 0, 0, MAX_SEED),
     dataset: values.dataset ?? 'mnist',
-    backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
+    backend: choiceOption<BackendChoice>(values.backend, 'backend', BACKEND_CHOICES, 'auto'),
+    threads: threadsOption(values.threads),
     limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
   };
   if (config.hidden % 2 !== 0) throw new UsageError(`--hidden must be even (rotation layers act on pairs), got ${config.hidden}`);
   const json = values.json === true;
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+  values.checkpoint ??= values.resume; // a resumed run goes on saving where it came from
   await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   const resume = resumed?.state;
 
@@ -78,11 +83,11 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
   const permuted = (ds: typeof data.train) => permutePixels(ds, config.permSeed);
   const trainSet = permuted(config.limit ? take(data.train, config.limit) : data.train);
   const validation = permuted(config.evalLimit === undefined ? data.validation : take(data.validation, config.evalLimit));
-  const backend = await createBackend(config.backend as BackendChoice);
+  const backend = await createBackend({ backend: config.backend as BackendChoice, threads: config.threads ?? 1 });
   // One pixel per step: the images are sequences [784, 1].
   const steps = trainSet.shape.reduce((a, b) => a * b, 1);
   const net = new Network(backend, { input: [steps, 1], layers: eurnnClassifier(config.hidden, { capacity: config.capacity, classes: trainSet.classes }), seed: config.seed });
-  log(`simdnet: ${net.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backend.name}`);
+  log(`simdnet: ${net.describe()}; RMSprop lr ${config.lr}, batch ${config.batchSize}, ${config.steps} steps on ${backendText(backend)}`);
   log(`data: ${trainSet.count} train, ${validation.count} validation images (${config.dataset}, pixels permuted with seed ${config.permSeed}, one per step)`);
   if (resumed) {
     checkResumeFits(resumed.dir, resumed.state, { weights: net.paramCount, examples: 0, optimizerSlots: 1 });
@@ -131,7 +136,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
     log(`saved the model to ${values.save}`);
   }
   if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep, backend: backend.name }) + '\n');
-  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backend.name}`);
+  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backendText(backend)}`);
   return signals.exitCode ?? 0; // a stop asked for while the last file was written: still 130/143
 }
 

@@ -81,6 +81,8 @@ export interface Kernels {
   adamw(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number, weightDecay: number): void;
   /** RMSprop, PyTorch's definition: s = α·s + (1−α)·g²; θ −= lr · g / (√s + ε). */
   rmsprop(count: number, params: number, grads: number, s: number, lr: number, alpha: number, eps: number): void;
+  /** y = wa·a + wb·b (y may equal a): reduces the threads' gradient blocks in a fixed order. */
+  weightedSum(count: number, a: number, b: number, y: number, wa: number, wb: number): void;
 
   /**
    * dst[r, :] = src[indices[r], :] / 255 for r < rows; src is u8 [srcRows, cols], indices i32[rows]
@@ -178,6 +180,7 @@ export const KERNEL_ARGS = {
   adam: optimizer(['m', nonNegativeInput('v')], ...adamArgs),
   adamw: optimizer(['m', nonNegativeInput('v')], ...adamArgs, nonNegative('weightDecay', 0.01, 1)),
   rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
+  weightedSum: elementwise(['a', 'b'], ['y'], nonNegative('wa', 0.1, 1), nonNegative('wb', 0.1, 1)),
   gatherImages: custom,
   gatherLabels: custom,
   gather32: custom,

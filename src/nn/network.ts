@@ -12,6 +12,10 @@ import { initWeights, parseInit, formatInit, type Init } from './init';
 import { LOSSES, LOSS_NAMES, type Loss, type LossName } from './losses';
 import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
+import { Replica, type BatchSums, type MetricKind } from './replica';
+import { Parallel } from './parallel';
+
+export type { BatchSums, MetricKind };
 
 export interface NetworkConfig {
   /** Values per example (784), or a shape: [steps, features] for a recurrent layer, [height, width, channels] for conv layers. */
@@ -48,21 +52,13 @@ export interface Metrics {
   r2?: number;
 }
 
+/** Called with a share of a batch's outputs: its first row, its row count, the heap offset of its rows × outputs values. */
+export type ShareOutputs = (first: number, rows: number, offset: number) => void;
+
 export interface EvaluateOptions {
   /** Also give each example's predicted class (as classify() does), from the same forward pass. */
   classes?: boolean;
 }
-
-/** One batch's sums: loss (in the loss's units), right answers, squared and absolute errors. */
-export interface BatchSums {
-  loss: number;
-  correct: number;
-  sse: number;
-  sae: number;
-}
-
-/** How a dataset's figures are computed. */
-export type MetricKind = 'accuracy' | 'element-accuracy' | 'regression';
 
 /** A dataset prepared for batches: uint8 parts copied to the heap once (kernels gather them). */
 export interface UploadedData {
@@ -119,8 +115,12 @@ export class Network {
   private readonly paramRegions: HeapRegions;
   private readonly planRegions: HeapRegions;
   private disposed = false;
-  /** Batch buffers (valid for `rows` rows). */
-  private buf = { x: 0, labels: 0, indices: 0, targets: 0, dOut: 0, stats: 0, probs: 0, argmax: 0 };
+  /** Batch buffers (valid for `rows` rows): input, labels, the gathered examples' indices, targets. */
+  private buf = { x: 0, labels: 0, indices: 0, targets: 0 };
+  /** This network's layers and loss computing on its buffers (the caller's thread). */
+  private readonly replica: Replica;
+  /** With threads: the workers' replicas (made at the first plan). */
+  private parallel?: Parallel;
 
   constructor(backend: Backend, config: NetworkConfig) {
     this.backend = backend;
@@ -160,6 +160,7 @@ export class Network {
       const mine = this.tensors.slice(t, (t += layer.params().length));
       layer.bind(mine.map((x) => this.paramsPtr + x.offset * 4), mine.map((x) => this.gradsPtr + x.offset * 4));
     }
+    this.replica = new Replica(this.layers, this.lossFn, this.outputs, backend.rawKernels, backend.heap);
     this.initialize(this.seed);
   }
 
@@ -193,6 +194,7 @@ export class Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.parallel?.dispose();
     this.planRegions.release();
     this.paramRegions.release();
     this.rows = this.trainRows = 0;
@@ -303,61 +305,65 @@ export class Network {
     this.planRegions.release();
     this.rows = this.trainRows = 0;
     const heap = this.planRegions;
-    const out = this.outputs;
     this.buf = {
       x: heap.allocF32(rows * this.input, 'input batch'),
       labels: heap.allocI32(rows, 'batch labels'),
       indices: heap.allocI32(rows, 'batch indices'),
-      targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * out, 'targets') : 0,
-      dOut: heap.allocF32(Math.max(trainRows, 1) * out, 'output gradient'),
-      stats: heap.alloc(16, 'loss statistics'),
-      probs: heap.allocF32(rows * out, 'probabilities'),
-      argmax: heap.allocI32(rows, 'predicted classes'),
+      targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * this.outputs, 'targets') : 0,
     };
-    for (const layer of this.layers) layer.plan(heap, rows, trainRows);
+    this.replica.plan(heap, rows, trainRows);
     this.rows = rows;
     this.trainRows = trainRows;
+    if (this.backend.pool) (this.parallel ??= new Parallel(this, this.replica, this.backend.pool)).plan(rows, trainRows);
     return rows;
   }
 
-  /** Forward pass over the rows in the input buffer; returns the output offset. */
+  /** Forward pass over the rows in the input buffer (on this thread); returns the output offset. */
   forwardRows(rows: number, mode: ForwardMode = 'infer'): number {
-    const k = this.backend.rawKernels;
-    let x = this.buf.x;
-    for (const layer of this.layers) x = layer.forward(k, rows, x, mode);
-    return x;
+    return this.replica.forward(rows, this.buf.x, mode);
   }
 
   /** The loss over the rows in the buffers (labels/targets gathered); writes dL/dOutput when `grad`. */
   lossRows(rows: number, out: number, grad: boolean, metric: MetricKind): BatchSums {
-    const k = this.backend.rawKernels, b = this.buf, L = this.lossFn, n = this.outputs;
-    L.run(k, rows, n, out, L.takes === 'labels' ? b.labels : b.targets, grad ? b.dOut : 0, b.stats);
-    const v = this.backend.heap.views(), s = b.stats >>> 3;
-    const sums: BatchSums = { loss: v.f64[s], correct: 0, sse: 0, sae: 0 };
-    if (metric === 'element-accuracy' || (metric === 'accuracy' && L.countsCorrect && (L.takes === 'labels' || n === 1))) {
-      sums.correct = v.f64[s + 1];
-    } else if (metric === 'accuracy' && n === 1) {
-      // One output against 0/1 labels: right when (y > ½) is the label, as classify() decides.
-      const o = out >>> 2, l0 = b.labels >>> 2;
-      for (let r = 0; r < rows; r++) if ((v.f32[o + r] > 0.5 ? 1 : 0) === v.i32[l0 + r]) sums.correct++;
-    } else if (metric === 'accuracy') {
-      k.argmax(rows, n, out, b.argmax);
-      const a0 = b.argmax >>> 2, l0 = b.labels >>> 2;
-      for (let r = 0; r < rows; r++) if (v.i32[a0 + r] === v.i32[l0 + r]) sums.correct++;
-    } else if (L.name === 'mse') {
-      [sums.sse, sums.sae] = [v.f64[s] , v.f64[s + 1]];
-    } else {
-      k.meanSquaredError(rows, n, out, b.targets, 0, b.stats); // the figures, besides the loss
-      [sums.sse, sums.sae] = [v.f64[s], v.f64[s + 1]];
-    }
-    return sums;
+    return this.replica.loss(rows, out, this.buf.labels, this.buf.targets, grad, metric);
   }
 
   /** Backward pass from dL/dOutput (in the buffer) into the gradient block. */
   backwardRows(rows: number): void {
-    const k = this.backend.rawKernels;
-    let dy = this.buf.dOut;
-    for (let i = this.layers.length - 1; i >= 0; i--) dy = this.layers[i].backward(k, rows, dy, i > 0);
+    this.replica.backward(rows);
+  }
+
+  /**
+   * A training batch (gathered in the buffers): forward ('train' mode), loss and backward, the
+   * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
+   * share of the rows and the shares' gradients are summed in a fixed order.
+   */
+  trainBatch(rows: number, metric: MetricKind): BatchSums {
+    if (this.parallel && rows > 1) return this.parallel.train(rows, this.buf, metric);
+    const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
+    this.backwardRows(rows);
+    return sums;
+  }
+
+  /**
+   * The loss and figures of the gathered rows (inference mode), on every thread. `outputs`, when
+   * given, sees each thread's share of the outputs: (first row, rows, offset of their values).
+   */
+  lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
+    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs);
+    const y = this.forwardRows(rows);
+    const sums = this.lossRows(rows, y, false, metric);
+    outputs?.(0, rows, y);
+    return sums;
+  }
+
+  /**
+   * predict()'s values for the rows in the input buffer, on every thread: [first row, row count,
+   * offset of their rows × outputs values] per thread.
+   */
+  outputBatch(rows: number): [number, number, number][] {
+    if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf);
+    return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
   }
 
   /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
@@ -476,10 +482,10 @@ export class Network {
     for (let from = 0; from < data.count; from += this.rows) {
       const rows = Math.min(this.rows, data.count - from);
       this.gatherRows(data, null, from, rows);
-      const y = this.forwardRows(rows);
-      // From the outputs before the loss: logits (a sigmoid's is > 0 where its probability is > ½), or raw outputs.
-      if (classes) classesOf(this.backend.heap.f32(y, rows * this.outputs), this.outputs, this.lossFn.output === 'sigmoid' ? 0 : 0.5, classes, from);
-      const s = this.lossRows(rows, y, false, data.metric);
+      // Classes from the outputs before the loss's softmax/sigmoid: logits (a sigmoid's is > 0 where its probability is > ½), or raw outputs.
+      const s = this.lossBatch(rows, data.metric, classes && ((first, count, y) => {
+        classesOf(this.backend.heap.f32(y, count * this.outputs), this.outputs, this.lossFn.output === 'sigmoid' ? 0 : 0.5, classes, from + first);
+      }));
       sums.loss += s.loss; sums.correct += s.correct; sums.sse += s.sse; sums.sae += s.sae;
     }
     return this.metrics(sums, data.count, data.metric, data.sst);
@@ -523,7 +529,7 @@ export class Network {
     const isFloat = values instanceof Float32Array;
     const cap = this.plan(Math.min(this.evalRows, count));
     const out = new Float32Array(count * this.outputs);
-    const k = this.backend.rawKernels, n = this.outputs, output = this.lossFn.output;
+    const k = this.backend.rawKernels, n = this.outputs;
     for (let from = 0; from < count; from += cap) {
       const rows = Math.min(cap, count - from);
       const v = this.backend.heap.views();
@@ -537,14 +543,12 @@ export class Network {
           }
         }
       } else for (let i = 0; i < size; i++) v.f32[x0 + i] = values[src + i] * INV255;
-      let y = this.forwardRows(rows);
-      if (output === 'softmax') k.softmax(rows, n, y, this.buf.probs);
-      else if (output === 'sigmoid') k.sigmoidForward(rows * n, y, this.buf.probs);
-      if (output !== 'identity') y = this.buf.probs;
-      if (!Number.isFinite(k.maxAbs(rows * n, y))) {
-        fail('DIVERGED', `predict: the network's outputs for example ${from}…${from + rows - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
+      for (const [first, count, y] of this.outputBatch(rows)) {
+        if (!Number.isFinite(k.maxAbs(count * n, y))) {
+          fail('DIVERGED', `predict: the network's outputs for example ${from + first}…${from + first + count - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
+        }
+        out.set(this.backend.heap.f32(y, count * n), (from + first) * n);
       }
-      out.set(this.backend.heap.f32(y, rows * n), from * n);
     }
     return out;
   }

@@ -17,7 +17,7 @@ interface DemoState {
   backend: string;
   prediction: number | null;
   predictions: number;
-  training: { running: boolean; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
+  training: { running: boolean; threads?: number; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
 }
 
 const demoState = (page: Page) => page.evaluate(() => (window as unknown as { simdnetDemo: { state: DemoState } }).simdnetDemo.state);
@@ -88,6 +88,11 @@ describe('the demo page in Chromium', () => {
     const state = await demoState(page);
     expect(state.training.error).toBeUndefined();
     expect(state.training.done!.stopped).toBe(true);
+    // The server sends COOP/COEP: the page is cross-origin isolated and trains on every core.
+    const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    expect(isolated).toBe(true);
+    expect(state.training.threads).toBe(Math.min(8, cores));
+    expect(await page.locator('#thread-note').isHidden()).toBe(true);
 
     // What the chart shows: its own data, read back from the Vega view.
     const rows: { x: number; value: number; series: string }[] = await page.evaluate(async () => {
@@ -118,5 +123,32 @@ describe('the demo page in Chromium', () => {
     }
     await page.screenshot({ path: artifactPath('demo-training.png'), fullPage: true });
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the demo page in Chromium without cross-origin isolation', () => {
+  it('trains on one thread and says why', async () => {
+    const server = await startDemoServer({ isolation: false });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`${server.url}/demo/index.html`);
+      await page.evaluate(() => (window as unknown as { simdnetDemo: { ready: Promise<void> } }).simdnetDemo.ready);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      await page.fill('#epochs', '1');
+      await page.click('#train');
+      await page.waitForFunction(() => (window as any).simdnetDemo.state.training.batches.length >= 3 || (window as any).simdnetDemo.state.training.error, null, { timeout: 90_000 });
+      await page.click('#stop');
+      await page.waitForFunction(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, null, { timeout: 30_000 });
+      const state = await demoState(page);
+      expect(state.training.error).toBeUndefined();
+      expect(state.training.threads).toBe(1);
+      expect(await page.locator('#thread-note').textContent()).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });
