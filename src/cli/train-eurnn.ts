@@ -119,8 +119,14 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
   });
   bar?.stop();
   signals.progress();
-  if (values.out) await writeEurnnReport(values.out, config, history, net.describe());
   const last = history.epochs.at(-1);
+  // The test set (t10k, permuted the same way) once the run is complete: the figure to publish.
+  let test: { loss: number; accuracy?: number } | undefined;
+  if (!history.stopped) {
+    log(`evaluating on the ${config.limit ? Math.min(config.limit, data.test.count) : data.test.count} test images…`);
+    test = net.evaluate(permuted(config.limit ? take(data.test, config.limit) : data.test));
+  }
+  if (values.out) await writeEurnnReport(values.out, config, history, net.describe(), test);
   if (history.stopped && values.checkpoint) {
     const path = await saveCheckpoint(values.checkpoint, config, history.resume!);
     log(`interrupted at step ${history.resume!.step}; saved the run to ${path}; continue with: simdnet train --resume ${values.checkpoint}`);
@@ -135,8 +141,8 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
     await saveModel(net, values.save, { dataset: config.dataset, permSeed: config.permSeed, steps: last?.step, validationAccuracy: last?.validationAccuracy, backend: backend.name, date: new Date().toISOString() });
     log(`saved the model to ${values.save}`);
   }
-  if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, secondsPerStep, backend: backend.name }) + '\n');
-  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backendText(backend)}`);
+  if (json) process.stdout.write(JSON.stringify({ event: 'done', steps: last?.step, validationAccuracy: last?.validationAccuracy, testAccuracy: test?.accuracy, testLoss: test?.loss, secondsPerStep, backend: backend.name, threads: backend.threads }) + '\n');
+  else log(`validation accuracy ${pct(last?.validationAccuracy ?? NaN)}, test accuracy ${pct(test?.accuracy ?? NaN)} after ${last?.step} steps; ${secondsPerStep?.toFixed(3) ?? '-'} s per step on ${backendText(backend)}`);
   return signals.exitCode ?? 0; // a stop asked for while the last file was written: still 130/143
 }
 
@@ -148,7 +154,7 @@ async function writeEurnnHistory(dir: string, config: EurnnTrainConfig, history:
   await atomicWrite(nodePath('--out').join(dir, 'history.json'), JSON.stringify({ config, ...history }, null, 2) + '\n');
 }
 
-async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: History, title: string): Promise<void> {
+async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: History, title: string, test?: { loss: number; accuracy?: number }): Promise<void> {
   const { renderSvg } = await import('../report/render-node');
   const { join } = nodePath('--out');
   await writeEurnnHistory(dir, config, history);
@@ -161,7 +167,7 @@ async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: 
   const last = history.epochs.at(-1);
   await atomicWrite(join(dir, 'report.html'), reportHtml({
     title: `simdnet train: ${title}`, config: { ...config },
-    results: { steps: last?.step, 'validation accuracy': percent(last?.validationAccuracy), 'validation loss': last?.validationLoss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
+    results: { steps: last?.step, 'validation accuracy': percent(last?.validationAccuracy), 'validation loss': last?.validationLoss, 'test accuracy': percent(test?.accuracy), 'test loss': test?.loss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
     charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
   }));
 }
