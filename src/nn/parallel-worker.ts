@@ -84,7 +84,9 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_EVAL: {
         const r = replica(id);
-        writeSums(results, r.loss(rows, r.forward(rows, x, 'infer'), labels, targets, false, METRIC_KINDS[metric]));
+        const out = r.forward(rows, x, 'infer');
+        writeSums(results, r.loss(rows, out, labels, targets, false, METRIC_KINDS[metric]));
+        results[4] = out; // where the outputs are, for the caller's classes (Network.evaluate(ds, { classes: true }))
         break;
       }
       case OP_PREDICT: {

@@ -6,7 +6,7 @@
 // the same seed and thread count give the same weights, bit for bit.
 import type { ThreadPool } from '../kernels/threads';
 import { HeapRegions, type Heap } from '../kernels/heap';
-import type { Network } from './network';
+import type { Network, ShareOutputs } from './network';
 import { buildLayers } from './layers/index';
 import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replica';
 import type { Optimizer } from './optimizers';
@@ -118,7 +118,7 @@ export class Parallel {
     const results: Float64Array[] = [];
     for (let w = 0; w < count; w++) {
       try {
-        results.push(this.pool.wait(w).slice(0, 4));
+        results.push(this.pool.wait(w).slice(0, 5));
       } catch (e) {
         error ??= e;
       }
@@ -188,14 +188,17 @@ export class Parallel {
     );
   }
 
-  /** The loss and figures of the gathered rows (inference mode), on every thread. */
-  evaluate(rows: number, buf: Buffers, metric: MetricKind): BatchSums {
+  /** The loss and figures of the gathered rows (inference mode), on every thread; `outputs` sees each share's outputs. */
+  evaluate(rows: number, buf: Buffers, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
     const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    let own = 0;
     const { mine, results } = this.run(
       (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, []),
       parts.length - 1,
-      () => this.replica.loss(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'), buf.labels, buf.targets, false, metric),
+      () => this.replica.loss(parts[0][1], (own = this.replica.forward(parts[0][1], buf.x, 'infer')), buf.labels, buf.targets, false, metric),
     );
+    // A worker's outputs stay in its replica's buffer (shared memory) until its next command; results[4] is their offset.
+    if (outputs) parts.forEach(([first, count], t) => outputs(first, count, t === 0 ? own : results[t - 1][4]));
     return addSums(mine!, results);
   }
 
