@@ -36,7 +36,7 @@ for (const name of names) {
     loader: { '.wasm': 'binary', '.simdnet': 'binary' }, packages: 'external', logLevel: 'warning',
   });
   // The threads bench compares 1 and 2 threads: it gets two cores.
-  const cores = pin.length && name === 'threads' ? ['taskset', '-c', '0,1'] : pin;
+  const cores = pin.length && name.startsWith('threads') ? ['taskset', '-c', '0,1'] : pin;
   const [cmd, ...args] = [...cores, process.execPath, ...nodeArgs, outfile];
   console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
