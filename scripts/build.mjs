@@ -1,5 +1,5 @@
 // Bundles the package with esbuild in ONE build with code splitting: the core (browser-safe),
-// simdnet/digits, simdnet/node and the CLI share chunks, so a program that imports from several
+// simdnet/digits, simdnet/onnx, simdnet/node and the CLI share chunks, so a program that imports from several
 // entries gets one copy of each module (one Network class, one set of error classes: instanceof
 // works across entries). The .wasm builds are inlined as bytes: nothing is located at run time.
 // Node built-ins stay external; the core must not reach them (test/package.test.ts).
@@ -59,7 +59,7 @@ export { simd, relaxed };
 };
 
 await build({
-  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
+  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', onnx: 'src/onnx-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
