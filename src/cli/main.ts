@@ -5,6 +5,7 @@ import { train, TRAIN_USAGE } from './train';
 import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
 import { evaluate, EVALUATE_USAGE } from './evaluate';
 import { predict, PREDICT_USAGE } from './predict';
+import { exportCommand, importCommand, EXPORT_USAGE, IMPORT_USAGE } from './onnx';
 import { UsageError } from './args';
 import { installSignals, Interrupted, type RunSignals } from './signals';
 import { SimdnetError } from '../errors';
@@ -15,6 +16,8 @@ commands:
   evaluate    accuracy and confusion matrix of a saved model
   predict     classify one image with a saved model
   gradcheck   check the backward pass against finite differences
+  export      write a saved model as ONNX (opset 13)
+  import      read an ONNX model (from PyTorch, …) into a simdnet model file
 run 'simdnet <command> --help' for its options.
 
 ${TRAIN_USAGE}
@@ -23,9 +26,13 @@ ${EVALUATE_USAGE}
 
 ${PREDICT_USAGE}
 
-${GRADCHECK_USAGE}`;
+${GRADCHECK_USAGE}
 
-const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck };
+${EXPORT_USAGE}
+
+${IMPORT_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck, export: exportCommand, import: importCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
