@@ -18,6 +18,15 @@ describe('examples', () => {
     expect(readme).toContain(readFileSync(new URL('../examples/penguins.mjs', import.meta.url), 'utf8').split('\n').slice(3).join('\n').trim());
   });
 
+  it('onnx-digits.mjs: the shipped classifier exported and run in onnxruntime-node agrees with simdnet; the README shows this file', () => {
+    const out = run('onnx-digits.mjs');
+    const m = /onnxruntime-node [\d.]+: (\d+) of 1000 MNIST test digits right; the same class as simdnet for (\d+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(985);
+    expect(Number(m![2])).toBe(1000);
+    expect(readme).toContain(readFileSync(new URL('../examples/onnx-digits.mjs', import.meta.url), 'utf8').split('\n').slice(2).join('\n').trim());
+  });
+
   it('cars.mjs: fuel economy, test R² > 0.8; the README shows this file', () => {
     const out = run('cars.mjs');
     const r2 = Number(/test R² ([\d.-]+)/.exec(out)?.[1]);
