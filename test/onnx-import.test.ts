@@ -185,6 +185,26 @@ describe('refusals name the operators and nodes', () => {
   });
 });
 
+describe('large graphs take time in proportion to their size', () => {
+  it('50,000 Identity nodes before a Softmax, and 2,000 dense layers, import in bounded time (nothing quadratic)', () => {
+    const n = 50_000;
+    const nodes = [node('Gemm', ['x', 'W', 'b'], ['i0']), ...Array.from({ length: n }, (_, i) => node('Identity', [`i${i}`], [`i${i + 1}`], `id${i}`)), node('Softmax', [`i${n}`], ['y'])];
+    let t0 = performance.now();
+    const wide = fromOnnx(backend, graphModel(nodes, [floats('W', [4, 3]), floats('b', [3])]));
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(wide.describe()).toBe('4-3 softmax-cross-entropy, 15 parameters');
+    wide.dispose();
+    const layers = 2000;
+    const deep = Array.from({ length: layers }, (_, i) => [node('Flatten', [i ? `r${i - 1}` : 'x'], [`f${i}`], `flat${i}`), node('Gemm', [`f${i}`, 'W', 'b'], [`g${i}`], `fc${i}`), node('Relu', [`g${i}`], [`r${i}`], `relu${i}`)]).flat();
+    t0 = performance.now();
+    const tall = fromOnnx(backend, graphModel(deep, [floats('W', [4, 4]), floats('b', [4])]));
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(tall.specs).toHaveLength(layers);
+    expect(tall.predict(new Float32Array(4).fill(1)).every(Number.isFinite)).toBe(true);
+    tall.dispose();
+  });
+});
+
 // --- differential fuzzing against onnxruntime --------------------------------------------------
 
 /** A random chain of supported operators on a small image or flat input (often invalid on purpose). */

@@ -156,6 +156,8 @@ class Importer implements ImportContext {
   private fusable: Fusable | undefined;
   private ended: { fn: OutputFunction; node: OnnxNode } | undefined;
   private readonly used = new Set<string>();
+  private readonly firstReader = new Map<string, OnnxNode>();
+  private readonly outputAliases = new Set<string>();
   private readonly outputName: string;
   private readonly inputName: string;
   private readonly inputLayout: ImportedOnnx['inputLayout'];
@@ -163,9 +165,23 @@ class Importer implements ImportContext {
 
   constructor(private readonly g: OnnxGraph, readonly opset: number, private readonly maxParams: number) {
     for (const t of g.initializers) this.constants.set(t.name, t);
-    for (const n of g.nodes) for (const i of n.inputs) this.used.add(i);
+    // Lookups the operators need, made once (a graph may have 100,000s of nodes: nothing quadratic).
+    const producer = new Map<string, OnnxNode>();
+    for (const n of g.nodes) {
+      for (const i of n.inputs) {
+        this.used.add(i);
+        if (!this.firstReader.has(i)) this.firstReader.set(i, n);
+      }
+      for (const o of n.outputs) producer.set(o, n);
+    }
     this.outputName = g.outputs[0].name;
     this.used.add(this.outputName);
+    // The graph's output and the values Identity nodes copy into it.
+    for (let name: string | undefined = this.outputName; name !== undefined && !this.outputAliases.has(name);) {
+      this.outputAliases.add(name);
+      const p = producer.get(name);
+      name = p?.opType === 'Identity' ? p.inputs[0] : undefined;
+    }
     const inputs = g.inputs.filter((i) => !this.constants.has(i.name));
     if (inputs.length !== 1) fail('ONNX_UNSUPPORTED', `the graph has ${inputs.length} inputs (${inputs.map((i) => `'${clip(i.name)}'`).join(', ')}); simdnet imports graphs with one`);
     const input = inputs[0];
@@ -277,18 +293,11 @@ class Importer implements ImportContext {
   }
 
   isGraphOutput(node: OnnxNode): boolean {
-    let name = node.outputs[0];
-    // Follow Identity nodes that read it.
-    for (let hops = 0; hops < this.g.nodes.length && name !== this.outputName; hops++) {
-      const next = this.g.nodes.find((n) => n.opType === 'Identity' && n.inputs[0] === name);
-      if (!next) return false;
-      name = next.outputs[0];
-    }
-    return name === this.outputName;
+    return this.outputAliases.has(node.outputs[0]);
   }
 
   readAsNhwc(name: string): boolean {
-    const reader = this.g.nodes.find((n) => n.inputs.includes(name));
+    const reader = this.firstReader.get(name);
     return reader?.opType === 'Transpose' && reader.attributes.find((a) => a.name === 'perm')?.ints?.join() === '0,3,1,2';
   }
 
@@ -313,12 +322,8 @@ class Importer implements ImportContext {
     if (out.layout === 'nchw' && out.dims[2] !== 1) fail('ONNX_UNSUPPORTED', `the graph's output is an NCHW feature map of ${out.dims[2]} channels; simdnet's NHWC layers give it in another order`);
     // A flatten right before a dense layer says nothing (a dense layer flattens its input): drop it,
     // so an imported network reads like one written here (conv, pool, …, dense).
-    for (let i = this.specs.length - 2; i >= 0; i--) {
-      if (this.specs[i].type === 'flatten' && this.specs[i + 1].type === 'dense') {
-        this.specs.splice(i, 1);
-        this.tensors.splice(i, 1);
-      }
-    }
+    const keep = this.specs.map((s, i) => !(s.type === 'flatten' && this.specs[i + 1]?.type === 'dense'));
+    const specs = this.specs.filter((_, i) => keep[i]), tensors = this.tensors.filter((_, i) => keep[i]);
     const fn = this.ended?.fn;
     const graphOutput: GraphOutput = fn ?? 'raw';
     let loss: LossName = fn === 'sigmoid' ? 'sigmoid-cross-entropy' : fn ? 'softmax-cross-entropy' : 'mse';
@@ -329,7 +334,7 @@ class Importer implements ImportContext {
       fail('ARGUMENT', `the graph ends in ${this.ended!.node.opType}, which is ${loss}'s output; loss '${options.loss}' would change its outputs`);
     }
     return {
-      input: this.inputShape, specs: this.specs, tensors: this.tensors, loss, graphOutput,
+      input: this.inputShape, specs, tensors, loss, graphOutput,
       inputLayout: this.inputLayout, inputName: this.inputName, outputName: this.outputName, opset: this.opset,
     };
   }

@@ -14,11 +14,12 @@ const TWO_32 = 2 ** 32;
 
 export class ProtoReader {
   pos: number;
-  private readonly view: DataView;
-  /** `what`: the message being read, for errors ('GraphProto.node[3]'). */
-  constructor(readonly bytes: Uint8Array, readonly what: string, start = 0, readonly end = bytes.length) {
+  /** `what`: the message being read, for errors ('GraphProto.node[3]'); nested readers share `view`. */
+  constructor(
+    readonly bytes: Uint8Array, readonly what: string, start = 0, readonly end = bytes.length,
+    private readonly view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  ) {
     this.pos = start;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get done(): boolean {
@@ -112,7 +113,7 @@ export class ProtoReader {
   /** A nested message's reader (bounded by its length). */
   message(what: string): ProtoReader {
     const [a, b] = this.span();
-    return new ProtoReader(this.bytes, what, a, b);
+    return new ProtoReader(this.bytes, what, a, b, this.view);
   }
 
   /** The next field's number and wire type. */
@@ -162,7 +163,7 @@ export class ProtoReader {
     }
     this.expect(field, wire, Wire.Bytes);
     const [a, b] = this.span();
-    const packed = new ProtoReader(this.bytes, `${this.what}.${field}`, a, b);
+    const packed = new ProtoReader(this.bytes, `${this.what}.${field}`, a, b, this.view);
     while (!packed.done) push(item(packed));
   }
 }
