@@ -12,12 +12,12 @@ import { conv2d, dense, dropout, flatten, maxPool2d, reshape } from '../src/nn/l
 import { CNN_PRESET } from '../src/cli/presets';
 import { loadMnist } from '../src/data/mnist-node';
 import { Rng } from '../src/rng';
-import { ModelFormatError, SimdnetError } from '../src/errors';
+import { ModelFormatError } from '../src/errors';
 import { toOnnx, toOnnxModel } from '../src/onnx/export';
 import { fromOnnx, importOnnx } from '../src/onnx/import';
 import { nchwToNhwc } from '../src/onnx/layout';
 import { encodeModel, DataType, type OnnxModel, type OnnxNode, type OnnxTensor } from '../src/onnx/onnx-proto';
-import { relativeError, runOnnx } from './support/onnx';
+import { refusal, relativeError, runOnnx } from './support/onnx';
 
 const fixtures = new URL('./fixtures/onnx/', import.meta.url);
 const f32 = (name: string) => {
@@ -27,15 +27,6 @@ const f32 = (name: string) => {
 interface Fixture { name: string; model: string; input: string; inputShape: number[]; output: string; outputShape: number[]; ends: string; ops: string }
 const manifest: { torch: string; models: Fixture[] } = JSON.parse(readFileSync(new URL('manifest.json', fixtures), 'utf8'));
 
-const refusal = (fn: () => unknown): SimdnetError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SimdnetError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 let backend: Backend;
 beforeAll(async () => {

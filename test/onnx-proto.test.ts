@@ -12,17 +12,10 @@ import { toOnnx } from '../src/onnx/export';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/io/network';
 import { conv2d, dense, dropout, maxPool2d } from '../src/nn/layers/index';
-import { ModelFormatError, SimdnetError } from '../src/errors';
+import { ModelFormatError } from '../src/errors';
+import { refusal } from './support/onnx';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
-const refusal = (fn: () => unknown): SimdnetError => {
-  try {
-    fn();
-  } catch (e) {
-    return e as SimdnetError;
-  }
-  throw new Error('expected a refusal');
-};
 
 /** A model with one graph of `nodes` and `initializers` around an input [N, 4]. */
 function model(initializers: OnnxTensor[], extra: Partial<OnnxModel['graph']> = {}): OnnxModel {

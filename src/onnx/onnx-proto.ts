@@ -283,22 +283,8 @@ function decodeTensor(r: ProtoReader, budget: Budget): OnnxTensor {
     switch (field) {
       case 1: r.repeated('dims', wire, Wire.Varint, (p) => p.int64(), (d) => { budget.take(r); t.dims.push(d); }); break;
       case 2: r.expect('data_type', wire, Wire.Varint); t.dataType = r.varint(); break;
-      case 4: {
-        if (wire === Wire.Bytes) {
-          const b = r.bytesField();
-          if (b.length % 4) r.malformed(`float_data holds ${b.length} bytes, not a multiple of 4`);
-          floats.pushBytes(b, 4);
-        } else floats.push(readFixed(r, 'float_data', wire, Wire.Fixed32));
-        break;
-      }
-      case 10: {
-        if (wire === Wire.Bytes) {
-          const b = r.bytesField();
-          if (b.length % 8) r.malformed(`double_data holds ${b.length} bytes, not a multiple of 8`);
-          floats.pushBytes(b, 8);
-        } else floats.push(readFixed(r, 'double_data', wire, Wire.Fixed64));
-        break;
-      }
+      case 4: readFloatField(r, floats, 'float_data', wire, 4); break;
+      case 10: readFloatField(r, floats, 'double_data', wire, 8); break;
       case 5: r.repeated('int32_data', wire, Wire.Varint, (p) => p.int64(), (v) => { budget.take(r); ints.push(v); }); break;
       case 7: r.repeated('int64_data', wire, Wire.Varint, (p) => p.int64(), (v) => { budget.take(r); ints.push(v); }); break;
       case 8: r.expect('name', wire, Wire.Bytes); t.name = r.string(); break;
@@ -344,9 +330,16 @@ function decodeTensor(r: ProtoReader, budget: Budget): OnnxTensor {
   return t;
 }
 
-function readFixed(r: ProtoReader, field: string, wire: Wire, want: Wire): number {
-  r.expect(field, wire, want);
-  return want === Wire.Fixed32 ? r.float32() : r.float64();
+/** float_data (`width` 4) or double_data (8): a packed run (kept as bytes), or one value. */
+function readFloatField(r: ProtoReader, floats: FloatList, field: string, wire: Wire, width: 4 | 8): void {
+  if (wire !== Wire.Bytes) {
+    r.expect(field, wire, width === 4 ? Wire.Fixed32 : Wire.Fixed64);
+    floats.push(width === 4 ? r.float32() : r.float64());
+    return;
+  }
+  const b = r.bytesField();
+  if (b.length % width) r.malformed(`${field} holds ${b.length} bytes, not a multiple of ${width}`);
+  floats.pushBytes(b, width);
 }
 
 /** float_data / double_data: packed runs kept as byte views, single values as numbers, joined once. */

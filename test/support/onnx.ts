@@ -2,6 +2,7 @@
 // Node), compare outputs, lay images out as NCHW.
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
+import { SimdnetError } from '../../src/errors';
 
 ortWeb.env.wasm.numThreads = 1;
 
@@ -47,4 +48,15 @@ export function toNchw(x: Float32Array, [h, w, c]: readonly number[]): Float32Ar
     for (let y = 0; y < h; y++) for (let i = 0; i < w; i++) for (let ch = 0; ch < c; ch++) out[b * n + (ch * h + y) * w + i] = x[b * n + (y * w + i) * c + ch];
   }
   return out;
+}
+
+/** The SimdnetError `fn` throws (another exception is rethrown; no exception fails the test). */
+export function refusal(fn: () => unknown): SimdnetError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SimdnetError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
 }
