@@ -18,7 +18,7 @@ import { Network } from '../io/network';
 import { fail, SimdnetError } from '../errors';
 import { decodeModel, clip, DEFAULT_MAX_ELEMENTS, DataType, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto';
 import type { Value } from './layout';
-import { unsupported, type ImportContext, type OutputFunction } from './layer-onnx';
+import { nodeLabel, unsupported, type ImportContext, type OutputFunction } from './layer-onnx';
 import { ONNX_OPS } from './layers/index';
 
 export interface FromOnnxOptions {
@@ -121,14 +121,14 @@ function checkOperators(g: OnnxGraph): void {
     const known = (n.domain === '' || n.domain === 'ai.onnx') && Object.hasOwn(ONNX_OPS, n.opType);
     if (!known) {
       const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
-      const list = bad.get(op) ?? [];
-      list.push(n.name);
+      const list = bad.get(clip(op)) ?? [];
+      list.push(n.name ? `'${clip(n.name)}'` : `making '${clip(n.outputs[0] ?? '')}'`);
       bad.set(clip(op), list);
     }
   }
   if (!bad.size) return;
   const ops = [...bad].slice(0, 20).map(([op, names]) => {
-    const shown = names.slice(0, 5).map((n) => `'${clip(n)}'`).join(', ');
+    const shown = names.slice(0, 5).join(', ');
     return `${op} (node${names.length > 1 ? 's' : ''} ${shown}${names.length > 5 ? ` and ${names.length - 5} more` : ''})`;
   });
   fail('ONNX_UNSUPPORTED', `unsupported operators: ${ops.join('; ')}${bad.size > 20 ? `; and ${bad.size - 20} more operator types` : ''}. simdnet imports ${Object.keys(ONNX_OPS).sort().join(', ')}`);
@@ -209,10 +209,6 @@ class Importer implements ImportContext {
     this.values.set(input.name, this.current);
   }
 
-  private name(node: OnnxNode): string {
-    return `${node.opType} (node '${clip(node.name)}')`;
-  }
-
   isConstant(node: OnnxNode, i: number): boolean {
     return this.constants.has(node.inputs[i] ?? '');
   }
@@ -222,7 +218,7 @@ class Importer implements ImportContext {
     if (name === undefined || name === '') unsupported(node, `input ${i} is missing`);
     if (this.constants.has(name)) unsupported(node, `input ${i} ('${clip(name)}') is a constant; simdnet applies ${node.opType} to the data`);
     const v = this.values.get(name);
-    if (!v) fail('MODEL_FORMAT', `${this.name(node)}: reads '${clip(name)}', which no earlier node or input makes (the nodes are not in order?)`);
+    if (!v) fail('MODEL_FORMAT', `${nodeLabel(node)}: reads '${clip(name)}', which no earlier node or input makes (the nodes are not in order?)`);
     if (v !== this.current) unsupported(node, `reads '${clip(name)}', not the value before it: simdnet imports graphs that are one chain of operations`);
     if (this.ended && node.opType !== 'Identity') unsupported(node, `comes after the graph's ${this.ended.node.opType} ('${clip(this.ended.node.name)}'), which simdnet applies only as the network's output`);
     return v;
@@ -241,7 +237,7 @@ class Importer implements ImportContext {
   }
 
   output(node: OnnxNode, v: Omit<Value, 'name'>, keep?: 'bias' | 'activation'): void {
-    if (!node.outputs[0]) fail('MODEL_FORMAT', `${this.name(node)}: has no output`);
+    if (!node.outputs[0]) fail('MODEL_FORMAT', `${nodeLabel(node)}: has no output`);
     this.current = { name: node.outputs[0], layout: v.layout, dims: v.dims };
     this.values.set(this.current.name, this.current);
     const f = this.fusable;
@@ -268,7 +264,7 @@ class Importer implements ImportContext {
     if (this.params > this.maxParams) fail('MODEL_LIMIT', `the layers need more than ${this.maxParams} parameters (the maxParams limit)`);
     this.shape = layers[layers.length - 1].outShape;
     const expect = out.layout === 'chw' ? [out.dims.reduce((a, b) => a * b, 1)] : out.dims;
-    if (this.shape.join() !== expect.join()) fail('MODEL_SHAPE', `${this.name(node)}: as ${spec.type} it gives [${this.shape.join(', ')}], the graph [${expect.join(', ')}]`);
+    if (this.shape.join() !== expect.join()) fail('MODEL_SHAPE', `${nodeLabel(node)}: as ${spec.type} it gives [${this.shape.join(', ')}], the graph [${expect.join(', ')}]`);
     this.specs.push(spec);
     this.tensors.push(tensors);
     const open = this.fusable?.activationOpen;

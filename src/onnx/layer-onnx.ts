@@ -73,14 +73,19 @@ export interface LayerOnnx<S extends LayerSpec> {
   imports?: Readonly<Record<string, OpImport>>;
 }
 
-/** A refusal naming the node: `Conv (node '/0/Conv'): group 2 is not supported`. */
+/** How messages name a node: `Conv (node '/0/Conv')`, or by its output when it has no name. */
+export function nodeLabel(node: OnnxNode): string {
+  return `${node.opType} (${node.name ? `node '${clip(node.name)}'` : `the node making '${clip(node.outputs[0] ?? '')}'`})`;
+}
+
+/** A refusal naming the node: `Conv (node '/0/Conv'): group 2: simdnet's conv2d has group 1`. */
 export function unsupported(node: OnnxNode, message: string): never {
-  return fail('ONNX_UNSUPPORTED', `${node.opType} (node '${clip(node.name)}'): ${message}`);
+  return fail('ONNX_UNSUPPORTED', `${nodeLabel(node)}: ${message}`);
 }
 
 function attribute(node: OnnxNode, name: string, type: number): OnnxAttribute | undefined {
   const a = node.attributes.find((x) => x.name === name);
-  if (a && a.type !== type) fail('MODEL_FORMAT', `${node.opType} (node '${clip(node.name)}'): attribute ${name} has type ${a.type}, expected ${type}`);
+  if (a && a.type !== type) fail('MODEL_FORMAT', `${nodeLabel(node)}: attribute ${name} has type ${a.type}, expected ${type}`);
   return a;
 }
 
@@ -108,7 +113,7 @@ export function floatsOf(node: OnnxNode, t: OnnxTensor, what: string, dims?: rea
     unsupported(node, `${what} '${clip(t.name)}' has dims [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
   }
   for (let i = 0; i < t.floats.length; i++) {
-    if (!Number.isFinite(t.floats[i])) fail('MODEL_WEIGHTS', `${node.opType} (node '${clip(node.name)}'): ${what} '${clip(t.name)}' value ${i} is ${t.floats[i]}`);
+    if (!Number.isFinite(t.floats[i])) fail('MODEL_WEIGHTS', `${nodeLabel(node)}: ${what} '${clip(t.name)}' value ${i} is ${t.floats[i]}`);
   }
   return t.floats;
 }
