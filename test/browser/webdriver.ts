@@ -35,16 +35,33 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Runs a program that must not outlive this process however it ends (vitest stops its workers with
+ * SIGTERM, which runs no 'exit' handler): a shell starts it and kills it when its stdin, a pipe from
+ * us, closes; the shell exits when the program does. stop() closes the pipe.
+ */
+function spawnTied(argv: string[], options: { env?: NodeJS.ProcessEnv; fd3?: boolean }): { child: ChildProcess; stop(): void } {
+  const script = [
+    'exec 9<&0 </dev/null',
+    '"$@" & program=$!',
+    '{ while read -r _ <&9; do :; done; kill $program 2>/dev/null; } &',
+    'wait $program',
+  ].join('\n');
+  const child = spawn('/bin/sh', ['-c', script, 'tied', ...argv], { env: options.env, stdio: ['pipe', 'ignore', 'ignore', ...(options.fd3 ? ['pipe' as const] : [])] });
+  child.stdin!.on('error', () => undefined);
+  return { child, stop: () => child.stdin!.end() };
+}
+
 /** Starts Xvfb on the first free display (it writes the number it took to fd 3). */
-function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  const xvfb = spawn(XVFB, ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+function startXvfb(): Promise<{ display: string; stop(): void }> {
+  const { child: xvfb, stop } = spawnTied([XVFB, '-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { fd3: true });
   return new Promise((resolve, reject) => {
     let out = '';
     xvfb.once('error', reject);
     xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before it took a display`)));
     xvfb.stdio[3]!.on('data', (d) => {
       out += d;
-      if (out.includes('\n')) resolve({ display: `:${out.trim()}`, process: xvfb });
+      if (out.includes('\n')) resolve({ display: `:${out.trim()}`, stop });
     });
   });
 }
@@ -144,12 +161,12 @@ export async function launchWebKit(): Promise<TestBrowser> {
   }
   const xvfb = await startXvfb();
   const port = await freePort();
-  const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+  const driver = spawnTied([WEBKIT_DRIVER, `--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display } });
+  // Without its display the browser ends too, even one whose driver is gone.
   const killAll = () => {
-    driver.kill();
-    xvfb.process.kill();
+    driver.stop();
+    xvfb.stop();
   };
-  process.once('exit', killAll); // a crashed test process leaves no driver or X server behind
   const base = `http://127.0.0.1:${port}`;
   const sessions: WebDriverSession[] = [];
   try {
@@ -178,7 +195,6 @@ export async function launchWebKit(): Promise<TestBrowser> {
     async close() {
       for (const s of sessions) await s.send('DELETE', '').catch(() => undefined);
       killAll();
-      process.removeListener('exit', killAll);
     },
   };
 }
