@@ -10,6 +10,7 @@ import puppeteer from 'puppeteer-core';
 import type { BackendChoice } from '../../src/kernels/backend';
 import { launchChromium } from './chromium';
 import { launchWebKit } from './webdriver';
+import { killWithThisProcess } from './watchdog';
 import { TestPage, type PageDriver, type TestBrowser } from './page';
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit';
@@ -62,13 +63,18 @@ async function launchFirefox(): Promise<TestBrowser> {
     throw new Error(`Firefox is not at ${FIREFOX}: install Debian's package (apt-get install -y firefox-esr) or set SIMDNET_FIREFOX`);
   }
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocol: 'webDriverBiDi' });
+  // puppeteer ends Firefox on SIGTERM, but a SIGKILLed test process would leave it running.
+  const release = killWithThisProcess(browser.process()!.pid!);
   return {
     async newPage(viewport) {
       const page = await browser.newPage();
       if (viewport) await page.setViewport(viewport);
       return new TestPage(cdpStyleDriver(page as unknown as CdpStylePage));
     },
-    close: () => browser.close(),
+    async close() {
+      await browser.close();
+      release();
+    },
   };
 }
 

@@ -4,10 +4,11 @@
 // Classic WebDriver has no console events: the page's errors are collected by listeners installed
 // right after each navigation, so an error thrown while the page first loads shows up only through
 // its effect (a demo that never becomes ready fails its test).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TestPage, sleep, type PageDriver, type TestBrowser } from './page';
+import { killWithThisProcess } from './watchdog';
 
 export const WEBKIT_DRIVER = process.env.SIMDNET_WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
 const XVFB = '/usr/bin/Xvfb';
@@ -35,26 +36,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * Runs a program that must not outlive this process however it ends (vitest stops its workers with
- * SIGTERM, which runs no 'exit' handler): a shell starts it and kills it when its stdin, a pipe from
- * us, closes; the shell exits when the program does. stop() closes the pipe.
- */
-function spawnTied(argv: string[], options: { env?: NodeJS.ProcessEnv; fd3?: boolean }): { child: ChildProcess; stop(): void } {
-  const script = [
-    'exec 9<&0 </dev/null',
-    '"$@" & program=$!',
-    '{ while read -r _ <&9; do :; done; kill $program 2>/dev/null; } &',
-    'wait $program',
-  ].join('\n');
-  const child = spawn('/bin/sh', ['-c', script, 'tied', ...argv], { env: options.env, stdio: ['pipe', 'ignore', 'ignore', ...(options.fd3 ? ['pipe' as const] : [])] });
-  child.stdin!.on('error', () => undefined);
-  return { child, stop: () => child.stdin!.end() };
-}
-
 /** Starts Xvfb on the first free display (it writes the number it took to fd 3). */
 function startXvfb(): Promise<{ display: string; stop(): void }> {
-  const { child: xvfb, stop } = spawnTied([XVFB, '-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { fd3: true });
+  const xvfb = spawn(XVFB, ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const stop = killWithThisProcess(xvfb.pid!);
   return new Promise((resolve, reject) => {
     let out = '';
     xvfb.once('error', reject);
@@ -161,10 +146,11 @@ export async function launchWebKit(): Promise<TestBrowser> {
   }
   const xvfb = await startXvfb();
   const port = await freePort();
-  const driver = spawnTied([WEBKIT_DRIVER, `--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display } });
+  const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+  const stopDriver = killWithThisProcess(driver.pid!);
   // Without its display the browser ends too, even one whose driver is gone.
   const killAll = () => {
-    driver.stop();
+    stopDriver();
     xvfb.stop();
   };
   const base = `http://127.0.0.1:${port}`;
