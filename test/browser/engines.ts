@@ -19,7 +19,7 @@ export interface Engine {
   readonly name: EngineName;
   /** As test names say it. */
   readonly label: string;
-  /** What detectFeatures() says in this engine (with no flags set). */
+  /** What detectFeatures() says in this engine as this process launches it. */
   readonly features: { readonly simd: boolean; readonly relaxedSimd: boolean };
   launch(): Promise<TestBrowser>;
 }
@@ -97,7 +97,7 @@ export const ENGINES: Record<EngineName, Engine> = {
   // Relaxed SIMD runs unflagged in Firefox ESR.
   firefox: { name: 'firefox', label: 'Firefox ESR', features: { simd: true, relaxedSimd: true }, launch: launchFirefox },
   // WebKitGTK runs plain SIMD; relaxed SIMD only behind JavaScriptCore's option, which the browser
-  // inherits from the environment (JSC_useWasmRelaxedSIMD=1 npm run test:webkit runs it too).
+  // inherits from the environment (JSC_useWasmRelaxedSIMD=1 npx vitest run --project webkit tests it too).
   webkit: { name: 'webkit', label: 'WebKitGTK', features: { simd: true, relaxedSimd: process.env.JSC_useWasmRelaxedSIMD === '1' }, launch: launchWebKit },
 };
 
