@@ -110,3 +110,21 @@ export function rmsprop(count: i32, params: usize, grads: usize, s: usize, lr: f
     store<f32>(params + o, load<f32>(params + o) - lr * g / (Mathf.sqrt(ss) + eps));
   }
 }
+
+/**
+ * y = wa·a + wb·b (y may equal a): the fixed-order reduction of per-thread gradient blocks, each
+ * weighted by its share of the batch's rows.
+ */
+export function weightedSum(count: i32, a: usize, b: usize, y: usize, wa: f32, wb: f32): void {
+  const va = f32x4.splat(wa), vb = f32x4.splat(wb);
+  const c4 = count & ~3;
+  let i = 0;
+  for (; i < c4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, madd(vb, v128.load(b + o), f32x4.mul(va, v128.load(a + o))));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, wa * load<f32>(a + o) + wb * load<f32>(b + o));
+  }
+}

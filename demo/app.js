@@ -124,7 +124,13 @@ function showProgress() {
 function onWorkerMessage({ data: msg }) {
   const t = state.training;
   if (msg.type === 'status') $('train-status').textContent = msg.text;
-  if (msg.type === 'backend') t.backend = msg.name;
+  if (msg.type === 'backend') {
+    t.backend = `${msg.name}, ${msg.threads} thread${msg.threads > 1 ? 's' : ''}`;
+    t.threads = msg.threads;
+    // One thread because the page is not cross-origin isolated: say so, and what would fix it.
+    $('thread-note').textContent = msg.threadNote ?? '';
+    $('thread-note').hidden = !msg.threadNote;
+  }
   if (msg.type === 'batch') {
     t.batches.push(msg);
     t.imagesPerSecond = msg.imagesPerSecond;

@@ -1,6 +1,6 @@
 // Trains an MLP on MNIST inside a Web Worker, so the page stays responsive.
 // Messages in:  { type: 'start', epochs, batchSize, lr, seed }, { type: 'stop' }
-// Messages out: { type: 'status', text }, { type: 'backend', name, features },
+// Messages out: { type: 'status', text }, { type: 'backend', name, features, threads, threadNote },
 //               { type: 'batch', step, epoch, batch, batches, loss, accuracy, imagesPerSecond },
 //               { type: 'epoch', step, record }, { type: 'done', stopped, test, imagesPerSecond }, { type: 'error', message }
 // Import maps do not reach workers, hence the path instead of 'simdnet'.
@@ -30,11 +30,17 @@ async function loadData() {
 async function train({ epochs = 3, batchSize = 64, lr = 0.001, seed = 1 }) {
   controller = new AbortController();
   const { trainSet, validation, test } = await (data ??= loadData());
-  // A fresh backend (heap) per run; the compiled kernels are shared, so they stay optimised.
-  const backend = await createBackend();
-  postMessage({ type: 'backend', name: backend.name, features: backend.features });
-  const net = new Network(backend, { input: 784, layers: [dense(128, 'relu'), dense(10)], init: 'he', seed });
-  await run(net, trainSet, validation, test, backend, { epochs, batchSize, lr, seed });
+  // A fresh backend (heap) per run; the compiled kernels are shared, so they stay optimised. Every
+  // core when the page is cross-origin isolated (threads need SharedArrayBuffer); one thread, with
+  // the reason in threadNote, when it is not.
+  const backend = await createBackend({ threads: 'auto' });
+  postMessage({ type: 'backend', name: backend.name, features: backend.features, threads: backend.threads, threadNote: backend.threadNote });
+  try {
+    const net = new Network(backend, { input: 784, layers: [dense(128, 'relu'), dense(10)], init: 'he', seed });
+    await run(net, trainSet, validation, test, backend, { epochs, batchSize, lr, seed });
+  } finally {
+    backend.dispose(); // ends its workers
+  }
 }
 
 async function run(net, trainSet, validation, test, backend, { epochs, batchSize, lr, seed }) {
@@ -45,7 +51,7 @@ async function run(net, trainSet, validation, test, backend, { epochs, batchSize
   let trainedImages = 0;
   let trainingMs = 0; // time spent in training batches (validation excluded)
   let epochStart = performance.now();
-  postMessage({ type: 'status', text: `Training on ${backend.name}…` });
+  postMessage({ type: 'status', text: `Training on ${backend.name}, ${backend.threads} thread${backend.threads > 1 ? 's' : ''}…` });
   const history = await net.fit(trainSet, {
     epochs,
     batchSize,

@@ -1,7 +1,8 @@
 // Runs benchmarks: `npm run bench` (all of bench/*.ts) or `npm run bench -- gemm epoch`.
 // Each bench is bundled with esbuild (wasm inlined) into build/bench/ and run in its own Node
 // process: with --experimental-wasm-relaxed-simd on Node < 22 (so the FMA build can run) and pinned
-// to one core with taskset where it exists (the machines are shared and have 2 cores).
+// to one core with taskset where it exists (the machines are shared and have 2 cores; the threads
+// bench to two).
 // A bench prints one JSON line per case on stdout; progress goes to stderr.
 import { build } from 'esbuild';
 import { readdirSync, existsSync } from 'node:fs';
@@ -34,7 +35,9 @@ for (const name of names) {
     entryPoints: [`bench/${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
     loader: { '.wasm': 'binary', '.simdnet': 'binary' }, packages: 'external', logLevel: 'warning',
   });
-  const [cmd, ...args] = [...pin, process.execPath, ...nodeArgs, outfile];
+  // The threads bench compares 1 and 2 threads: it gets two cores.
+  const cores = pin.length && name.startsWith('threads') ? ['taskset', '-c', '0,1'] : pin;
+  const [cmd, ...args] = [...cores, process.execPath, ...nodeArgs, outfile];
   console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) failed++;

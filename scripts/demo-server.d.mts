@@ -4,4 +4,5 @@ export interface DemoServer {
   url: string;
   close(): Promise<void>;
 }
-export function startDemoServer(options?: { port?: number; mounts?: Record<string, string>; quiet?: boolean }): Promise<DemoServer>;
+export function startDemoServer(options?: { port?: number; mounts?: Record<string, string>; quiet?: boolean; isolation?: boolean }): Promise<DemoServer>;
+export declare const ISOLATION_HEADERS: Record<string, string>;

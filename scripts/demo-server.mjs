@@ -57,9 +57,13 @@ function fileFor(mounts, urlPath) {
   return undefined;
 }
 
+/** The headers that make a page cross-origin isolated (README, "Threads in the browser"). */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /**
  * Starts the server on 127.0.0.1. `port` 0 picks a free one. Resolves with the base URL and close().
- * @param {{ port?: number, mounts?: Record<string, string>, quiet?: boolean }} options
+ * @param {{ port?: number, mounts?: Record<string, string>, quiet?: boolean, isolation?: boolean }} options
+ * `isolation: false` leaves out the cross-origin isolation headers (the one-thread fallback).
  */
 export function startDemoServer(options = {}) {
   const mounts = { ...defaultMounts(), ...(options.mounts ?? {}) };
@@ -86,6 +90,8 @@ export function startDemoServer(options = {}) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': size,
       'cache-control': 'no-cache',
+      // Cross-origin isolation: what gives pages SharedArrayBuffer, which threads need.
+      ...(options.isolation !== false && ISOLATION_HEADERS),
     });
     createReadStream(file).pipe(res);
   });
@@ -111,6 +117,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('demo-server: dist/index.js is missing; run `npm run build` first');
     process.exit(1);
   }
-  const { url } = await startDemoServer({ port });
-  console.log(`simdnet demo at ${url}/demo/index.html  (Ctrl-C stops)`);
+  try {
+    const { url } = await startDemoServer({ port, isolation: !process.argv.includes('--no-isolation') });
+    console.log(`simdnet demo at ${url}/demo/index.html  (Ctrl-C stops)`);
+  } catch (e) {
+    const why = { EADDRINUSE: `port ${port} is in use (another demo, or another server)`, EACCES: `port ${port} is not allowed to this user` }[e.code];
+    if (!why) throw e;
+    console.error(`demo-server: ${why}; choose another with --port N, e.g. npm run demo -- --port ${port === 8080 ? 8081 : 8080} (--port 0 picks a free one)`);
+    process.exit(1);
+  }
 }

@@ -2,7 +2,7 @@
 export type { Kernels, KernelName } from './kernels/kernels';
 export { Heap, MAX_BYTES } from './kernels/heap';
 export { createBackend, detectFeatures } from './kernels/backend';
-export type { Backend, BackendName, BackendChoice } from './kernels/backend';
+export type { Backend, BackendName, BackendChoice, BackendOptions } from './kernels/backend';
 export { SimdnetError, IdxError, HeapError, ShapeError, ModelFormatError, DivergenceError, CheckpointError } from './errors';
 export type { ErrorCode } from './errors';
 export { Rng } from './rng';
@@ -10,7 +10,7 @@ export * from './data/index';
 export { Network, serializeModel, deserializeModel } from './io/network';
 export type { LoadedModel, LoadOptions } from './io/network';
 export { checkData } from './nn/network';
-export type { NetworkConfig, ParamTensor, Metrics, MetricKind } from './nn/network';
+export type { NetworkConfig, ParamTensor, Metrics, MetricKind, EvaluateOptions } from './nn/network';
 export type { NetworkJson, LayerJson } from './nn/network-json';
 export { LOSSES, LOSS_NAMES } from './nn/losses';
 export type { LossName, Loss } from './nn/losses';

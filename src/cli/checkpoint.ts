@@ -21,6 +21,8 @@ export interface TrainConfig {
   /** Seeded digit augmentation of the training batches (augmentDigits with the run's seed). */
   augment?: boolean;
   backend: string;
+  /** Threads (absent in checkpoints of runs before threads: 1). */
+  threads?: number | 'auto';
   limit?: number;
 }
 
@@ -38,6 +40,7 @@ export interface EurnnTrainConfig {
   permSeed: number;
   dataset: string;
   backend: string;
+  threads?: number | 'auto';
   limit?: number;
 }
 
@@ -99,6 +102,7 @@ export async function loadCheckpoint(dir: string): Promise<{ config: TrainConfig
   check('config.batchSize', (v) => isInt(v, 1), 'an integer ≥ 1');
   check('config.seed', (v) => isInt(v, 0, 2 ** 32 - 1), 'an integer in 0…4294967295');
   check('config.backend', (v) => BACKENDS.includes(v as string), `one of ${BACKENDS.join(', ')}`);
+  check('config.threads', optional((v) => v === 'auto' || isInt(v, 1, 64)), "'auto' or an integer in 1…64");
   check('config.limit', optional((v) => isInt(v, 0)), 'an integer ≥ 0');
   if (eurnn) {
     for (const f of ['steps', 'evalEvery', 'capacity']) check(`config.${f}`, (v) => isInt(v, 1), 'an integer ≥ 1');

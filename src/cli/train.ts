@@ -1,5 +1,5 @@
 import { saveModel } from '../io/network';
-import cliProgress from 'cli-progress';
+import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
 import { parseLayers } from '../nn/layers/index';
@@ -15,7 +15,7 @@ import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
-import { parse, intOption, numberOption, choiceOption, UsageError, MAX_SEED } from './args';
+import { parse, intOption, numberOption, choiceOption, flagValue, threadsOption, withThreads, backendText, BACKEND_CHOICES, THREADS_USAGE, UsageError, MAX_SEED } from './args';
 import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
 import { checkTargets } from './targets';
@@ -39,10 +39,13 @@ ${(Object.keys(MODEL_PRESETS) as (keyof typeof MODEL_PRESETS)[]).map((n) => `   
   --augment, --no-augment  seeded digit augmentation of training batches: rotation ±15°, scale
                           0.8–1.2, shifts ±3 px, thicker/thinner strokes (default off; on for cnn on MNIST)
   --backend auto|wasm|js  (default auto)
+${THREADS_USAGE}
   --limit N               use at most N images of each split (quick runs)
   --save FILE             save the trained model (binary; FILE.json: the JSON form), atomically
   --checkpoint DIR        on Ctrl-C (SIGINT/SIGTERM), save the run to DIR/checkpoint.json and stop (exit 130/143)
-  --resume DIR            continue the run saved in DIR (its configuration; the other flags are ignored)
+  --resume DIR            continue the run saved in DIR (its configuration; the other flags but --threads,
+                          --checkpoint, --out, --save and --json are ignored); it goes on saving to DIR
+                          unless --checkpoint names another
   --out DIR               write history.json (after every epoch), loss.svg, accuracy.svg, weights.svg,
                           samples.svg, confusion.svg and report.html (opens from disk) to DIR
   --json                  one JSON object per epoch on stdout, then {"event":"done",...}`;
@@ -57,7 +60,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   const { values } = parse(argv, {
     dataset: { type: 'string' }, layers: { type: 'string' }, init: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, schedule: { type: 'string' }, seed: { type: 'string' },
-    backend: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
+    backend: { type: 'string' }, threads: { type: 'string' }, limit: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
     checkpoint: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
     augment: { type: 'boolean' }, 'no-augment': { type: 'boolean' },
   }, 'train');
@@ -66,6 +69,9 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
     return 0;
   }
   const json = values.json === true;
+  // A resumed run goes on saving where it came from (a run without checkpoints would lose every
+  // step since the one it resumed at, if stopped again).
+  values.checkpoint ??= values.resume;
   await checkTargets([{ flag: '--save', path: values.save, kind: 'file' }, { flag: '--out', path: values.out, kind: 'dir' }, { flag: '--checkpoint', path: values.checkpoint, kind: 'dir' }]);
   let config: TrainConfig;
   let resume: TrainingState | undefined;
@@ -73,6 +79,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
     const loaded = await loadCheckpoint(values.resume);
     if (loaded.config.model === 'eurnn') return trainEurnnCommand(argv, signals, { dir: values.resume, config: loaded.config, state: loaded.state });
     ({ config, state: resume } = loaded as { config: TrainConfig; state: TrainingState });
+    config = withThreads(config, values.threads);
   } else {
     const model = choiceOption(values.model, 'model', MODEL_NAMES, 'mlp');
     const preset: ModelPreset = MODEL_PRESETS[model];
@@ -93,40 +100,33 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
       schedule: choiceOption(values.schedule, 'schedule', ['constant', 'cosine'] as const, d.schedule),
       seed: intOption(values.seed, 'seed', TRAIN_DEFAULTS.seed, 0, MAX_SEED),
       augment: values.augment ? true : values['no-augment'] ? false : d.augment ?? false,
-      backend: choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'),
+      backend: choiceOption<BackendChoice>(values.backend, 'backend', BACKEND_CHOICES, 'auto'),
+      threads: threadsOption(values.threads),
       limit: values.limit === undefined ? undefined : intOption(values.limit, 'limit', 0),
     };
   }
   const { epochs, batchSize, seed, limit, schedule, dataset } = config;
   // A checkpoint may name a model this version no longer has: then the --layers network.
   const preset = MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined;
-  let layers: LayerSpec[], init;
-  try {
-    layers = preset?.layers ?? parseLayers(config.layers);
-    init = parseInit(config.init);
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
-  }
+  const layers: LayerSpec[] = preset?.layers ?? flagValue('--layers', () => parseLayers(config.layers));
+  const init = flagValue('--init', () => parseInit(config.init));
 
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
   const mnist = dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
   const trainSet = limit ? take(mnist.train, limit) : mnist.train;
   const validSet = limit ? take(mnist.validation, limit) : mnist.validation;
   const testSet = limit ? take(mnist.test, limit) : mnist.test;
-  const backend = await createBackend(config.backend as BackendChoice);
+  const backend = await createBackend({ backend: config.backend as BackendChoice, threads: config.threads ?? 1 });
   const input = preset?.image ? trainSet.shape : featuresOf(trainSet);
   const net = new Network(backend, { input, layers, init, seed });
   const optimizer = optimizerByName(config.optimizer, config.lr);
   if (resume) checkResumeFits(values.resume!, resume, { weights: net.paramCount, examples: trainSet.count, optimizerSlots: optimizer.slots });
-  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backend.name}`);
+  log(`simdnet: ${net.describe()}; ${optimizer.name} lr ${optimizer.options.lr} (${schedule}), batch ${batchSize}, ${epochs} epochs${config.augment ? ', augmented' : ''} on ${backendText(backend)}`);
   log(`data: ${trainSet.count} train, ${validSet.count} validation, ${testSet.count} test images (${dataset})`);
 
   const reportConfig = { ...config, lr: optimizer.options.lr, network: net.describe(), backend: backend.name, train: trainSet.count, validation: validSet.count, test: testSet.count };
   const batches = Math.ceil(trainSet.count / batchSize);
-  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-    { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = json || !process.stderr.isTTY ? null : new ProgressBar('epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left');
   // From here a first Ctrl-C stops between batches; with --checkpoint the run is saved to be resumed.
   signals.graceful = true;
   if (resume) log(`resuming from ${values.resume} at epoch ${resume.epoch}, batch ${resume.batch}`);
@@ -169,7 +169,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   // A stop asked for after the last batch: nothing more is written after the file in progress.
   const notSaved = `after training${values.save ? `; the model was not saved to ${values.save}` : ''}`;
   await signals.check(notSaved);
-  const test = net.evaluate(testSet);
+  const test = net.evaluate(testSet, { classes: values.out !== undefined }); // the report's confusion matrix and samples
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;
   if (values.save) {
@@ -179,7 +179,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   }
   if (values.out) {
     await signals.check(`after training; the report was not written to ${values.out}`);
-    const predicted = net.classify(testSet);
+    const predicted = test.classes!;
     const confusion = confusionMatrix(testSet.y, predicted, net.outputs);
     const px = featuresOf(testSet);
     // The first test digits, and up to 12 of the misclassified ones after them (the interesting cases).
@@ -199,7 +199,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
       epochs: history.epochs.length, secondsPerEpoch, backend: backend.name,
     }) + '\n');
   } else {
-    log(`test accuracy ${pct(test.accuracy!)} (error ${pct(1 - test.accuracy!)}), loss ${test.loss.toFixed(4)}; ${secondsPerEpoch.toFixed(2)} s per epoch on ${backend.name}`);
+    log(`test accuracy ${pct(test.accuracy!)} (error ${pct(1 - test.accuracy!)}), loss ${test.loss.toFixed(4)}; ${secondsPerEpoch.toFixed(2)} s per epoch on ${backendText(backend)}`);
   }
   return signals.exitCode ?? 0; // a stop asked for while the last file was written: still 130/143
 }

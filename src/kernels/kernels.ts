@@ -81,6 +81,8 @@ export interface Kernels {
   adamw(count: number, params: number, grads: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, t: number, weightDecay: number): void;
   /** RMSprop, PyTorch's definition: s = α·s + (1−α)·g²; θ −= lr · g / (√s + ε). */
   rmsprop(count: number, params: number, grads: number, s: number, lr: number, alpha: number, eps: number): void;
+  /** y = wa·a + wb·b (y may equal a): reduces the threads' gradient blocks in a fixed order. */
+  weightedSum(count: number, a: number, b: number, y: number, wa: number, wb: number): void;
 
   /**
    * dst[r, :] = src[indices[r], :] / 255 for r < rows; src is u8 [srcRows, cols], indices i32[rows]
@@ -120,7 +122,7 @@ export interface Kernels {
    */
   maxAbs(count: number, x: number): number;
 
-  // --- EURNN (../shared/specs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
+  // --- EURNN (docs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
   // state is [rows, n] complex (2n floats a row), n even. A rotation layer mixes the pairs (p, q):
   // (2k, 2k+1) when odd = 0, (2k+1, (2k+2) mod n) when odd = 1, k < n/2, with 8 coefficient floats
   // per block (see src/nn/eurnn-coefficients.ts): [ar, ai, br, bi, s, c, er, ei] for
@@ -178,6 +180,7 @@ export const KERNEL_ARGS = {
   adam: optimizer(['m', nonNegativeInput('v')], ...adamArgs),
   adamw: optimizer(['m', nonNegativeInput('v')], ...adamArgs, nonNegative('weightDecay', 0.01, 1)),
   rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
+  weightedSum: elementwise(['a', 'b'], ['y'], nonNegative('wa', 0.1, 1), nonNegative('wb', 0.1, 1)),
   gatherImages: custom,
   gatherLabels: custom,
   gather32: custom,

@@ -5,6 +5,9 @@ import { fail } from '../errors';
 // tests), so nothing has to be located or fetched at run time, in Node or in a browser.
 import simdBytes from '../../build/simd.wasm';
 import relaxedBytes from '../../build/relaxed.wasm';
+import simdSharedBytes from '../../build/simd-shared.wasm';
+import relaxedSharedBytes from '../../build/relaxed-shared.wasm';
+import { MAX_PAGES } from './heap';
 
 export type WasmBuild = 'simd' | 'relaxed';
 
@@ -19,6 +22,8 @@ interface SetupExports {
 const SETUP_FUNCTIONS = ['heapBase', 'gemmScratchBytes', 'setGemmScratch', 'gemmTileRows'] as const satisfies readonly (keyof SetupExports)[];
 
 const BYTES: Record<WasmBuild, Uint8Array<ArrayBuffer>> = { simd: simdBytes, relaxed: relaxedBytes };
+/** The same kernels over an imported shared memory (--enable threads), for backends with threads. */
+const SHARED_BYTES: Record<WasmBuild, Uint8Array<ArrayBuffer>> = { simd: simdSharedBytes, relaxed: relaxedSharedBytes };
 
 /**
  * Whether this engine can run a build. Validating the real module is the exact test: it fails where
@@ -53,10 +58,19 @@ export function checkKernelExports(exports: readonly WebAssembly.ModuleExportDes
 // Each build is compiled once per realm; every backend is a new instance of that module (its own
 // memory) sharing the compiled code, so a second backend starts with kernels the engine has
 // already optimised instead of tiering them up again.
-const compiled: Partial<Record<WasmBuild, Promise<WebAssembly.Module>>> = {};
+const compiled: Partial<Record<string, Promise<WebAssembly.Module>>> = {};
+
+export function compileWasmKernels(build: WasmBuild, shared = false): Promise<WebAssembly.Module> {
+  return (compiled[`${build}${shared ? '-shared' : ''}`] ??= WebAssembly.compile((shared ? SHARED_BYTES : BYTES)[build]));
+}
 
 export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernels: Kernels; heap: Heap; tileRows: number }> {
-  return instantiateKernelModule(await (compiled[build] ??= WebAssembly.compile(BYTES[build])));
+  return instantiateKernelModule(await compileWasmKernels(build));
+}
+
+/** A new shared memory for a backend with threads (the same limits as the modules' own). */
+export function sharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
 }
 
 /**
@@ -64,15 +78,30 @@ export async function instantiateWasmKernels(build: WasmBuild): Promise<{ kernel
  * bindings and @assemblyscript/loader are not used: they copy typed arrays in and out of the
  * module, while we keep all data on the module's memory and pass byte offsets.
  */
-export async function instantiateKernelModule(module: WebAssembly.Module): Promise<{ kernels: Kernels; heap: Heap; tileRows: number }> {
-  checkKernelExports(WebAssembly.Module.exports(module));
-  const instance = await WebAssembly.instantiate(module, {});
-  const ex = instance.exports as unknown as SetupExports & Kernels;
+export async function instantiateKernelModule(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<{ kernels: Kernels; heap: Heap; tileRows: number; scratchBytes: number }> {
+  const { exports: ex, kernels } = await kernelInstance(module, memory);
   const heap = new Heap(ex.memory, ex.heapBase());
   // GEMM packing scratch, at a fixed address below every region the host plans.
   ex.setGemmScratch(heap.alloc(ex.gemmScratchBytes(), 'GEMM scratch'));
+  return { kernels, heap, tileRows: ex.gemmTileRows(), scratchBytes: ex.gemmScratchBytes() };
+}
+
+/**
+ * A worker's instance of a shared-memory module over the backend's memory, packing its GEMMs into
+ * its own scratch (allocated by the backend's heap).
+ */
+export async function instantiateWorkerKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Promise<Kernels> {
+  const { exports: ex, kernels } = await kernelInstance(module, memory);
+  ex.setGemmScratch(scratch);
+  return kernels;
+}
+
+async function kernelInstance(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<{ exports: SetupExports; kernels: Kernels }> {
+  checkKernelExports(WebAssembly.Module.exports(module));
+  const instance = await WebAssembly.instantiate(module, memory ? { env: { memory } } : {});
+  const ex = instance.exports as unknown as SetupExports & Kernels;
   // The exports themselves, not wrappers: they already take (sizes, byte offsets).
   const kernels: Partial<Record<KernelName, unknown>> = {};
   for (const name of KERNEL_NAMES) kernels[name] = ex[name];
-  return { kernels: kernels as Kernels, heap, tileRows: ex.gemmTileRows() };
+  return { exports: ex, kernels: kernels as Kernels };
 }

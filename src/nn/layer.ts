@@ -56,6 +56,11 @@ export interface Layer {
   forward(k: Kernels, rows: number, x: number, mode: ForwardMode): number;
   /** Given dL/dy, WRITES this layer's parameter gradients and returns dL/dx (0 when !needDx). */
   backward(k: Kernels, rows: number, dy: number, needDx: boolean): number;
+  /**
+   * With threads, the next forward pass runs on rows offset… of a batch of `total` rows: a layer
+   * that draws per-row randomness (dropout) draws exactly what it would for the whole batch.
+   */
+  slice?(offset: number, total: number): void;
   /** Floats of forward-only buffers per row (sizes the evaluation chunk of big networks). */
   floatsPerRow?(): number;
   /** Floats of training buffers per row, when much more than forward's (the EURNN keeps every state). */

@@ -12,6 +12,11 @@ import { initWeights, parseInit, formatInit, type Init } from './init';
 import { LOSSES, LOSS_NAMES, type Loss, type LossName } from './losses';
 import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
+import { Replica, type BatchSums, type MetricKind } from './replica';
+import { Parallel } from './parallel';
+import type { Optimizer } from './optimizers';
+
+export type { BatchSums, MetricKind };
 
 export interface NetworkConfig {
   /** Values per example (784), or a shape: [steps, features] for a recurrent layer, [height, width, channels] for conv layers. */
@@ -48,16 +53,13 @@ export interface Metrics {
   r2?: number;
 }
 
-/** One batch's sums: loss (in the loss's units), right answers, squared and absolute errors. */
-export interface BatchSums {
-  loss: number;
-  correct: number;
-  sse: number;
-  sae: number;
-}
+/** Called with a share of a batch's outputs: its first row, its row count, the heap offset of its rows × outputs values. */
+export type ShareOutputs = (first: number, rows: number, offset: number) => void;
 
-/** How a dataset's figures are computed. */
-export type MetricKind = 'accuracy' | 'element-accuracy' | 'regression';
+export interface EvaluateOptions {
+  /** Also give each example's predicted class (as classify() does), from the same forward pass. */
+  classes?: boolean;
+}
 
 /** A dataset prepared for batches: uint8 parts copied to the heap once (kernels gather them). */
 export interface UploadedData {
@@ -114,8 +116,12 @@ export class Network {
   private readonly paramRegions: HeapRegions;
   private readonly planRegions: HeapRegions;
   private disposed = false;
-  /** Batch buffers (valid for `rows` rows). */
-  private buf = { x: 0, labels: 0, indices: 0, targets: 0, dOut: 0, stats: 0, probs: 0, argmax: 0 };
+  /** Batch buffers (valid for `rows` rows): input, labels, the gathered examples' indices, targets. */
+  private buf = { x: 0, labels: 0, indices: 0, targets: 0 };
+  /** This network's layers and loss computing on its buffers (the caller's thread). */
+  private readonly replica: Replica;
+  /** With threads: the workers' replicas (made at the first plan). */
+  private parallel?: Parallel;
 
   constructor(backend: Backend, config: NetworkConfig) {
     this.backend = backend;
@@ -155,6 +161,7 @@ export class Network {
       const mine = this.tensors.slice(t, (t += layer.params().length));
       layer.bind(mine.map((x) => this.paramsPtr + x.offset * 4), mine.map((x) => this.gradsPtr + x.offset * 4));
     }
+    this.replica = new Replica(this.layers, this.lossFn, this.outputs, backend.rawKernels, backend.heap);
     this.initialize(this.seed);
   }
 
@@ -188,6 +195,7 @@ export class Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.parallel?.dispose();
     this.planRegions.release();
     this.paramRegions.release();
     this.rows = this.trainRows = 0;
@@ -298,61 +306,74 @@ export class Network {
     this.planRegions.release();
     this.rows = this.trainRows = 0;
     const heap = this.planRegions;
-    const out = this.outputs;
     this.buf = {
       x: heap.allocF32(rows * this.input, 'input batch'),
       labels: heap.allocI32(rows, 'batch labels'),
       indices: heap.allocI32(rows, 'batch indices'),
-      targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * out, 'targets') : 0,
-      dOut: heap.allocF32(Math.max(trainRows, 1) * out, 'output gradient'),
-      stats: heap.alloc(16, 'loss statistics'),
-      probs: heap.allocF32(rows * out, 'probabilities'),
-      argmax: heap.allocI32(rows, 'predicted classes'),
+      targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * this.outputs, 'targets') : 0,
     };
-    for (const layer of this.layers) layer.plan(heap, rows, trainRows);
+    this.replica.plan(heap, rows, trainRows);
     this.rows = rows;
     this.trainRows = trainRows;
+    if (this.backend.pool) (this.parallel ??= new Parallel(this, this.replica, this.backend.pool)).plan(rows, trainRows);
     return rows;
   }
 
-  /** Forward pass over the rows in the input buffer; returns the output offset. */
+  /** Forward pass over the rows in the input buffer (on this thread); returns the output offset. */
   forwardRows(rows: number, mode: ForwardMode = 'infer'): number {
-    const k = this.backend.rawKernels;
-    let x = this.buf.x;
-    for (const layer of this.layers) x = layer.forward(k, rows, x, mode);
-    return x;
+    return this.replica.forward(rows, this.buf.x, mode);
   }
 
   /** The loss over the rows in the buffers (labels/targets gathered); writes dL/dOutput when `grad`. */
   lossRows(rows: number, out: number, grad: boolean, metric: MetricKind): BatchSums {
-    const k = this.backend.rawKernels, b = this.buf, L = this.lossFn, n = this.outputs;
-    L.run(k, rows, n, out, L.takes === 'labels' ? b.labels : b.targets, grad ? b.dOut : 0, b.stats);
-    const v = this.backend.heap.views(), s = b.stats >>> 3;
-    const sums: BatchSums = { loss: v.f64[s], correct: 0, sse: 0, sae: 0 };
-    if (metric === 'element-accuracy' || (metric === 'accuracy' && L.countsCorrect && (L.takes === 'labels' || n === 1))) {
-      sums.correct = v.f64[s + 1];
-    } else if (metric === 'accuracy' && n === 1) {
-      // One output against 0/1 labels: right when (y > ½) is the label, as classify() decides.
-      const o = out >>> 2, l0 = b.labels >>> 2;
-      for (let r = 0; r < rows; r++) if ((v.f32[o + r] > 0.5 ? 1 : 0) === v.i32[l0 + r]) sums.correct++;
-    } else if (metric === 'accuracy') {
-      k.argmax(rows, n, out, b.argmax);
-      const a0 = b.argmax >>> 2, l0 = b.labels >>> 2;
-      for (let r = 0; r < rows; r++) if (v.i32[a0 + r] === v.i32[l0 + r]) sums.correct++;
-    } else if (L.name === 'mse') {
-      [sums.sse, sums.sae] = [v.f64[s] , v.f64[s + 1]];
-    } else {
-      k.meanSquaredError(rows, n, out, b.targets, 0, b.stats); // the figures, besides the loss
-      [sums.sse, sums.sae] = [v.f64[s], v.f64[s + 1]];
-    }
-    return sums;
+    return this.replica.loss(rows, out, this.buf.labels, this.buf.targets, grad, metric);
   }
 
   /** Backward pass from dL/dOutput (in the buffer) into the gradient block. */
   backwardRows(rows: number): void {
-    const k = this.backend.rawKernels;
-    let dy = this.buf.dOut;
-    for (let i = this.layers.length - 1; i >= 0; i--) dy = this.layers[i].backward(k, rows, dy, i > 0);
+    this.replica.backward(rows);
+  }
+
+  /**
+   * A training batch (gathered in the buffers): forward ('train' mode), loss and backward, the
+   * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
+   * share of the rows and the shares' gradients are summed in a fixed order.
+   */
+  trainBatch(rows: number, metric: MetricKind, reduce = true): BatchSums {
+    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce);
+    const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
+    this.backwardRows(rows);
+    return sums;
+  }
+
+  /**
+   * The optimizer step from the gradient block (after trainBatch(…, false): from the threads'
+   * blocks, summed and stepped by every thread, each over a range of the parameters).
+   */
+  step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
+    if (this.parallel) this.parallel.step(optimizer, state, t, lr);
+    else optimizer.step(this.backend.rawKernels, this.paramCount, this.paramsPtr, this.gradsPtr, state, t, lr);
+  }
+
+  /**
+   * The loss and figures of the gathered rows (inference mode), on every thread. `outputs`, when
+   * given, sees each thread's share of the outputs: (first row, rows, offset of their values).
+   */
+  lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
+    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs);
+    const y = this.forwardRows(rows);
+    const sums = this.lossRows(rows, y, false, metric);
+    outputs?.(0, rows, y);
+    return sums;
+  }
+
+  /**
+   * predict()'s values for the rows in the input buffer, on every thread: [first row, row count,
+   * offset of their rows × outputs values] per thread.
+   */
+  outputBatch(rows: number): [number, number, number][] {
+    if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf);
+    return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
   }
 
   /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
@@ -465,26 +486,33 @@ export class Network {
     return fit(this, train, options);
   }
 
-  /** The figures over an uploaded dataset, in chunks of the plan's capacity. */
-  evaluateUploaded(data: UploadedData): Metrics {
+  /** The figures over an uploaded dataset, in chunks of the plan's capacity; `classes`: filled with the predicted classes. */
+  evaluateUploaded(data: UploadedData, classes?: Int32Array): Metrics {
     const sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
     for (let from = 0; from < data.count; from += this.rows) {
       const rows = Math.min(this.rows, data.count - from);
       this.gatherRows(data, null, from, rows);
-      const s = this.lossRows(rows, this.forwardRows(rows), false, data.metric);
+      // Classes from the outputs before the loss's softmax/sigmoid: logits (a sigmoid's is > 0 where its probability is > ½), or raw outputs.
+      const s = this.lossBatch(rows, data.metric, classes && ((first, count, y) => {
+        classesOf(this.backend.heap.f32(y, count * this.outputs), this.outputs, this.lossFn.output === 'sigmoid' ? 0 : 0.5, classes, from + first);
+      }));
       sums.loss += s.loss; sums.correct += s.correct; sums.sse += s.sse; sums.sae += s.sae;
     }
     return this.metrics(sums, data.count, data.metric, data.sst);
   }
 
-  /** The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets. */
-  evaluate(ds: Dataset): Metrics {
+  /**
+   * The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets;
+   * with `{ classes: true }` also each example's predicted class, from the same pass.
+   */
+  evaluate(ds: Dataset, options: EvaluateOptions = {}): Metrics & { classes?: Int32Array } {
     this.assertUsable('evaluate');
     checkData(ds, this);
     this.plan(Math.min(this.evalRows, Math.max(ds.count, 1)));
     const work = this.backend.heap.group('evaluation data');
     try {
-      return this.evaluateUploaded(this.upload(ds, work));
+      const classes = options.classes ? new Int32Array(ds.count) : undefined;
+      return { ...this.evaluateUploaded(this.upload(ds, work), classes), ...(classes && { classes }) };
     } finally {
       work.release();
     }
@@ -511,7 +539,7 @@ export class Network {
     const isFloat = values instanceof Float32Array;
     const cap = this.plan(Math.min(this.evalRows, count));
     const out = new Float32Array(count * this.outputs);
-    const k = this.backend.rawKernels, n = this.outputs, output = this.lossFn.output;
+    const k = this.backend.rawKernels, n = this.outputs;
     for (let from = 0; from < count; from += cap) {
       const rows = Math.min(cap, count - from);
       const v = this.backend.heap.views();
@@ -525,29 +553,21 @@ export class Network {
           }
         }
       } else for (let i = 0; i < size; i++) v.f32[x0 + i] = values[src + i] * INV255;
-      let y = this.forwardRows(rows);
-      if (output === 'softmax') k.softmax(rows, n, y, this.buf.probs);
-      else if (output === 'sigmoid') k.sigmoidForward(rows * n, y, this.buf.probs);
-      if (output !== 'identity') y = this.buf.probs;
-      if (!Number.isFinite(k.maxAbs(rows * n, y))) {
-        fail('DIVERGED', `predict: the network's outputs for example ${from}…${from + rows - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
+      for (const [first, count, y] of this.outputBatch(rows)) {
+        if (!Number.isFinite(k.maxAbs(count * n, y))) {
+          fail('DIVERGED', `predict: the network's outputs for example ${from + first}…${from + first + count - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
+        }
+        out.set(this.backend.heap.f32(y, count * n), (from + first) * n);
       }
-      out.set(this.backend.heap.f32(y, rows * n), from * n);
     }
     return out;
   }
 
   /** The predicted class of each example: argmax of predict (one output: 1 when it is > ½, else 0). */
   classify(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Int32Array {
-    const probs = this.predict(input), n = this.outputs;
-    const count = probs.length / n;
-    const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      if (n === 1) { out[i] = probs[i] > 0.5 ? 1 : 0; continue; }
-      let best = 0;
-      for (let j = 1; j < n; j++) if (probs[i * n + j] > probs[i * n + best]) best = j;
-      out[i] = best;
-    }
+    const probs = this.predict(input);
+    const out = new Int32Array(probs.length / this.outputs);
+    classesOf(probs, this.outputs, 0.5, out, 0);
     return out;
   }
 
@@ -652,4 +672,14 @@ export function checkData(ds: Dataset, net: Pick<Network, 'input' | 'outputs' | 
     return 'element-accuracy';
   }
   return 'regression';
+}
+
+/** The class of each row of `values` (n per row) into out[at…]: the argmax; with one output, 1 when it is > `half`. */
+function classesOf(values: Float32Array, n: number, half: number, out: Int32Array, at: number): void {
+  for (let i = 0; i < values.length / n; i++) {
+    if (n === 1) { out[at + i] = values[i] > half ? 1 : 0; continue; }
+    let best = 0;
+    for (let j = 1; j < n; j++) if (values[i * n + j] > values[i * n + best]) best = j;
+    out[at + i] = best;
+  }
 }

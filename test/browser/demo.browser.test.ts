@@ -17,7 +17,7 @@ interface DemoState {
   backend: string;
   prediction: number | null;
   predictions: number;
-  training: { running: boolean; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
+  training: { running: boolean; threads?: number; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
 }
 
 const engine = currentEngine();
@@ -76,6 +76,17 @@ describe(`the demo page in ${engine.label}`, () => {
     const state = await demoState(page);
     expect(state.training.error).toBeUndefined();
     expect(state.training.done!.stopped).toBe(true);
+    // The server sends COOP/COEP: the page is cross-origin isolated and trains on every core, or,
+    // in an engine that gives such a page no SharedArrayBuffer, on one thread saying why.
+    const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    expect(isolated).toBe(true);
+    if (engine.sharedMemory) {
+      expect(state.training.threads).toBe(Math.min(8, cores));
+      expect(await page.hidden('#thread-note')).toBe(true);
+    } else {
+      expect(state.training.threads).toBe(1);
+      expect(await page.text('#thread-note')).toMatch(/no SharedArrayBuffer/);
+    }
 
     // What the chart shows: its own data, read back from the Vega view.
     const rows: { x: number; value: number; series: string }[] = await page.evaluate(async () => {
@@ -91,9 +102,46 @@ describe(`the demo page in ${engine.label}`, () => {
     const last = mean(train.slice(-3));
     expect(first).toBeGreaterThan(1.0); // near ln 10 ≈ 2.3 at the start
     expect(last).toBeLessThan(first / 2);
-    // The chart's SVG holds the line.
+    // The chart's SVG holds the line, and everything drawn (legend, axis titles) lies inside it.
     expect(await page.count('#loss-chart svg path')).toBeGreaterThan(0);
+    for (const id of ['loss-chart', 'accuracy-chart']) {
+      const fit = await page.evaluate((sel) => {
+        const svg = document.querySelector(sel) as SVGSVGElement;
+        const box = svg.getBBox();
+        return { width: svg.width.baseVal.value, height: svg.height.baseVal.value, left: box.x, top: box.y, right: box.x + box.width, bottom: box.y + box.height };
+      }, `#${id} svg`);
+      expect(fit.left, id).toBeGreaterThanOrEqual(0);
+      expect(fit.top, id).toBeGreaterThanOrEqual(0);
+      expect(fit.right, id).toBeLessThanOrEqual(fit.width + 0.5);
+      expect(fit.bottom, id).toBeLessThanOrEqual(fit.height + 0.5);
+    }
     await page.screenshot(artifactPath(engine, 'demo-training.png'));
     expect(await page.errors()).toEqual([]);
+  });
+});
+
+describe(`the demo page in ${engine.label} without cross-origin isolation`, () => {
+  it('trains on one thread and says why', async () => {
+    const server = await startDemoServer({ isolation: false });
+    const browser = await engine.launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/demo/index.html`);
+      await page.evaluate(() => (window as unknown as { simdnetDemo: { ready: Promise<void> } }).simdnetDemo.ready);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      await page.fill('#epochs', '1');
+      await page.click('#train');
+      await page.waitFor(() => (window as any).simdnetDemo.state.training.batches.length >= 3 || (window as any).simdnetDemo.state.training.error, undefined, 90_000);
+      await page.click('#stop');
+      await page.waitFor(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, undefined, 30_000);
+      const state = await demoState(page);
+      expect(state.training.error).toBeUndefined();
+      expect(state.training.threads).toBe(1);
+      expect(await page.text('#thread-note')).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+      expect(await page.errors()).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

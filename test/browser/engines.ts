@@ -21,6 +21,8 @@ export interface Engine {
   readonly label: string;
   /** What detectFeatures() says in this engine as this process launches it. */
   readonly features: { readonly simd: boolean; readonly relaxedSimd: boolean };
+  /** Whether a cross-origin isolated page has SharedArrayBuffer (what threads need). */
+  readonly sharedMemory: boolean;
   launch(): Promise<TestBrowser>;
 }
 
@@ -83,6 +85,7 @@ export const ENGINES: Record<EngineName, Engine> = {
     name: 'chromium',
     label: 'Chromium',
     features: { simd: true, relaxedSimd: true },
+    sharedMemory: true,
     async launch() {
       const browser = await launchChromium();
       return {
@@ -94,11 +97,19 @@ export const ENGINES: Record<EngineName, Engine> = {
       };
     },
   },
-  // Relaxed SIMD runs unflagged in Firefox ESR.
-  firefox: { name: 'firefox', label: 'Firefox ESR', features: { simd: true, relaxedSimd: true }, launch: launchFirefox },
+  // Relaxed SIMD and shared memory run unflagged in Firefox ESR.
+  firefox: { name: 'firefox', label: 'Firefox ESR', features: { simd: true, relaxedSimd: true }, sharedMemory: true, launch: launchFirefox },
   // WebKitGTK runs plain SIMD; relaxed SIMD only behind JavaScriptCore's option, which the browser
   // inherits from the environment (JSC_useWasmRelaxedSIMD=1 npx vitest run --project webkit tests it too).
-  webkit: { name: 'webkit', label: 'WebKitGTK', features: { simd: true, relaxedSimd: process.env.JSC_useWasmRelaxedSIMD === '1' }, launch: launchWebKit },
+  // Debian's WebKitGTK makes an isolated page crossOriginIsolated but gives it no SharedArrayBuffer,
+  // so the library runs one thread there and says why.
+  webkit: {
+    name: 'webkit',
+    label: 'WebKitGTK',
+    features: { simd: true, relaxedSimd: process.env.JSC_useWasmRelaxedSIMD === '1' },
+    sharedMemory: false,
+    launch: launchWebKit,
+  },
 };
 
 /** The engine of this test process: SIMDNET_BROWSER, set by the vitest project (chromium when unset). */

@@ -60,12 +60,23 @@ export class TestPage {
     return this.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
   }
 
+  /** True when no element matches or the element is not rendered (display: none, hidden, zero size). */
+  hidden(selector: string): Promise<boolean> {
+    return this.evaluate((sel) => {
+      const el = document.querySelector(sel);
+      if (!el) return true;
+      const r = el.getBoundingClientRect();
+      return getComputedStyle(el).visibility === 'hidden' || r.width === 0 || r.height === 0;
+    }, selector);
+  }
+
   count(selector: string): Promise<number> {
     return this.evaluate((sel) => document.querySelectorAll(sel).length, selector);
   }
 
-  /** Clicks the middle of the element with the mouse, as a person would. */
+  /** Clicks the middle of the element with the mouse, as a person would (scrolled into view first). */
   async click(selector: string): Promise<void> {
+    await this.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'nearest' }), selector);
     const b = await this.box(selector);
     await this.driver.mouseMove(b.x + b.width / 2, b.y + b.height / 2, 1);
     await this.driver.mouseDown();

@@ -56,6 +56,13 @@ export function optimizerKernels(views: () => HeapViews) {
         f[P + i] -= (lr * g) / (Math.sqrt(ss) + eps);
       }
     },
+
+    weightedSum(count, a, b, y, wa, wb) {
+      const f = F();
+      wa = Math.fround(wa); wb = Math.fround(wb);
+      const A = a >>> 2, B = b >>> 2, Y = y >>> 2;
+      for (let i = 0; i < count; i++) f[Y + i] = Math.fround(wa * f[A + i]) + Math.fround(wb * f[B + i]);
+    },
   } satisfies Partial<Kernels>;
   return kernels;
 }

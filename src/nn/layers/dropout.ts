@@ -27,6 +27,8 @@ export class Dropout implements Layer {
   /** Whether the last forward pass applied a mask (backward applies the same one). */
   private masked = false;
   private readonly rng: Rng;
+  /** The next forward pass's rows within their batch (threads), else null: the whole batch. */
+  private share: { offset: number; total: number } | null = null;
   constructor(readonly rate: number, readonly inShape: Shape, seed: number) {
     this.outShape = inShape;
     this.inSize = this.outSize = sizeOf(inShape);
@@ -40,11 +42,17 @@ export class Dropout implements Layer {
     this.y = trainRows > 0 ? heap.allocF32(trainRows * this.outSize, 'dropout output') : 0;
   }
   forward(k: Kernels, rows: number, x: number, mode: ForwardMode): number {
+    const share = this.share;
+    this.share = null;
     this.masked = mode === 'train' && this.rate > 0;
     if (!this.masked) return x;
     const n = rows * this.outSize, keep = 1 - this.rate, scale = 1 / keep;
     const f = this.heap!.views().f32, m0 = this.mask >>> 2;
+    // A thread's share of a batch: skip the draws of the rows before it, and after it those of the
+    // rows after it, so the stream (and every mask) is the whole batch's.
+    if (share) for (let i = share.offset * this.outSize; i > 0; i--) this.rng.nextUint32();
     for (let i = 0; i < n; i++) f[m0 + i] = this.rng.next() < keep ? scale : 0;
+    if (share) for (let i = (share.total - share.offset - rows) * this.outSize; i > 0; i--) this.rng.nextUint32();
     k.multiply(n, x, this.mask, this.y); // y = x · mask
     return this.y;
   }
@@ -52,6 +60,7 @@ export class Dropout implements Layer {
     if (this.masked) k.multiply(rows * this.outSize, dy, this.mask, dy); // dx = dy · mask
     return dy;
   }
+  slice(offset: number, total: number): void { this.share = { offset, total }; }
   getState(): number[] { return this.rng.getState(); }
   setState(s: readonly number[]): void { this.rng.setState(s); }
 }

@@ -1,0 +1,38 @@
+// The commands the network-level thread code sends to workers (see parallel.ts, parallel-worker.ts).
+// Each is a few numbers in the worker's slot (kernels/threads.ts); a replica's layout travels as
+// JSON bytes on the shared heap.
+import type { Shape } from './layer';
+import type { LayerSpec } from './layers/index';
+import type { LossName } from './losses';
+
+export const OP_SETUP = 1; // [op, id, jsonPtr, jsonBytes]: build (or rebuild) replica `id`
+export const OP_DROP = 2; // [op, id]: forget replica `id`
+export const OP_TRAIN = 3; // [op, id, rows, x, labels, targets, metric, offset, total, ...layer states]
+export const OP_EVAL = 4; // [op, id, rows, x, labels, targets, metric]
+export const OP_PREDICT = 5; // [op, id, rows, x] → results[0] = offset of the outputs
+export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
+export const OP_STEP = 7; // [op, id, from, count, t, lr, shares, ...share weights, ...state offsets]
+
+/** The optimizer a replica's parameter range is stepped with: its name and options (OPTIMIZERS). */
+export interface OptimizerSetup {
+  name: string;
+  options: Record<string, number | boolean>;
+}
+
+/** A worker's replica of a network: what to build, what to bind it to, where its buffers are. */
+export interface ReplicaSetup {
+  input: Shape;
+  specs: LayerSpec[];
+  seed: number;
+  loss: LossName;
+  outputs: number;
+  /** Per runtime layer: its parameter offsets (shared) and gradient offsets (this worker's). */
+  binds: [number[], number[]][];
+  rows: number;
+  trainRows: number;
+  /** The replica's plan as the caller allocated it: [offset, bytes] in allocation order. */
+  allocations: [number, number][];
+  /** The parameter block, and every thread's gradient block in thread order (the caller's first). */
+  params: number;
+  gradBlocks: number[];
+}

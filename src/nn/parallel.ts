@@ -1,0 +1,235 @@
+// Data-parallel training and inference over the backend's workers (../shared/DESIGN.md, Threads).
+// A batch of rows is cut into one contiguous share per thread, the caller's thread taking the
+// first. Every worker holds a replica of the network (its layers bound to the shared parameters and
+// to a gradient block of its own, its buffers planned by this thread's heap); each share's gradient
+// is the mean over its rows, and the shares are summed, weighted by their rows, in thread order:
+// the same seed and thread count give the same weights, bit for bit.
+import type { ThreadPool } from '../kernels/threads';
+import { HeapRegions, type Heap } from '../kernels/heap';
+import type { Network, ShareOutputs } from './network';
+import { buildLayers } from './layers/index';
+import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replica';
+import type { Optimizer } from './optimizers';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, type ReplicaSetup } from './parallel-protocol';
+import { reduceAndStep, paramRanges } from './parallel-step';
+
+/** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
+const MIN_SPLIT_ROWS = 8;
+
+let nextId = 1;
+
+/** A group that also notes each region's offset and size, in order: the plan a worker replays. */
+class RecordedRegions extends HeapRegions {
+  readonly log: [number, number][] = [];
+  override alloc(bytes: number, what?: string): number {
+    const ptr = super.alloc(bytes, what);
+    this.log.push([ptr, bytes]);
+    return ptr;
+  }
+}
+
+/** The rows of each share: [first row, rows] for `threads` shares, the first share the largest. */
+export function shares(rows: number, threads: number): [number, number][] {
+  const n = Math.min(threads, rows), base = Math.floor(rows / n), extra = rows % n;
+  const out: [number, number][] = [];
+  for (let t = 0, at = 0; t < n; t++) {
+    const count = base + (t < extra ? 1 : 0);
+    out.push([at, count]);
+    at += count;
+  }
+  return out;
+}
+
+interface Buffers {
+  x: number;
+  labels: number;
+  targets: number;
+}
+
+export class Parallel {
+  private readonly id = nextId++;
+  private readonly heap: Heap;
+  /** Per worker: its gradient block and its replica's buffers. */
+  private readonly regions: RecordedRegions[];
+  private grads: number[] = [];
+  private planned = false;
+  /** The last training batch's share weights (rows / batch rows), until its step; the optimizer the workers have. */
+  private pending: number[] | null = null;
+  private optimizer?: Optimizer;
+
+  constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
+    this.heap = net.backend.heap;
+    this.regions = pool.slots.map((_, i) => new RecordedRegions(this.heap, `worker ${i + 1}'s replica`));
+  }
+
+  private get threads(): number {
+    return this.pool.size + 1;
+  }
+
+  /** Plans each worker's replica for its share of `rows` (and `trainRows`) rows, and sends it. */
+  plan(rows: number, trainRows: number): void {
+    const net = this.net, P = Math.max(net.paramCount, 4);
+    const shareRows = Math.ceil(rows / this.threads), shareTrain = Math.ceil(trainRows / this.threads);
+    for (const regions of this.regions) regions.release();
+    this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
+    const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
+      const grads = this.grads[w];
+      // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
+      const { layers } = buildLayers(net.inputShape, net.specs, net.seed);
+      const binds: [number[], number[]][] = [];
+      let t = 0;
+      for (const layer of layers) {
+        const mine = net.tensors.slice(t, (t += layer.params().length));
+        binds.push([mine.map((x) => net.paramsPtr + x.offset * 4), mine.map((x) => grads + x.offset * 4)]);
+        layer.bind(...binds[binds.length - 1]);
+      }
+      regions.log.length = 0; // the gradient block is not the replica's to plan
+      new Replica(layers, this.replica.lossFn, net.outputs, net.backend.rawKernels, this.heap).plan(regions, shareRows, shareTrain);
+      return {
+        input: [...net.inputShape], specs: [...net.specs], seed: net.seed, loss: net.loss, outputs: net.outputs,
+        binds, rows: shareRows, trainRows: shareTrain, allocations: regions.log.slice(),
+        params: net.paramsPtr, gradBlocks: [net.gradsPtr, ...this.grads],
+      };
+    });
+    const texts = setups.map((s) => new TextEncoder().encode(JSON.stringify(s)));
+    const scratch = this.heap.group('replica layouts');
+    try {
+      const ptrs = texts.map((t) => scratch.allocBytes(t, 'replica layout'));
+      this.run((w) => [OP_SETUP, this.id, ptrs[w], texts[w].length]);
+    } finally {
+      scratch.release();
+    }
+    this.planned = true;
+  }
+
+  /**
+   * Gives each worker w (of `count`) its command, runs `mine` on this thread meanwhile, then waits
+   * for every worker (even when one failed: no command may still run when this returns) and
+   * rethrows the first error.
+   */
+  private run<T>(command: (w: number) => number[], count = this.pool.size, mine?: () => T): { mine?: T; results: Float64Array[] } {
+    for (let w = 0; w < count; w++) this.pool.post(w, command(w));
+    let error: unknown, own: T | undefined;
+    try {
+      own = mine?.();
+    } catch (e) {
+      error = e;
+    }
+    const results: Float64Array[] = [];
+    for (let w = 0; w < count; w++) {
+      try {
+        results.push(this.pool.wait(w).slice(0, 5));
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    if (error !== undefined) throw error;
+    return { mine: own, results };
+  }
+
+  /**
+   * Forward, loss and backward of a training batch on every thread. With `reduce`, the mean loss's
+   * gradient is then in the network's block; without, each share's is in its thread's block until
+   * step() sums them (in parallel, with the optimizer step).
+   */
+  train(rows: number, buf: Buffers, metric: MetricKind, reduce = true): BatchSums {
+    const net = this.net, parts = shares(rows, this.threads);
+    // The layers' states (a dropout RNG) before the batch: each worker starts its share from them.
+    const states: number[] = [];
+    for (const layer of this.replica.layers) {
+      if (!layer.getState) continue;
+      const s = layer.getState();
+      states.push(s.length, ...s);
+    }
+    const { mine, results } = this.run(
+      (w) => this.command(OP_TRAIN, parts[w + 1], buf, metric, [parts[w + 1][0], rows, ...states]),
+      parts.length - 1,
+      () => {
+        const [, count] = parts[0];
+        const sums = this.replica.loss(count, this.replica.forward(count, buf.x, 'train', { offset: 0, total: rows }), buf.labels, buf.targets, true, metric);
+        this.replica.backward(count);
+        return sums;
+      },
+    );
+    // The batch's mean gradient: Σ (share rows / rows) · share gradient, in thread order.
+    const weights = parts.map(([, count]) => count / rows);
+    if (reduce) {
+      const k = net.backend.rawKernels, P = net.paramCount, G = net.gradsPtr;
+      for (let w = 1; w < parts.length; w++) k.weightedSum(P, G, this.grads[w - 1], G, w === 1 ? weights[0] : 1, weights[w]);
+      this.pending = null;
+    } else this.pending = weights;
+    return addSums(mine!, results);
+  }
+
+  /**
+   * The optimizer step after train(…, reduce = false): each thread sums the shares' gradients over
+   * its range of the parameters and steps that range (bit for bit the one-thread reduction and step).
+   */
+  step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
+    const net = this.net, weights = this.pending ?? [1];
+    this.pending = null;
+    const gradBlocks = [net.gradsPtr, ...this.grads];
+    if (this.optimizer !== optimizer) {
+      const text = new TextEncoder().encode(JSON.stringify({ name: optimizer.name, options: optimizer.options }));
+      const scratch = this.heap.group('optimizer setup');
+      try {
+        const ptr = scratch.allocBytes(text, 'optimizer setup');
+        this.run(() => [OP_OPTIMIZER, this.id, ptr, text.length]);
+      } finally {
+        scratch.release();
+      }
+      this.optimizer = optimizer;
+    }
+    const ranges = paramRanges(net.paramCount, this.threads);
+    this.run(
+      (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, weights.length, ...weights, ...state],
+      this.pool.size,
+      () => reduceAndStep(net.backend.rawKernels, optimizer, net.paramsPtr, gradBlocks, weights, state, ranges[0][0], ranges[0][1], t, lr),
+    );
+  }
+
+  /** The loss and figures of the gathered rows (inference mode), on every thread; `outputs` sees each share's outputs. */
+  evaluate(rows: number, buf: Buffers, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
+    const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    let own = 0;
+    const { mine, results } = this.run(
+      (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, []),
+      parts.length - 1,
+      () => this.replica.loss(parts[0][1], (own = this.replica.forward(parts[0][1], buf.x, 'infer')), buf.labels, buf.targets, false, metric),
+    );
+    // A worker's outputs stay in its replica's buffer (shared memory) until its next command; results[4] is their offset.
+    if (outputs) parts.forEach(([first, count], t) => outputs(first, count, t === 0 ? own : results[t - 1][4]));
+    return addSums(mine!, results);
+  }
+
+  /** predict()'s values on every thread: [first row, rows, offset of their values] per share. */
+  predict(rows: number, buf: Buffers): [number, number, number][] {
+    const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    const { mine, results } = this.run(
+      (w) => [OP_PREDICT, this.id, parts[w + 1][1], buf.x + parts[w + 1][0] * this.net.input * 4],
+      parts.length - 1,
+      () => this.replica.output(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer')),
+    );
+    return parts.map(([first, count], t) => [first, count, t === 0 ? mine! : results[t - 1][0]]);
+  }
+
+  private command(op: number, [first, count]: [number, number], buf: Buffers, metric: MetricKind, rest: number[]): number[] {
+    const n = this.net.outputs;
+    return [
+      op, this.id, count, buf.x + first * this.net.input * 4, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0,
+      METRIC_KINDS.indexOf(metric), ...rest,
+    ];
+  }
+
+  /** Frees the workers' replicas and their memory. */
+  dispose(): void {
+    if (this.planned && !this.net.backend.disposed) this.run(() => [OP_DROP, this.id]);
+    for (const r of this.regions) r.release();
+  }
+}
+
+function addSums(first: BatchSums, rest: Float64Array[]): BatchSums {
+  const s = { ...first };
+  for (const r of rest) { s.loss += r[0]; s.correct += r[1]; s.sse += r[2]; s.sae += r[3]; }
+  return s;
+}
