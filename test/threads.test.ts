@@ -173,6 +173,27 @@ describe('createBackend threads option', () => {
     b.dispose();
   });
 
+  it('8,000 training steps never stall (a handoff race once waited for a finished command until the next one)', () => {
+    // The caller and the worker finish their equal shares at about the same moment: the race needs
+    // that, and thousands of handoffs. A child process, so a stall fails by its timeout, not CI's.
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-threads-'));
+    const script = join(dir, 'long.mjs');
+    writeFileSync(script, `
+      import { createBackend, Network, dense, fromArrays, sgd } from ${JSON.stringify(join(process.cwd(), 'dist/index.js'))};
+      const backend = await createBackend({ threads: 2 });
+      const rows = 1024, x = new Float32Array(rows * 784).map((_, i) => ((i * 37) % 11) / 11), y = new Uint8Array(rows).map((_, i) => i % 10);
+      const net = new Network(backend, { input: 784, layers: [dense(80, 'relu'), dense(70, 'tanh'), dense(10)], seed: 1 });
+      let steps = 0;
+      await net.fit(fromArrays({ x, shape: [784], y, classes: 10 }), { steps: 8000, evalEvery: 1e9, batchSize: 64, optimizer: sgd({ lr: 0.05 }), onBatch: () => steps++ });
+      console.log('steps', steps, 'threads', backend.threads);
+    `);
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 90_000 });
+    expect(run.signal, 'the run stalled (killed by the timeout)').toBeNull();
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('steps 8000 threads 2');
+    expect(run.status).toBe(0);
+  }, 120_000);
+
   it('a script that trained on threads exits by itself, with code 0', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-threads-'));
     const script = join(dir, 'train.mjs');

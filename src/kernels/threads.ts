@@ -234,7 +234,11 @@ export class ThreadPool {
         fail('THREAD', `threads: worker ${i + 1} stopped while running a command${slot.flags[STATUS] ? `: ${slot.error().message}` : ''}`);
       }
     };
-    while (Atomics.load(slot.flags, DONE) !== target) waitWhile(slot.flags, DONE, Atomics.load(slot.flags, DONE), check);
+    // Read DONE once per round: waiting while it equals a second, later read could wait for a
+    // value the worker has just written, until its next command (a hang).
+    for (let done = Atomics.load(slot.flags, DONE); done !== target; done = Atomics.load(slot.flags, DONE)) {
+      waitWhile(slot.flags, DONE, done, check);
+    }
     if (slot.flags[STATUS] !== 0) {
       const { code, message } = slot.error();
       fail((code || 'THREAD') as ErrorCode, `${message} (in worker ${i + 1})`);
