@@ -84,7 +84,8 @@ await build({
   target: 'es2022',
   external: ['node:*'],
   packages: 'external', // the CLI's and the Node helpers' dependencies are installed with the package
-  loader: { '.simdnet': 'binary' },
+  // .wasm other than the kernel builds (the bench's peak probe, a few hundred bytes): bytes, base64.
+  loader: { '.simdnet': 'binary', '.wasm': 'binary' },
   plugins: [wasmPair, workerUrl],
   charset: 'utf8', // module scripts are always UTF-8; 'ascii' would write each byte ≥ 0x80 as \\xNN
   chunkNames: 'chunks/[name]-[hash]',

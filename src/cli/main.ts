@@ -5,6 +5,7 @@ import { train, TRAIN_USAGE } from './train';
 import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
 import { evaluate, EVALUATE_USAGE } from './evaluate';
 import { predict, PREDICT_USAGE } from './predict';
+import { bench, BENCH_USAGE } from './bench';
 import { UsageError } from './args';
 import { installSignals, Interrupted, type RunSignals } from './signals';
 import { SimdnetError } from '../errors';
@@ -15,6 +16,7 @@ commands:
   evaluate    accuracy and confusion matrix of a saved model
   predict     classify one image with a saved model
   gradcheck   check the backward pass against finite differences
+  bench       training and inference speed on this machine, beside installed peers
 run 'simdnet <command> --help' for its options.
 
 ${TRAIN_USAGE}
@@ -23,9 +25,11 @@ ${EVALUATE_USAGE}
 
 ${PREDICT_USAGE}
 
-${GRADCHECK_USAGE}`;
+${GRADCHECK_USAGE}
 
-const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck };
+${BENCH_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck, bench };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -11,7 +11,7 @@ export interface ReportPage {
   charts: [string, string][];
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const show = (v: unknown) => escape(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : typeof v === 'string' ? v : JSON.stringify(v));
 const list = (o: Record<string, unknown>) =>
   Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `<dt>${escape(k)}</dt><dd>${show(v)}</dd>`).join('\n');
