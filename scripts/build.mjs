@@ -75,7 +75,7 @@ const workerUrl = {
 };
 
 await build({
-  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts' },
+  entryPoints: { index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts', bench: 'src/bench-entry.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -88,6 +88,7 @@ await build({
   loader: { '.simdnet': 'binary', '.wasm': 'binary' },
   plugins: [wasmPair, workerUrl],
   charset: 'utf8', // module scripts are always UTF-8; 'ascii' would write each byte ≥ 0x80 as \\xNN
+  define: { __SIMDNET_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) }, // src/bench/version.ts
   chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   keepNames: true, // error classes keep their names (err.name, stack traces) through minifying

@@ -10,13 +10,14 @@ import { loadMnist } from '../data/mnist-node';
 import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { renderSvg } from '../report/render-node';
 import { syntheticData, type BenchData } from './data';
-import { loadPeer, notInstalled, type Peer, type PeerSource } from './peers';
+import { loadPeer, type PeerSource } from './peers';
 import { tfjsPeer } from './peers-tfjs';
 import { onnxruntimePeer } from './peers-onnxruntime';
 import { benchChartSpec, chartRows } from './specs';
 import { benchHtml, byCase } from './page';
 import { WORKLOADS, type BenchRecord, type ResultRecord } from './records';
 import type { Environment } from './suite';
+import { SIMDNET_VERSION } from './version';
 
 const require = createRequire(import.meta.url);
 
@@ -32,32 +33,18 @@ function installedVersion(name: string): string | null {
   }
 }
 
-/** simdnet's own version: the package.json above this module (src/bench/ or dist/chunks/). */
-function simdnetVersion(): string {
-  for (let dir = dirname(new URL(import.meta.url).pathname); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      if (pkg.name === 'simdnet') return pkg.version;
-    } catch {
-      // not here: one folder up
-    }
-  }
-  return 'unknown';
-}
-
 const TFJS: PeerSource = {
   engine: 'tfjs',
   names: ['tfjs-wasm', 'tfjs-cpu'],
   load: () => loadPeer('tfjs', ['tfjs-wasm', 'tfjs-cpu'], '@tensorflow/tfjs', async () => {
     const tf = await importOptional('@tensorflow/tfjs');
     tf.enableProdMode(); // no correctness checks (what an application ships with), and no "install tfjs-node" banner
-    const peers: (Peer | ReturnType<typeof notInstalled>)[] = [tfjsPeer(tf, 'cpu')];
     const wasm = await loadPeer('tfjs', ['tfjs-wasm'], '@tensorflow/tfjs-backend-wasm', async () => {
       const { setWasmPaths } = await importOptional('@tensorflow/tfjs-backend-wasm');
       setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
       return [tfjsPeer(tf, 'wasm')];
     });
-    return [...wasm, ...peers] as Peer[];
+    return [...wasm, tfjsPeer(tf, 'cpu')];
   }),
 };
 
@@ -91,7 +78,7 @@ export function nodeEnvironment(): Environment {
       runtime: `node ${process.versions.node}`,
       engine: `V8 ${process.versions.v8}`,
     },
-    version: simdnetVersion(),
+    version: SIMDNET_VERSION,
     loadData,
     cpuSeconds: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; },
     peers: [TFJS, ONNXRUNTIME],

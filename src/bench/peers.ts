@@ -45,7 +45,7 @@ export function isMissingModule(e: unknown): boolean {
 }
 
 /** Loads a peer: its peers, or 'not installed' when `missing(e)`, or 'failed' with the message. */
-export async function loadPeer(engine: Engine, names: readonly string[], packages: string, load: () => Promise<Peer[]>): Promise<(Peer | UnavailableRecord)[]> {
+export async function loadPeer(engine: Engine, names: readonly string[], packages: string, load: () => Promise<(Peer | UnavailableRecord)[]>): Promise<(Peer | UnavailableRecord)[]> {
   try {
     return await load();
   } catch (e) {
