@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from './support/json-schema';
 import { runItems } from '../src/bench/suite';
@@ -13,7 +13,7 @@ import { syntheticData } from '../src/bench/data';
 import { summary } from '../src/bench/stats';
 import { compareRuns, formatSeconds, parseRecords } from '../src/bench/format';
 import { mlpOnnx } from '../src/bench/peers-onnxruntime';
-import type { BenchRecord, ResultRecord } from '../src/bench/records';
+import type { BenchRecord, ResultRecord, RunRecord } from '../src/bench/records';
 
 const BIN = fileURLToPath(new URL('../bin/simdnet.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'bench', ...args], { encoding: 'utf8', timeout: 600_000 });
@@ -141,6 +141,55 @@ describe('simdnet bench --quick --json --out', () => {
     expect(html.match(/<table>/g)?.length).toBe(CASES.filter((c) => !c.full).length);
     expect(html.match(/<svg/g)?.length).toBe(5);
     expect(html).toContain('GEMM 256³');
+  });
+});
+
+describe('simdnet bench: threads, backends the engine lacks', () => {
+  it('--threads 1,2 measures the cases that split rows at both counts (GEMM calls on one)', () => {
+    const r = run('epoch', 'gemm', '--quick', '--json', '--threads', '1,2', '--backend', 'wasm-simd');
+    expect(r.status, r.stderr).toBe(0);
+    const results = lines(r.stdout).filter((x): x is ResultRecord => x.event === 'result');
+    expect(results.filter((x) => x.case === 'seed-004-epoch').map((x) => x.threads)).toEqual([1, 2]);
+    expect(results.filter((x) => x.workload === 'gemm').every((x) => x.threads === 1)).toBe(true);
+    const two = results.find((x) => x.threads === 2)!;
+    expect(two.vsJs).toBeNull(); // js did not run
+    expect(two.peakFraction).toBeCloseTo(two.gflops! / (2 * (lines(r.stdout)[0] as RunRecord).peak.fmaGflops!), 3);
+  });
+
+  it('without relaxed SIMD (SIMDNET_NO_RELAXED: no engine flag), wasm-relaxed is listed as unsupported and the rest runs', () => {
+    const r = spawnSync(process.execPath, [BIN, 'bench', 'gemm', '--quick', '--json', '--backend', 'wasm,js'], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, SIMDNET_NO_RELAXED: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    const records = lines(r.stdout);
+    expect((records[0] as RunRecord).peak.fmaGflops).toBeNull();
+    expect(records).toContainEqual(expect.objectContaining({ event: 'unavailable', backend: 'wasm-relaxed', status: 'unsupported' }));
+    const results = records.filter((x): x is ResultRecord => x.event === 'result');
+    expect(new Set(results.map((x) => x.backend))).toEqual(new Set(['wasm-simd', 'js']));
+    const simd = results.find((x) => x.backend === 'wasm-simd')!;
+    expect(simd.peakFraction).toBeCloseTo(simd.gflops! / (records[0] as RunRecord).peak.muladdGflops, 3);
+  });
+});
+
+describe('the built package', () => {
+  /** An entry and every chunk it imports statically. */
+  const graph = (entry: string) => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:import|export)\s*(?:[\w*{}\s,$]*from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) visit(join(dirname(file), m[1]));
+    };
+    visit(fileURLToPath(new URL(`../dist/${entry}`, import.meta.url)));
+    return [...seen].map((f) => readFileSync(f, 'utf8')).join('\n');
+  };
+  // The probe builds are inlined as base64 (esbuild's binary loader): "\0asm\x01\0\0\0" is AGFzbQEAAAA.
+  it('dist/bench.js (the Benchmark page\'s) reaches no node: module and carries the two probe builds', () => {
+    const text = graph('bench.js');
+    expect(text).not.toMatch(/["']node:/);
+    expect(text.match(/AGFzbQEAAAA/g)?.length).toBe(2);
+  });
+
+  it('the core carries none of the bench (no probe)', () => {
+    expect(graph('index.js')).not.toContain('AGFzbQEAAAA');
   });
 });
 
