@@ -42,7 +42,7 @@ export function resultCells(r: ResultRecord): string[] {
   return [
     variantLabel(r),
     formatSeconds(r.seconds),
-    `±${pct(r.spread / 2)}`,
+    pct(r.spread), // (max − min) / median
     formatNumber(r.throughput),
     r.gflops === null ? '—' : formatNumber(r.gflops),
     r.peakFraction === null ? '—' : pct(r.peakFraction),

@@ -93,7 +93,8 @@ export async function writeBenchOut(dir: string, records: BenchRecord[]): Promis
   const charts: [string, string][] = [];
   for (const w of WORKLOADS) {
     const rows = chartRows(results.filter((r) => r.workload === w));
-    if (rows.length) charts.push([`${w}: ${byCase(results.filter((r) => r.workload === w)).length} cases`, await renderSvg(benchChartSpec(w, rows))]);
+    const cases = byCase(results.filter((r) => r.workload === w)).length;
+    if (rows.length) charts.push([`${w}: ${cases} case${cases > 1 ? 's' : ''}`, await renderSvg(benchChartSpec(w, rows))]);
   }
   await atomicWrite(join(dir, 'index.html'), benchHtml(records, charts));
   return ['results.jsonl', 'index.html'];
