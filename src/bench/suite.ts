@@ -41,12 +41,14 @@ export interface SuiteOptions {
 
 export interface SuiteEvents {
   record(r: BenchRecord): void;
+  /** A case's results, once all are recorded (a table can be printed). */
+  caseDone?(results: ResultRecord[]): void;
   /** Runs done of runs planned, and what runs now. */
   progress?(done: number, total: number, text: string): void;
 }
 
 /** Seconds a measured run aims at, and rounds per variant. */
-const BUDGET = { quick: { seconds: 0.08, rounds: 3, warmups: 1 }, full: { seconds: 1.5, rounds: 5, warmups: 2 } };
+const BUDGET = { quick: { seconds: 0.05, rounds: 3, warmups: 1 }, full: { seconds: 1.5, rounds: 5, warmups: 2 } };
 
 interface Variant {
   engine: Engine;
@@ -154,8 +156,10 @@ export async function runSuite(options: SuiteOptions, env: Environment, events: 
       if (!variants.length) continue;
       await measure(c, variants);
       for (const v of variants) v.prepared.dispose?.();
-      for (const r of records(c, variants)) events.record(r);
-      results += variants.length;
+      const done = records(c, variants);
+      for (const r of done) events.record(r);
+      events.caseDone?.(done);
+      results += done.length;
     }
   } finally {
     for (const b of backends.values()) b.dispose();

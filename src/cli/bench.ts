@@ -6,7 +6,7 @@ import { parse, intOption, UsageError } from './args';
 import { runSuite, OUR_BACKENDS, type Environment } from '../bench/suite';
 import { nodeEnvironment, writeBenchOut } from '../bench/node';
 import { caseLines, compareLines, compareRuns, parseRecords, runLines, unavailableLine } from '../bench/format';
-import { WORKLOADS, type BenchRecord, type ResultRecord, type WorkloadName } from '../bench/records';
+import { WORKLOADS, type BenchRecord, type WorkloadName } from '../bench/records';
 import { fail } from '../errors';
 
 /** --backend words that stand for several names: all, ours, peers, wasm, and each peer library's engine (tfjs, onnxruntime). */
@@ -90,28 +90,25 @@ export async function bench(argv: string[]): Promise<number> {
   if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out needs a directory');
 
   const records: BenchRecord[] = [];
-  let pending: ResultRecord[] = [];
-  const flushCase = () => { if (pending.length) console.log(caseLines(pending).join('\n') + '\n'); pending = []; };
   const tty = process.stderr.isTTY;
+  const clearProgress = () => { if (tty) process.stderr.write('\r\x1b[K'); };
   await runSuite(options, env, {
     record(r) {
       records.push(r);
-      if (values.json) { console.log(JSON.stringify(r)); return; }
-      if (r.event === 'run') console.log(runLines(r).join('\n') + '\n');
-      else if (r.event === 'unavailable') console.log(unavailableLine(r));
-      else if (r.event === 'result') {
-        if (pending.length && pending[0].case !== r.case) flushCase();
-        pending.push(r);
-      } else {
-        flushCase();
-        console.log(`${r.results} results in ${r.seconds.toFixed(1)} s`);
-      }
+      if (values.json) console.log(JSON.stringify(r));
+      else if (r.event === 'run') console.log(runLines(r).join('\n') + '\n');
+      else if (r.event === 'unavailable') { clearProgress(); console.log(unavailableLine(r)); }
+      else if (r.event === 'done') console.log(`${r.results} results in ${r.seconds.toFixed(1)} s`);
+    },
+    caseDone(results) {
+      clearProgress();
+      if (!values.json) console.log(caseLines(results).join('\n') + '\n');
     },
     progress(done, total, text) {
       if (tty) process.stderr.write(`\r\x1b[K[${done}/${total}] ${text}`.slice(0, (process.stderr.columns ?? 100) + 4) + (done === total ? '\n' : ''));
     },
   });
-  if (tty) process.stderr.write('\r\x1b[K');
+  clearProgress();
   if (values.out !== undefined) {
     const files = await writeBenchOut(values.out, records);
     console.error(`simdnet bench: wrote ${files.map((f) => `${values.out}/${f}`).join(', ')}`);
