@@ -107,12 +107,8 @@ export function compareLines(nameA: string, nameB: string, a: BenchRecord[], b: 
   const describe = (name: string, run: RunRecord) => `${name}: simdnet ${run.simdnet}, ${run.date.slice(0, 10)}, ${run.mode}, ${run.machine.cpu ?? 'unknown CPU'}, ${run.machine.runtime}`;
   const rows = compareRuns(a, b);
   const lines = [describe('a', runOf(a)), describe('b', runOf(b)), `a = ${nameA}, b = ${nameB}; a/b above 1: b is faster`];
-  let title = '';
-  const body: string[][] = [];
-  for (const c of rows) {
-    if (c.title !== title) body.push([(title = c.title), '', '', '']);
-    body.push([`  ${c.variant}`, formatSeconds(c.a), formatSeconds(c.b), `${c.speedup.toFixed(2)}`]);
-  }
   if (!rows.length) return [...lines, 'no case and variant in common'];
-  return [...lines, ...table(['', 'a per unit', 'b per unit', 'a/b'], body)];
+  // One table for all (aligned columns), each case's title on a line of its own above its variants.
+  const [header, ...body] = table(['', 'a per unit', 'b per unit', 'a/b'], rows.map((c) => [c.variant, formatSeconds(c.a), formatSeconds(c.b), c.speedup.toFixed(2)]));
+  return [...lines, header, ...body.flatMap((line, i) => (i === 0 || rows[i - 1].title !== rows[i].title ? [rows[i].title, line] : [line]))];
 }
