@@ -1,9 +1,10 @@
 // Runs the benchmark scripts of bench/ that `simdnet bench` (npm run bench) does not cover:
-// `npm run bench:scripts -- threads` (1 vs N threads beside PyTorch), `cnn` (beside PyTorch),
+// `npm run bench:scripts -- threads` (1 vs N threads beside PyTorch), `threads-profile` (where a
+// 2-thread step spends its time), `cnn` (beside PyTorch),
 // `browser` (Node vs the demo's worker in Chromium), `memory` (RSS and heap over long use); no name:
 // all of them. Each is bundled with esbuild (wasm inlined) into build/bench/ and run in its own
 // Node process: with --experimental-wasm-relaxed-simd on Node < 22 and pinned to one core with
-// taskset where it exists (the threads bench to two).
+// taskset where it exists (the threads benches to two).
 // A bench prints one JSON line per case on stdout; progress goes to stderr.
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
@@ -30,8 +31,8 @@ for (const name of names) {
     entryPoints: [`bench/${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
     loader: { '.wasm': 'binary', '.simdnet': 'binary' }, packages: 'external', logLevel: 'warning',
   });
-  // The threads bench compares 1 and 2 threads: it gets two cores.
-  const cores = pin.length && name === 'threads' ? ['taskset', '-c', '0,1'] : pin;
+  // The threads benches compare 1 and 2 threads: they get two cores.
+  const cores = pin.length && name.startsWith('threads') ? ['taskset', '-c', '0,1'] : pin;
   const [cmd, ...args] = [...cores, process.execPath, ...nodeArgs, outfile];
   console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });

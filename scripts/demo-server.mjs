@@ -131,6 +131,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('demo-server: dist/index.js is missing; run `npm run build` first');
     process.exit(1);
   }
-  const { url } = await startDemoServer({ port, isolation: !process.argv.includes('--no-isolation') });
-  console.log(`simdnet demo at ${url}/demo/index.html  (Ctrl-C stops)`);
+  try {
+    const { url } = await startDemoServer({ port, isolation: !process.argv.includes('--no-isolation') });
+    console.log(`simdnet demo at ${url}/demo/index.html  (Ctrl-C stops)`);
+  } catch (e) {
+    const why = { EADDRINUSE: `port ${port} is in use (another demo, or another server)`, EACCES: `port ${port} is not allowed to this user` }[e.code];
+    if (!why) throw e;
+    console.error(`demo-server: ${why}; choose another with --port N, e.g. npm run demo -- --port ${port === 8080 ? 8081 : 8080} (--port 0 picks a free one)`);
+    process.exit(1);
+  }
 }

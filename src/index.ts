@@ -10,7 +10,7 @@ export * from './data/index';
 export { Network, serializeModel, deserializeModel } from './io/network';
 export type { LoadedModel, LoadOptions } from './io/network';
 export { checkData } from './nn/network';
-export type { NetworkConfig, ParamTensor, Metrics, MetricKind } from './nn/network';
+export type { NetworkConfig, ParamTensor, Metrics, MetricKind, EvaluateOptions } from './nn/network';
 export type { NetworkJson, LayerJson } from './nn/network-json';
 export { LOSSES, LOSS_NAMES } from './nn/losses';
 export type { LossName, Loss } from './nn/losses';

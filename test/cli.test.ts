@@ -170,6 +170,7 @@ describe('simdnet evaluate / predict', () => {
     expect(broken.stderr).toMatch(/broken\.png: bad PNG/);
     const huge = Buffer.from(good);
     huge.writeUInt32BE(1_000_000, 16); // IHDR width
+    huge.writeUInt32BE((await import('node:zlib')).crc32(huge.subarray(12, 29)), 29); // and its CRC
     writeFileSync(join(dir, 'huge.png'), huge);
     expect(run('predict', '--pretrained', join(dir, 'huge.png')).stderr).toMatch(/huge\.png: 1000000×100 is 100000000 pixels, more than the limit of 16777216 \(maxPixels; simdnet predict --max-pixels N raises it\)/);
     expect(run('predict', '--model', 'x', '--pretrained', join(dir, 'seven.png')).stderr).toMatch(/give --model FILE or --pretrained/);

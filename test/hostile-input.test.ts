@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseImage, MAX_IMAGE_PIXELS } from '../src/cli/image-file';
+import { parseImage, MAX_IMAGE_PIXELS } from '../src/data/image-node';
 import { readIdxFile } from '../src/data/mnist-node';
 import { parseIdx } from '../src/data/idx';
 import { preprocessDigit } from '../src/digits/preprocess';
@@ -164,7 +164,7 @@ describe('PNG chunk order', () => {
   it.each([
     ['IHDR not first', png(pngChunk('tEXt', Buffer.from('a\0b')), head, idat, pngChunk('IEND')), /the first chunk is tEXt; IHDR must come first \(byte offset 8\)/],
     ['IDAT chunks apart', png(head, half(z)[0], pngChunk('tEXt', Buffer.from('a\0b')), half(z)[1], pngChunk('IEND')), /IDAT chunks not one after another/],
-    ['no IEND', png(head, idat), /the file ends before IEND/],
+    ['no IEND', png(head, idat), /the file is truncated: it ends before IEND/],
     ['data after IEND', Buffer.concat([png(head, idat, pngChunk('IEND')), Buffer.from('junk')]), /4 bytes after IEND/],
     ['no IDAT', png(head, pngChunk('IEND')), /no IDAT chunk before IEND/],
     ['IDAT before PLTE', png(ihdr({ width: 2, height: 2, colorType: 3 }), idat, pngChunk('PLTE', new Uint8Array(3)), pngChunk('IEND')), /IDAT before PLTE in a palette image/],

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 // Checks the built package (dist/ is built by `npm test` before vitest starts).
@@ -74,11 +75,29 @@ describe('the built package', () => {
     expect(text('index.js')).not.toContain('U0lNRE5FVAA');
   });
 
+  it('an uncaught library error prints a short source line, not kilobytes of bundle and wasm bytes', () => {
+    const script = `import { createBackend, Network, dense } from ${JSON.stringify(pathToFileURL(dist('index.js')).href)};
+new Network(await createBackend(), { input: 4, layers: [dense(0)] });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ShapeError: layer 0 \(dense\): units must be a positive integer, got 0/);
+    expect(r.stderr.length).toBeLessThan(3000);
+    expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(400);
+    // Every line of code is short; only the chunks of data (the .wasm text, the model's base64) are not code.
+    for (const file of readdirSync(dist('chunks')).concat(readdirSync(dist('.')).filter((f) => f.endsWith('.js')).map((f) => `../${f}`))) {
+      if (!file.endsWith('.js')) continue;
+      const text = readFileSync(join(dist('chunks'), file), 'utf8');
+      if (text.includes('\\0asm') || text.includes('U0lNRE5FVAA')) continue;
+      expect(Math.max(...text.split('\n').map((l) => l.length)), file).toBeLessThan(1000);
+    }
+  });
+
   it('the exports map names the core and the node entries with types', () => {
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
     expect(pkg.type).toBe('module');
     expect(pkg.exports['.'].default).toBe('./dist/index.js');
     expect(pkg.exports['./node'].default).toBe('./dist/node.js');
-    expect(Object.keys(pkg.dependencies ?? {})).not.toContain('assemblyscript');
+    expect(pkg.dependencies).toBeUndefined(); // the core depends on nothing; the CLI's extras are optional peers
+    for (const name of Object.keys(pkg.peerDependencies)) expect(pkg.peerDependenciesMeta[name], name).toEqual({ optional: true });
   });
 });

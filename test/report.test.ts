@@ -119,6 +119,9 @@ describe('simdnet train --out', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html).toContain('<dt>layers</dt><dd>256:relu,128:relu,10</dd>');
+    // Accuracies as the CLI prints them, not as raw fractions.
+    expect(html).toMatch(/<dt>test accuracy<\/dt><dd>\d{1,3}\.\d\d%<\/dd>/);
+    expect(html).toMatch(/<dt>final validation accuracy<\/dt><dd>\d{1,3}\.\d\d%<\/dd>/);
   });
 });
 

@@ -5,8 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { fail, simdnetError, SimdnetError, ShapeError, ModelFormatError, IdxError, HeapError, DivergenceError, CheckpointError, type ErrorCode } from '../src/errors';
+import { fail, optionalPackage, simdnetError, SimdnetError, ShapeError, ModelFormatError, IdxError, HeapError, DivergenceError, CheckpointError, type ErrorCode } from '../src/errors';
 
 const script = fileURLToPath(new URL('../scripts/check-imports.mjs', import.meta.url));
 
@@ -48,6 +49,21 @@ describe('errors', () => {
     const out = spawnSync('grep', ['-rnE', 'new (SimdnetError|IdxError|HeapError|ShapeError|ModelFormatError|DivergenceError|CheckpointError)\\(', root], { encoding: 'utf8' });
     const hits = out.stdout.split('\n').filter((l) => l && !l.includes('/src/errors.ts:'));
     expect(hits).toEqual([]);
+  });
+
+  it('optionalPackage names a missing package and the command that installs it; other failures pass through', async () => {
+    const require = createRequire(import.meta.url);
+    const missing = await optionalPackage('simdnet-no-such-package', 'This feature', () => require.resolve('simdnet-no-such-package/package.json')).catch((e) => e);
+    expect(missing).toBeInstanceOf(SimdnetError);
+    expect(missing).toMatchObject({ code: 'MISSING_PACKAGE', message: "This feature needs the package 'simdnet-no-such-package', which is not installed: npm install simdnet-no-such-package" });
+    const name = 'simdnet-no-such-package';
+    const esm = await optionalPackage(name, 'x', () => import(/* @vite-ignore */ name)).catch((e) => e);
+    expect(esm.code).toBe('MISSING_PACKAGE');
+    // Another package missing inside it, or any other error, is not "install NAME".
+    const inner = Object.assign(new Error("Cannot find package 'other' imported from /x/node_modules/vega/index.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(optionalPackage('vega', 'x', () => { throw inner; })).rejects.toBe(inner);
+    await expect(optionalPackage('vega', 'x', () => { throw new TypeError('broken'); })).rejects.toThrow(TypeError);
+    expect(await optionalPackage('typescript', 'x', () => require.resolve('typescript/package.json'))).toMatch(/typescript/);
   });
 
   it('error classes keep their names in the minified bundle', async () => {

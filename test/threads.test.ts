@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network, type NetworkConfig } from '../src/nn/network';
 import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier } from '../src/nn/layers/index';
-import { adam, rmsprop } from '../src/nn/optimizers';
+import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
+import { paramRanges } from '../src/nn/parallel-step';
 import { OP_TRAIN, OP_PREDICT } from '../src/nn/parallel-protocol';
 import { Rng } from '../src/rng';
 
@@ -61,6 +62,14 @@ describe('shares of a batch', () => {
   });
 });
 
+describe('parameter ranges of a threaded optimizer step', () => {
+  it('are multiples of 4 floats that cover the block once', () => {
+    expect(paramRanges(100, 3)).toEqual([[0, 36], [36, 36], [72, 28]]);
+    expect(paramRanges(8, 3)).toEqual([[0, 4], [4, 4], [8, 0]]);
+    expect(paramRanges(4, 2)).toEqual([[0, 4], [4, 0]]);
+  });
+});
+
 describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
   let one: Backend, two: Backend, three: Backend;
   beforeAll(async () => {
@@ -92,6 +101,27 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       expect(maxRelDiff(a.net.predict(ds), single.net.predict(ds))).toBeLessThan(1e-6);
       for (const r of [single, a, b, c]) r.net.dispose();
     });
+  });
+
+  it.each([sgd, adam])('the threads\' optimizer step (%o) is bit for bit the one-thread reduction and step', (make) => {
+    const ds = data(65, [13], 3, 4);
+    const [a, b] = [0, 1].map(() => new Network(three, { input: 13, layers: [dense(9, 'tanh'), dense(3)], seed: 2 }));
+    const results = [a, b].map((net, i) => {
+      const optimizer = make({ lr: 0.05 });
+      net.plan(65, 65);
+      const work = three.heap.group('test');
+      const state = Array.from({ length: optimizer.slots }, () => work.allocF32(net.paramCount));
+      const uploaded = net.upload(ds, work);
+      for (let t = 1; t <= 3; t++) {
+        net.gatherRows(uploaded, null, 0, 65);
+        if (i === 0) { net.trainBatch(65, 'accuracy', true); optimizer.step(three.rawKernels, net.paramCount, net.paramsPtr, net.gradsPtr, state, t, 0.05); }
+        else { net.trainBatch(65, 'accuracy', false); net.step(optimizer, state, t, 0.05); }
+      }
+      work.release();
+      return net.getWeights();
+    });
+    expect(Array.from(results[1])).toEqual(Array.from(results[0]));
+    a.dispose(); b.dispose();
   });
 
   it('a batch of one row runs on the caller\'s thread alone; 2 threads with dropout draw the masks one thread draws', async () => {

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SimdnetError } from '../errors';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -9,8 +10,16 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export type Parsed<T extends Options> = { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean }; positionals: string[] };
 
 export function parse<T extends Options>(argv: string[], options: T, command: string, positionals = false): Parsed<T> {
+  // parseArgs reads '-1' after '--epochs' as an option ("argument is ambiguous"): a negative number
+  // after a flag that takes a value is that value, so that the range check can answer.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i].startsWith('--') && !argv[i].includes('=') ? options[argv[i].slice(2)] : undefined;
+    if (flag?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: positionals }) as unknown as Parsed<T>;
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: positionals }) as unknown as Parsed<T>;
   } catch (e) {
     throw new UsageError(`simdnet ${command}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -62,4 +71,14 @@ export function choiceOption<C extends string>(value: string | undefined, name: 
   if (value === undefined) return fallback;
   if (!choices.includes(value as C)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value}'`);
   return value as C;
+}
+
+/** A flag's value read by a library parser (a layer list, an init): its refusal is a usage error (exit 2). */
+export function flagValue<T>(flag: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof SimdnetError)) throw e;
+    throw new UsageError(e.message.startsWith(flag) ? e.message : `${flag}: ${e.message}`);
+  }
 }

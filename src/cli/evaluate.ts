@@ -2,7 +2,7 @@ import { createBackend, type BackendChoice } from '../kernels/backend';
 import { loadModel } from '../io/network';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
-import { loadMnist } from '../data/mnist-node';
+import { loadMnist, loadMnistTest } from '../data/mnist-node';
 import { loadFashionMnist } from '../data/fashion-node';
 import { parse, choiceOption, threadsOption, backendText, BACKEND_CHOICES, UsageError } from './args';
 import { confusionMatrix } from './confusion';
@@ -18,10 +18,11 @@ export async function evaluate(argv: string[]): Promise<number> {
   const dataset = values.dataset ?? 'mnist';
   const backend = await createBackend({ backend: choiceOption<BackendChoice>(values.backend, 'backend', BACKEND_CHOICES, 'auto'), threads: threadsOption(values.threads) });
   const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
-  const data = (dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset }))[split];
-  const { loss, accuracy = NaN } = net.evaluate(data);
-  const predicted = net.classify(data);
-  const confusion = confusionMatrix(data.y, predicted, net.outputs);
+  // The test split needs only the t10k files; the validation split is cut from the training files.
+  const options = dataset === 'mnist' ? {} : { dir: dataset };
+  const data = dataset === 'fashion' ? (await loadFashionMnist())[split] : split === 'test' ? await loadMnistTest(options) : (await loadMnist(options)).validation;
+  const { loss, accuracy = NaN, classes } = net.evaluate(data, { classes: true }); // one pass for both
+  const confusion = confusionMatrix(data.y, classes!, net.outputs);
   if (values.json) {
     console.log(JSON.stringify({ event: 'evaluate', model: values.model ?? 'pretrained', dataset, split, count: data.count, accuracy, loss, confusion, backend: backend.name }));
   } else {

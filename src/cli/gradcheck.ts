@@ -3,7 +3,7 @@ import { Network } from '../nn/network';
 import { parseLayers } from '../nn/layers/index';
 import { checkGradients } from '../nn/gradcheck';
 import { Rng } from '../rng';
-import { parse, intOption, choiceOption, MAX_SEED } from './args';
+import { parse, intOption, choiceOption, flagValue, MAX_SEED } from './args';
 
 export const GRADCHECK_USAGE = `simdnet gradcheck [--backend auto|wasm|js] [--layers 9:tanh,7:sigmoid,6:relu,5] [--input N] [--batch N] [--seed N] [--json]
   Checks the backward pass of a small random network against central differences.`;
@@ -24,7 +24,7 @@ export async function gradcheck(argv: string[]): Promise<number> {
   const rows = intOption(values.batch, 'batch', 11);
   const seed = intOption(values.seed, 'seed', 1, 0, MAX_SEED);
   const backend = await createBackend(choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto'));
-  const net = new Network(backend, { input, layers: parseLayers(values.layers ?? '9:tanh,7:sigmoid,6:relu,5'), init: 'glorot', seed });
+  const net = new Network(backend, { input, layers: flagValue('--layers', () => parseLayers(values.layers ?? '9:tanh,7:sigmoid,6:relu,5')), init: 'glorot', seed });
   const rng = new Rng(seed + 1);
   const x = Float32Array.from({ length: rows * input }, () => rng.next());
   const labels = Array.from({ length: rows }, () => rng.int(net.outputs));

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { loadModel } from '../io/network';
@@ -6,10 +5,11 @@ import { readIdxFile } from '../data/mnist-node';
 import { preprocessDigit } from '../digits/preprocess';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
-import { parseImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from './image-file';
+import { readImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../data/image-node';
 import { MAX_IDX_BYTES } from '../data/idx';
 import { fail, SimdnetError } from '../errors';
 import { parse, choiceOption, intOption, UsageError } from './args';
+import { digitPrediction, MIN_CONFIDENCE } from '../digits/classifier';
 
 export const PREDICT_USAGE = `simdnet predict (--model FILE | --pretrained) [--json] [--max-pixels N] [--max-bytes N] <image.png | image.pgm | idx-file:index>
   The predicted class and the probabilities. A PNG (any colour type; transparency over white) or a
@@ -44,19 +44,21 @@ export async function predict(argv: string[]): Promise<number> {
     const px = file.rows * file.cols;
     input = Float32Array.from(file.pixels.subarray(i * px, (i + 1) * px), (v) => v / 255);
   } else {
-    let bytes: Uint8Array;
-    try { bytes = new Uint8Array(await readFile(target)); } catch (e) { fail('NOT_FOUND', `cannot read ${target}: ${(e as Error).message}`); }
-    input = preprocessDigit(parseImage(bytes, basename(target), { maxPixels, maxBytes }));
+    input = preprocessDigit(await readImage(target, { maxPixels, maxBytes }));
   }
   const backend = await createBackend(backendChoice);
   const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
   if (input.length !== net.input) throw new UsageError(`the image has ${input.length} pixels but the model takes ${net.input} inputs`);
-  const probabilities = Array.from(net.predict(input));
-  const digit = probabilities.indexOf(Math.max(...probabilities));
-  if (values.json) console.log(JSON.stringify({ event: 'predict', input: target, class: digit, probabilities }));
-  else {
-    console.log(`${target}: ${digit} (${(100 * probabilities[digit]).toFixed(1)}%)`);
-    probabilities.forEach((p, c) => console.log(`  ${c}  ${'█'.repeat(Math.round(p * 40)).padEnd(40)} ${(100 * p).toFixed(2)}%`));
+  const { digit, probabilities, confidence, confident, blank } = digitPrediction(net.predict(input), input);
+  if (values.json) {
+    console.log(JSON.stringify({ event: 'predict', input: target, class: blank ? null : digit, confidence, confident, blank, probabilities: Array.from(probabilities) }));
+    return 0;
   }
+  if (blank) {
+    console.log(`${target}: no digit found (the image is blank)`);
+    return 0;
+  }
+  console.log(`${target}: ${digit} (${(100 * confidence).toFixed(1)}%${confident ? '' : `, low confidence: below ${100 * MIN_CONFIDENCE}%, it may not be a digit`})`);
+  probabilities.forEach((p, c) => console.log(`  ${c}  ${'█'.repeat(Math.round(p * 40)).padEnd(40)} ${(100 * p).toFixed(2)}%`));
   return 0;
 }

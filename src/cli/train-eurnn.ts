@@ -1,7 +1,7 @@
 // `simdnet train --model eurnn`: the efficient unitary RNN on pixel-by-pixel permuted MNIST
-// (../shared/specs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
+// (docs/eurnn.md), with the reference defaults: hidden 256, capacity 2, batch 100,
 // RMSprop lr 1e-4, 40,000 steps, validation on the 10,000 held-out images.
-import cliProgress from 'cli-progress';
+import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network, saveModel } from '../io/network';
 import { eurnnClassifier } from '../nn/layers/index';
@@ -13,7 +13,7 @@ import { permutePixels, take } from '../data/dataset';
 import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { nodePath } from '../io/node-builtins';
 import { seriesChartSpec } from '../report/specs';
-import { reportHtml } from '../report/report-html';
+import { reportHtml, percent } from '../report/report-html';
 import { parse, intOption, numberOption, choiceOption, threadsOption, withThreads, backendText, BACKEND_CHOICES, THREADS_USAGE, UsageError, MAX_SEED } from './args';
 import { checkTargets } from './targets';
 import type { RunSignals } from './signals';
@@ -96,10 +96,7 @@ export async function trainEurnnCommand(argv: string[], signals: RunSignals, res
 
   // From here a first Ctrl-C stops after the current step (and writes the report of the steps done).
   signals.graceful = true;
-  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-    { format: 'step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = json || !process.stderr.isTTY ? null : new ProgressBar('step {value}/{total} [{bar}] loss {loss} | {eta_formatted} left');
   bar?.start(config.steps, 0, { loss: '-' });
   const history = await net.fit(trainSet, {
     steps: config.steps, batchSize: config.batchSize, optimizer: rmsprop({ lr: config.lr, alpha: 0.99, eps: 1e-8 }), evalEvery: config.evalEvery,
@@ -170,7 +167,7 @@ async function writeEurnnReport(dir: string, config: EurnnTrainConfig, history: 
   const last = history.epochs.at(-1);
   await atomicWrite(join(dir, 'report.html'), reportHtml({
     title: `simdnet train: ${title}`, config: { ...config },
-    results: { steps: last?.step, 'validation accuracy': last?.validationAccuracy, 'validation loss': last?.validationLoss, 'test accuracy': test?.accuracy, 'test loss': test?.loss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
+    results: { steps: last?.step, 'validation accuracy': percent(last?.validationAccuracy), 'validation loss': last?.validationLoss, 'test accuracy': percent(test?.accuracy), 'test loss': test?.loss, 'seconds per step': last ? secondsSoFar(history) / last.step : undefined, backend: history.backend },
     charts: [['Training (mean since the previous validation) and validation loss', loss], ['Training and validation accuracy', accuracy]],
   }));
 }

@@ -1,5 +1,5 @@
 import { saveModel } from '../io/network';
-import cliProgress from 'cli-progress';
+import { ProgressBar } from './progress';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { Network } from '../nn/network';
 import { parseLayers } from '../nn/layers/index';
@@ -15,7 +15,7 @@ import { augmentDigits } from '../digits/augment';
 import { SimdnetError } from '../errors';
 import { writeHistory, writeReport } from '../report/write-report';
 import { trainEurnnCommand } from './train-eurnn';
-import { parse, intOption, numberOption, choiceOption, threadsOption, withThreads, backendText, BACKEND_CHOICES, THREADS_USAGE, UsageError, MAX_SEED } from './args';
+import { parse, intOption, numberOption, choiceOption, flagValue, threadsOption, withThreads, backendText, BACKEND_CHOICES, THREADS_USAGE, UsageError, MAX_SEED } from './args';
 import { saveCheckpoint, loadCheckpoint, checkResumeFits, type TrainConfig } from './checkpoint';
 import { confusionMatrix } from './confusion';
 import { checkTargets } from './targets';
@@ -108,13 +108,8 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   const { epochs, batchSize, seed, limit, schedule, dataset } = config;
   // A checkpoint may name a model this version no longer has: then the --layers network.
   const preset = MODEL_PRESETS[config.model as keyof typeof MODEL_PRESETS] as ModelPreset | undefined;
-  let layers: LayerSpec[], init;
-  try {
-    layers = preset?.layers ?? parseLayers(config.layers);
-    init = parseInit(config.init);
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^unknown init/, '--init: unknown init'));
-  }
+  const layers: LayerSpec[] = preset?.layers ?? flagValue('--layers', () => parseLayers(config.layers));
+  const init = flagValue('--init', () => parseInit(config.init));
 
   const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
   const mnist = dataset === 'fashion' ? await loadFashionMnist() : await loadMnist(dataset === 'mnist' ? {} : { dir: dataset });
@@ -131,10 +126,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
 
   const reportConfig = { ...config, lr: optimizer.options.lr, network: net.describe(), backend: backend.name, train: trainSet.count, validation: validSet.count, test: testSet.count };
   const batches = Math.ceil(trainSet.count / batchSize);
-  const bar = json || !process.stderr.isTTY ? null : new cliProgress.SingleBar(
-    { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = json || !process.stderr.isTTY ? null : new ProgressBar('epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {eta_formatted} left');
   // From here a first Ctrl-C stops between batches; with --checkpoint the run is saved to be resumed.
   signals.graceful = true;
   if (resume) log(`resuming from ${values.resume} at epoch ${resume.epoch}, batch ${resume.batch}`);
@@ -177,7 +169,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   // A stop asked for after the last batch: nothing more is written after the file in progress.
   const notSaved = `after training${values.save ? `; the model was not saved to ${values.save}` : ''}`;
   await signals.check(notSaved);
-  const test = net.evaluate(testSet);
+  const test = net.evaluate(testSet, { classes: values.out !== undefined }); // the report's confusion matrix and samples
   const last = history.epochs[history.epochs.length - 1];
   const secondsPerEpoch = history.epochs.reduce((a, r) => a + r.seconds, 0) / history.epochs.length;
   if (values.save) {
@@ -187,7 +179,7 @@ export async function train(argv: string[], signals: RunSignals): Promise<number
   }
   if (values.out) {
     await signals.check(`after training; the report was not written to ${values.out}`);
-    const predicted = net.classify(testSet);
+    const predicted = test.classes!;
     const confusion = confusionMatrix(testSet.y, predicted, net.outputs);
     const px = featuresOf(testSet);
     // The first test digits, and up to 12 of the misclassified ones after them (the interesting cases).

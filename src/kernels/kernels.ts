@@ -122,7 +122,7 @@ export interface Kernels {
    */
   maxAbs(count: number, x: number): number;
 
-  // --- EURNN (../shared/specs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
+  // --- EURNN (docs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
   // state is [rows, n] complex (2n floats a row), n even. A rotation layer mixes the pairs (p, q):
   // (2k, 2k+1) when odd = 0, (2k+1, (2k+2) mod n) when odd = 1, k < n/2, with 8 coefficient floats
   // per block (see src/nn/eurnn-coefficients.ts): [ar, ai, br, bi, s, c, er, ei] for

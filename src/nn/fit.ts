@@ -313,13 +313,13 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
           net.gatherRows(trainData, order, from, rows);
         }
         if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.shape[1] ?? 1, train.shape[0]);
-        const batch = net.trainBatch(rows, metric);
+        const batch = net.trainBatch(rows, metric, false); // net.step sums the threads' gradients
         const mean = net.metrics(batch, rows, metric, 0);
         if (Number.isNaN(firstLoss)) firstLoss = mean.loss;
         if (!Number.isFinite(mean.loss) || mean.loss > divergenceFactor * Math.max(firstLoss, 1)) {
           diverged(`at ${stepsMode ? `step ${step + 1}` : `epoch ${period}, batch ${b + 1} of ${batches}`}: the mean loss is ${mean.loss.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
         }
-        optimizer.step(k, net.paramCount, net.paramsPtr, net.gradsPtr, state, ++t, lr);
+        net.step(optimizer, state, ++t, lr);
         if (b === batches - 1) {
           // The period's last step is not checked by a following batch: check the weights (one SIMD
           // pass) and this batch's loss after the step, now, while it is still in the buffers

@@ -14,6 +14,7 @@ import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 import { Replica, type BatchSums, type MetricKind } from './replica';
 import { Parallel } from './parallel';
+import type { Optimizer } from './optimizers';
 
 export type { BatchSums, MetricKind };
 
@@ -50,6 +51,14 @@ export interface Metrics {
   mae?: number;
   /** 1 − Σ(y − t)² / Σ(t − mean t)² over all outputs (means per output): variance-weighted R². */
   r2?: number;
+}
+
+/** Called with a share of a batch's outputs: its first row, its row count, the heap offset of its rows × outputs values. */
+export type ShareOutputs = (first: number, rows: number, offset: number) => void;
+
+export interface EvaluateOptions {
+  /** Also give each example's predicted class (as classify() does), from the same forward pass. */
+  classes?: boolean;
 }
 
 /** A dataset prepared for batches: uint8 parts copied to the heap once (kernels gather them). */
@@ -330,17 +339,32 @@ export class Network {
    * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
    * share of the rows and the shares' gradients are summed in a fixed order.
    */
-  trainBatch(rows: number, metric: MetricKind): BatchSums {
-    if (this.parallel && rows > 1) return this.parallel.train(rows, this.buf, metric);
+  trainBatch(rows: number, metric: MetricKind, reduce = true): BatchSums {
+    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
     return sums;
   }
 
-  /** The loss and figures of the gathered rows (inference mode), on every thread. */
-  lossBatch(rows: number, metric: MetricKind): BatchSums {
-    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric);
-    return this.lossRows(rows, this.forwardRows(rows), false, metric);
+  /**
+   * The optimizer step from the gradient block (after trainBatch(…, false): from the threads'
+   * blocks, summed and stepped by every thread, each over a range of the parameters).
+   */
+  step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
+    if (this.parallel) this.parallel.step(optimizer, state, t, lr);
+    else optimizer.step(this.backend.rawKernels, this.paramCount, this.paramsPtr, this.gradsPtr, state, t, lr);
+  }
+
+  /**
+   * The loss and figures of the gathered rows (inference mode), on every thread. `outputs`, when
+   * given, sees each thread's share of the outputs: (first row, rows, offset of their values).
+   */
+  lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
+    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs);
+    const y = this.forwardRows(rows);
+    const sums = this.lossRows(rows, y, false, metric);
+    outputs?.(0, rows, y);
+    return sums;
   }
 
   /**
@@ -462,26 +486,33 @@ export class Network {
     return fit(this, train, options);
   }
 
-  /** The figures over an uploaded dataset, in chunks of the plan's capacity. */
-  evaluateUploaded(data: UploadedData): Metrics {
+  /** The figures over an uploaded dataset, in chunks of the plan's capacity; `classes`: filled with the predicted classes. */
+  evaluateUploaded(data: UploadedData, classes?: Int32Array): Metrics {
     const sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
     for (let from = 0; from < data.count; from += this.rows) {
       const rows = Math.min(this.rows, data.count - from);
       this.gatherRows(data, null, from, rows);
-      const s = this.lossBatch(rows, data.metric);
+      // Classes from the outputs before the loss's softmax/sigmoid: logits (a sigmoid's is > 0 where its probability is > ½), or raw outputs.
+      const s = this.lossBatch(rows, data.metric, classes && ((first, count, y) => {
+        classesOf(this.backend.heap.f32(y, count * this.outputs), this.outputs, this.lossFn.output === 'sigmoid' ? 0 : 0.5, classes, from + first);
+      }));
       sums.loss += s.loss; sums.correct += s.correct; sums.sse += s.sse; sums.sae += s.sae;
     }
     return this.metrics(sums, data.count, data.metric, data.sst);
   }
 
-  /** The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets. */
-  evaluate(ds: Dataset): Metrics {
+  /**
+   * The loss and figures on a dataset: accuracy for class labels, mse/mae/r2 for float targets;
+   * with `{ classes: true }` also each example's predicted class, from the same pass.
+   */
+  evaluate(ds: Dataset, options: EvaluateOptions = {}): Metrics & { classes?: Int32Array } {
     this.assertUsable('evaluate');
     checkData(ds, this);
     this.plan(Math.min(this.evalRows, Math.max(ds.count, 1)));
     const work = this.backend.heap.group('evaluation data');
     try {
-      return this.evaluateUploaded(this.upload(ds, work));
+      const classes = options.classes ? new Int32Array(ds.count) : undefined;
+      return { ...this.evaluateUploaded(this.upload(ds, work), classes), ...(classes && { classes }) };
     } finally {
       work.release();
     }
@@ -534,15 +565,9 @@ export class Network {
 
   /** The predicted class of each example: argmax of predict (one output: 1 when it is > ½, else 0). */
   classify(input: Uint8Array | Float32Array | Uint8ClampedArray | Dataset): Int32Array {
-    const probs = this.predict(input), n = this.outputs;
-    const count = probs.length / n;
-    const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      if (n === 1) { out[i] = probs[i] > 0.5 ? 1 : 0; continue; }
-      let best = 0;
-      for (let j = 1; j < n; j++) if (probs[i * n + j] > probs[i * n + best]) best = j;
-      out[i] = best;
-    }
+    const probs = this.predict(input);
+    const out = new Int32Array(probs.length / this.outputs);
+    classesOf(probs, this.outputs, 0.5, out, 0);
     return out;
   }
 
@@ -647,4 +672,14 @@ export function checkData(ds: Dataset, net: Pick<Network, 'input' | 'outputs' | 
     return 'element-accuracy';
   }
   return 'regression';
+}
+
+/** The class of each row of `values` (n per row) into out[at…]: the argmax; with one output, 1 when it is > `half`. */
+function classesOf(values: Float32Array, n: number, half: number, out: Int32Array, at: number): void {
+  for (let i = 0; i < values.length / n; i++) {
+    if (n === 1) { out[at + i] = values[i] > half ? 1 : 0; continue; }
+    let best = 0;
+    for (let j = 1; j < n; j++) if (values[i * n + j] > values[i * n + best]) best = j;
+    out[at + i] = best;
+  }
 }

@@ -10,6 +10,14 @@ export const OP_DROP = 2; // [op, id]: forget replica `id`
 export const OP_TRAIN = 3; // [op, id, rows, x, labels, targets, metric, offset, total, ...layer states]
 export const OP_EVAL = 4; // [op, id, rows, x, labels, targets, metric]
 export const OP_PREDICT = 5; // [op, id, rows, x] → results[0] = offset of the outputs
+export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
+export const OP_STEP = 7; // [op, id, from, count, t, lr, shares, ...share weights, ...state offsets]
+
+/** The optimizer a replica's parameter range is stepped with: its name and options (OPTIMIZERS). */
+export interface OptimizerSetup {
+  name: string;
+  options: Record<string, number | boolean>;
+}
 
 /** A worker's replica of a network: what to build, what to bind it to, where its buffers are. */
 export interface ReplicaSetup {
@@ -24,4 +32,7 @@ export interface ReplicaSetup {
   trainRows: number;
   /** The replica's plan as the caller allocated it: [offset, bytes] in allocation order. */
   allocations: [number, number][];
+  /** The parameter block, and every thread's gradient block in thread order (the caller's first). */
+  params: number;
+  gradBlocks: number[];
 }

@@ -6,7 +6,9 @@ import { fail } from '../errors';
 import { buildLayers } from './layers/index';
 import { LOSSES } from './losses';
 import { Replica, METRIC_KINDS } from './replica';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, type ReplicaSetup } from './parallel-protocol';
+import { OPTIMIZERS, type Optimizer, type OptimizerName } from './optimizers';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
+import { reduceAndStep } from './parallel-step';
 
 /** Hands a replica the regions the caller planned for it, in the same order, checking each size. */
 class PlannedRegions extends HeapRegions {
@@ -34,18 +36,38 @@ function buildReplica(setup: ReplicaSetup, k: Kernels, heap: Heap): Replica {
 /** The command handler of a worker whose kernels run over `heap`'s memory. */
 export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, results: Float64Array) => void {
   const replicas = new Map<number, Replica>();
+  const setups = new Map<number, ReplicaSetup>();
+  const optimizers = new Map<number, Optimizer>();
+  const text = (args: Float64Array) => new TextDecoder().decode(heap.u8(args[2], args[3]).slice());
   const replica = (id: number) => replicas.get(id) ?? fail('THREAD', `threads: the worker has no replica ${id}`);
   return (args, results) => {
     const [op, id, rows, x, labels, targets, metric] = args;
     switch (op) {
       case OP_SETUP: {
-        const text = new TextDecoder().decode(heap.u8(args[2], args[3]).slice());
-        replicas.set(id, buildReplica(JSON.parse(text) as ReplicaSetup, k, heap));
+        const setup = JSON.parse(text(args)) as ReplicaSetup;
+        replicas.set(id, buildReplica(setup, k, heap));
+        setups.set(id, setup);
         break;
       }
       case OP_DROP:
         replicas.delete(id);
+        setups.delete(id);
+        optimizers.delete(id);
         break;
+      case OP_OPTIMIZER: {
+        const { name, options } = JSON.parse(text(args)) as OptimizerSetup;
+        optimizers.set(id, OPTIMIZERS[name as OptimizerName](options));
+        break;
+      }
+      case OP_STEP: {
+        const setup = setups.get(id), optimizer = optimizers.get(id);
+        if (!setup || !optimizer) fail('THREAD', `threads: the worker has no replica or optimizer ${id}`);
+        const [from, count, t, lr, shares] = args.subarray(2, 7);
+        const weights = Array.from(args.subarray(7, 7 + shares));
+        const state = Array.from(args.subarray(7 + shares, 7 + shares + optimizer.slots));
+        reduceAndStep(k, optimizer, setup.params, setup.gradBlocks, weights, state, from, count, t, lr);
+        break;
+      }
       case OP_TRAIN: {
         const r = replica(id);
         // The caller's layer states (a dropout RNG) at the start of the batch, then this share's rows.
@@ -62,7 +84,9 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_EVAL: {
         const r = replica(id);
-        writeSums(results, r.loss(rows, r.forward(rows, x, 'infer'), labels, targets, false, METRIC_KINDS[metric]));
+        const out = r.forward(rows, x, 'infer');
+        writeSums(results, r.loss(rows, out, labels, targets, false, METRIC_KINDS[metric]));
+        results[4] = out; // where the outputs are, for the caller's classes (Network.evaluate(ds, { classes: true }))
         break;
       }
       case OP_PREDICT: {

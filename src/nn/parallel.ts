@@ -6,10 +6,12 @@
 // the same seed and thread count give the same weights, bit for bit.
 import type { ThreadPool } from '../kernels/threads';
 import { HeapRegions, type Heap } from '../kernels/heap';
-import type { Network } from './network';
+import type { Network, ShareOutputs } from './network';
 import { buildLayers } from './layers/index';
 import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replica';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, type ReplicaSetup } from './parallel-protocol';
+import type { Optimizer } from './optimizers';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, type ReplicaSetup } from './parallel-protocol';
+import { reduceAndStep, paramRanges } from './parallel-step';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -51,6 +53,9 @@ export class Parallel {
   private readonly regions: RecordedRegions[];
   private grads: number[] = [];
   private planned = false;
+  /** The last training batch's share weights (rows / batch rows), until its step; the optimizer the workers have. */
+  private pending: number[] | null = null;
+  private optimizer?: Optimizer;
 
   constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
     this.heap = net.backend.heap;
@@ -65,10 +70,10 @@ export class Parallel {
   plan(rows: number, trainRows: number): void {
     const net = this.net, P = Math.max(net.paramCount, 4);
     const shareRows = Math.ceil(rows / this.threads), shareTrain = Math.ceil(trainRows / this.threads);
+    for (const regions of this.regions) regions.release();
+    this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
     const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
-      regions.release();
-      regions.log.length = 0;
-      const grads = (this.grads[w] = regions.allocF32(P, 'gradients'));
+      const grads = this.grads[w];
       // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
       const { layers } = buildLayers(net.inputShape, net.specs, net.seed);
       const binds: [number[], number[]][] = [];
@@ -83,6 +88,7 @@ export class Parallel {
       return {
         input: [...net.inputShape], specs: [...net.specs], seed: net.seed, loss: net.loss, outputs: net.outputs,
         binds, rows: shareRows, trainRows: shareTrain, allocations: regions.log.slice(),
+        params: net.paramsPtr, gradBlocks: [net.gradsPtr, ...this.grads],
       };
     });
     const texts = setups.map((s) => new TextEncoder().encode(JSON.stringify(s)));
@@ -112,7 +118,7 @@ export class Parallel {
     const results: Float64Array[] = [];
     for (let w = 0; w < count; w++) {
       try {
-        results.push(this.pool.wait(w).slice(0, 4));
+        results.push(this.pool.wait(w).slice(0, 5));
       } catch (e) {
         error ??= e;
       }
@@ -121,8 +127,12 @@ export class Parallel {
     return { mine: own, results };
   }
 
-  /** Forward, loss and backward of a training batch on every thread; the mean loss's gradient in the network's block. */
-  train(rows: number, buf: Buffers, metric: MetricKind): BatchSums {
+  /**
+   * Forward, loss and backward of a training batch on every thread. With `reduce`, the mean loss's
+   * gradient is then in the network's block; without, each share's is in its thread's block until
+   * step() sums them (in parallel, with the optimizer step).
+   */
+  train(rows: number, buf: Buffers, metric: MetricKind, reduce = true): BatchSums {
     const net = this.net, parts = shares(rows, this.threads);
     // The layers' states (a dropout RNG) before the batch: each worker starts its share from them.
     const states: number[] = [];
@@ -142,19 +152,53 @@ export class Parallel {
       },
     );
     // The batch's mean gradient: Σ (share rows / rows) · share gradient, in thread order.
-    const k = net.backend.rawKernels, P = net.paramCount, G = net.gradsPtr;
-    for (let w = 1; w < parts.length; w++) k.weightedSum(P, G, this.grads[w - 1], G, w === 1 ? parts[0][1] / rows : 1, parts[w][1] / rows);
+    const weights = parts.map(([, count]) => count / rows);
+    if (reduce) {
+      const k = net.backend.rawKernels, P = net.paramCount, G = net.gradsPtr;
+      for (let w = 1; w < parts.length; w++) k.weightedSum(P, G, this.grads[w - 1], G, w === 1 ? weights[0] : 1, weights[w]);
+      this.pending = null;
+    } else this.pending = weights;
     return addSums(mine!, results);
   }
 
-  /** The loss and figures of the gathered rows (inference mode), on every thread. */
-  evaluate(rows: number, buf: Buffers, metric: MetricKind): BatchSums {
+  /**
+   * The optimizer step after train(…, reduce = false): each thread sums the shares' gradients over
+   * its range of the parameters and steps that range (bit for bit the one-thread reduction and step).
+   */
+  step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
+    const net = this.net, weights = this.pending ?? [1];
+    this.pending = null;
+    const gradBlocks = [net.gradsPtr, ...this.grads];
+    if (this.optimizer !== optimizer) {
+      const text = new TextEncoder().encode(JSON.stringify({ name: optimizer.name, options: optimizer.options }));
+      const scratch = this.heap.group('optimizer setup');
+      try {
+        const ptr = scratch.allocBytes(text, 'optimizer setup');
+        this.run(() => [OP_OPTIMIZER, this.id, ptr, text.length]);
+      } finally {
+        scratch.release();
+      }
+      this.optimizer = optimizer;
+    }
+    const ranges = paramRanges(net.paramCount, this.threads);
+    this.run(
+      (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, weights.length, ...weights, ...state],
+      this.pool.size,
+      () => reduceAndStep(net.backend.rawKernels, optimizer, net.paramsPtr, gradBlocks, weights, state, ranges[0][0], ranges[0][1], t, lr),
+    );
+  }
+
+  /** The loss and figures of the gathered rows (inference mode), on every thread; `outputs` sees each share's outputs. */
+  evaluate(rows: number, buf: Buffers, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
     const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    let own = 0;
     const { mine, results } = this.run(
       (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, []),
       parts.length - 1,
-      () => this.replica.loss(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'), buf.labels, buf.targets, false, metric),
+      () => this.replica.loss(parts[0][1], (own = this.replica.forward(parts[0][1], buf.x, 'infer')), buf.labels, buf.targets, false, metric),
     );
+    // A worker's outputs stay in its replica's buffer (shared memory) until its next command; results[4] is their offset.
+    if (outputs) parts.forEach(([first, count], t) => outputs(first, count, t === 0 ? own : results[t - 1][4]));
     return addSums(mine!, results);
   }
 

@@ -11,6 +11,9 @@ export interface ReportPage {
   charts: [string, string][];
 }
 
+/** A fraction as the CLI prints it: 0.889 → "88.90%" (undefined stays undefined: the line is left out). */
+export const percent = (x: number | undefined): string | undefined => (x === undefined ? undefined : `${(100 * x).toFixed(2)}%`);
+
 export const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const show = (v: unknown) => escape(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : typeof v === 'string' ? v : JSON.stringify(v));
 const list = (o: Record<string, unknown>) =>

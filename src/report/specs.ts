@@ -41,6 +41,9 @@ export function seriesChartSpec(o: SeriesChartOptions): VegaLiteSpec {
     width: o.width ?? 380,
     height: o.height ?? 220,
     data: o.values ? { values: o.values } : { name: 'rows' },
+    // A live chart starts empty: its legend and axis labels appear with the data, and the view must
+    // grow to fit them (Vega sizes a view once unless told to resize, and clipped them).
+    autosize: { type: 'pad', resize: true },
     mark: { type: 'line', point: { size: 22 } },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.xTitle, axis: { tickMinStep: 1 } },

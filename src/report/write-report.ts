@@ -3,7 +3,7 @@ import type { History } from '../nn/fit';
 import { atomicWrite, ensureDir } from '../io/atomic-node';
 import { nodePath } from '../io/node-builtins';
 import { lossSpec, accuracySpec, weightsSpec, samplesSpec, confusionSpec, type Sample } from './specs';
-import { reportHtml } from './report-html';
+import { reportHtml, percent } from './report-html';
 
 export interface RunReport {
   title: string;
@@ -44,9 +44,9 @@ export async function writeReport(dir: string, report: RunReport): Promise<{ fil
   for (const [file, , svg] of charts) await atomicWrite(join(dir, file), svg);
   const last = report.history.epochs.at(-1);
   const results: Record<string, unknown> = {
-    'test accuracy': report.test?.accuracy,
+    'test accuracy': percent(report.test?.accuracy),
     'test loss': report.test?.loss,
-    'final validation accuracy': last?.validationAccuracy,
+    'final validation accuracy': percent(last?.validationAccuracy),
     'final training loss': last?.trainLoss,
     epochs: report.history.epochs.length,
     'seconds per epoch': last ? report.history.epochs.reduce((s, r) => s + r.seconds, 0) / report.history.epochs.length : undefined,

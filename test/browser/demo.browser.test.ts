@@ -108,8 +108,19 @@ describe('the demo page in Chromium', () => {
     const last = mean(train.slice(-3));
     expect(first).toBeGreaterThan(1.0); // near ln 10 ≈ 2.3 at the start
     expect(last).toBeLessThan(first / 2);
-    // The chart's SVG holds the line.
+    // The chart's SVG holds the line, and everything drawn (legend, axis titles) lies inside it.
     expect(await page.locator('#loss-chart svg path').count()).toBeGreaterThan(0);
+    for (const id of ['loss-chart', 'accuracy-chart']) {
+      const fit = await page.evaluate((sel) => {
+        const svg = document.querySelector(sel) as SVGSVGElement;
+        const box = svg.getBBox();
+        return { width: svg.width.baseVal.value, height: svg.height.baseVal.value, left: box.x, top: box.y, right: box.x + box.width, bottom: box.y + box.height };
+      }, `#${id} svg`);
+      expect(fit.left, id).toBeGreaterThanOrEqual(0);
+      expect(fit.top, id).toBeGreaterThanOrEqual(0);
+      expect(fit.right, id).toBeLessThanOrEqual(fit.width + 0.5);
+      expect(fit.bottom, id).toBeLessThanOrEqual(fit.height + 0.5);
+    }
     await page.screenshot({ path: artifactPath('demo-training.png'), fullPage: true });
     expect(errors).toEqual([]);
   });

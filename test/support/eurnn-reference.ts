@@ -1,6 +1,6 @@
 // The EURNN as simdnet 0.1 implemented it (its own model class beside Network), kept as the oracle
 // that the eurnn layer of today is checked against: same parameters → same loss and gradients.
-// The efficient unitary RNN of ../shared/specs/eurnn.md: a complex hidden state h_t ∈ C^N,
+// The efficient unitary RNN of docs/eurnn.md: a complex hidden state h_t ∈ C^N,
 //   z_t = U h_{t−1} + (W_in x_t + b_in)   (the input on the real part)
 //   h_t = modReLU(z_t; b)
 //   logits = W_out · Re(h_T) + b_out

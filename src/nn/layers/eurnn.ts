@@ -1,4 +1,4 @@
-// The efficient unitary RNN of ../shared/specs/eurnn.md as a layer: a complex hidden state h_t ∈ C^N,
+// The efficient unitary RNN of docs/eurnn.md as a layer: a complex hidden state h_t ∈ C^N,
 //   z_t = U h_{t−1} + (W_in x_t + b_in)   (the input on the real part)
 //   h_t = modReLU(z_t; b)
 //   y   = Re(h_T)                         (the layer's output, [N]; a dense layer reads it out)

@@ -1,13 +1,14 @@
-// Reads a drawing from disk for `simdnet predict`: PNG (any colour type, via pngjs) or PGM (P2/P5),
-// told apart by their first bytes, not by the file name. Returns grayscale bytes for preprocessDigit.
+// Reads a drawing (Node): PNG (any colour type, ./png.ts) or PGM (P2/P5), told apart by their
+// first bytes, not by the file name. Returns 8-bit gray for preprocessDigit or classify().
 // Sizes are checked before anything is allocated: width × height against maxPixels, and for a PNG
 // the chunk list (checkPng) and the size its image data inflates to against maxBytes.
-import { inflateSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { crc32, inflateSync } from 'node:zlib';
 import { fail } from '../errors';
-import { checkPng, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
+import { checkPng, pngToGray, MAX_IMAGE_PIXELS, type ImageLimits } from './png';
 
-export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type ImageLimits } from './png-check';
+export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, type ImageLimits } from './png';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -49,40 +50,40 @@ export function parsePgm(bytes: Uint8Array, name: string, limits: ImageLimits = 
 }
 
 /**
- * Decodes a PNG to grayscale. Transparent pixels are composited over white, as a viewer shows
- * them: a canvas export with dark strokes on a transparent background reads as dark-on-light.
+ * Decodes a PNG (any colour type, bit depth and interlacing) to 8-bit gray; transparent pixels are
+ * composited over white. The chunks are checked first (checkPng, CRCs included) and the image data
+ * is inflated no further than the size its header implies.
  */
 export function parsePng(bytes: Uint8Array, name: string, limits: ImageLimits = {}): GrayImage {
-  const header = checkPng(bytes, name, limits);
-  if (header.interlaced) {
-    // pngjs inflates interlaced data without a bound (non-interlaced data it stops at the size
-    // the header implies): inflate it once here, stopping there, before pngjs does.
-    try {
-      inflateSync(Buffer.concat(header.idat), { maxOutputLength: header.inflatedBytes });
-    } catch (e) {
-      const why = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
-        ? `the image data inflates to more than the ${header.inflatedBytes} bytes that ${header.width}×${header.height} interlaced needs`
-        : `the image data does not inflate: ${(e as Error).message}`;
-      fail('IMAGE_FORMAT', `${name}: bad PNG: ${why}`);
-    }
-  }
-  let png: { width: number; height: number; data: Uint8Array };
+  const header = checkPng(bytes, name, limits, crc32);
+  const { width, height, inflatedBytes } = header;
+  let inflated: Buffer;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    inflated = inflateSync(Buffer.concat(header.idat), { maxOutputLength: inflatedBytes });
   } catch (e) {
-    fail('IMAGE_FORMAT', `${name}: bad PNG: ${(e as Error).message}`);
+    const { code, message } = e as { code?: string; message: string };
+    fail('IMAGE_FORMAT', `${name}: bad PNG: ${
+      code === 'ERR_BUFFER_TOO_LARGE' ? `the image data inflates to more than the ${inflatedBytes} bytes that ${width}×${height}${header.interlaced ? ' interlaced' : ''} needs`
+      : code === 'Z_BUF_ERROR' ? 'the image data is truncated (its zlib stream ends early)'
+      : `the image data does not inflate: ${message}`}`);
   }
-  const n = png.width * png.height;
-  const data = new Uint8Array(n);
-  const rgba = png.data; // pngjs always gives 8-bit RGBA
-  for (let i = 0; i < n; i++) {
-    const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2], a = rgba[4 * i + 3] / 255;
-    const luma = 0.299 * r + 0.587 * g + 0.114 * b;
-    data[i] = Math.round(a * luma + (1 - a) * 255);
+  if (inflated.length < inflatedBytes) {
+    fail('IMAGE_FORMAT', `${name}: bad PNG: the image data is truncated: it inflates to ${inflated.length} bytes; ${width}×${height} needs ${inflatedBytes}`);
   }
-  return { data, width: png.width, height: png.height };
+  return { data: pngToGray(header, inflated, name), width, height };
 }
 
 export function parseImage(bytes: Uint8Array, name: string, limits: ImageLimits = {}): GrayImage {
   return isPng(bytes) ? parsePng(bytes, name, limits) : parsePgm(bytes, name, limits);
+}
+
+/** Reads a PNG or PGM file as 8-bit gray: `clf.classify(await readImage('digit.png'))`. */
+export async function readImage(path: string, limits: ImageLimits = {}): Promise<GrayImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    fail('NOT_FOUND', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  return parseImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), basename(path), limits);
 }
