@@ -1,5 +1,5 @@
 // Bundles the package with esbuild in ONE build with code splitting: the core (browser-safe),
-// simdnet/digits, simdnet/node and the CLI share chunks, so a program that imports from several
+// simdnet/digits, simdnet/onnx, simdnet/node and the CLI share chunks, so a program that imports from several
 // entries gets one copy of each module (one Network class, one set of error classes: instanceof
 // works across entries). The .wasm builds are inlined as bytes: nothing is located at run time.
 // Node built-ins stay external; the core must not reach them (test/package.test.ts).
@@ -76,7 +76,7 @@ const workerUrl = {
 
 await build({
   entryPoints: {
-    index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts', bench: 'src/bench-entry.ts',
+    index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', onnx: 'src/onnx-entry.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts', bench: 'src/bench-entry.ts',
     // An entry only to give the .wasm bytes a chunk of their own (no code shares their file); the
     // entry file itself (a re-export that nothing imports) is deleted below.
     'chunks/wasm-builds': 'simdnet:wasm-builds',

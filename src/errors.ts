@@ -20,7 +20,7 @@ export class IdxError extends SimdnetError {}
 export class HeapError extends SimdnetError {}
 /** Shapes or arguments that do not fit: codes SHAPE, ARGUMENT. */
 export class ShapeError extends SimdnetError {}
-/** A model file that cannot be loaded (or saved): codes MODEL_*. */
+/** A model file that cannot be loaded (or saved): codes MODEL_*, and ONNX_UNSUPPORTED (an ONNX graph or a network that the other format cannot express). */
 export class ModelFormatError extends SimdnetError {}
 /** Training produced a NaN, infinite or exploding loss: code DIVERGED. */
 export class DivergenceError extends SimdnetError {}
@@ -33,7 +33,7 @@ export type ErrorCode =
   | 'HEAP_LIMIT' | 'HEAP_RANGE' | 'HEAP_SIZE'
   | 'SHAPE' | 'ARGUMENT'
   | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_SHAPE' | 'MODEL_HEADER' | 'MODEL_MAGIC' | 'MODEL_TRUNCATED' | 'MODEL_LIMIT'
-  | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ'
+  | 'MODEL_CHECKSUM' | 'MODEL_WEIGHTS' | 'MODEL_READ' | 'ONNX_UNSUPPORTED'
   | 'DIVERGED'
   | 'BACKEND' | 'IMAGE_FORMAT' | 'IMAGE_LIMIT' | 'NOT_FOUND' | 'CHECKPOINT' | 'DATA_FORMAT' | 'NODE_ONLY' | 'DISPOSED' | 'THREAD'
   | 'MISSING_PACKAGE';
@@ -45,7 +45,7 @@ const ERROR_CLASSES: Readonly<Record<ErrorCode, new (code: ErrorCode, message: s
   SHAPE: ShapeError, ARGUMENT: ShapeError,
   MODEL_FORMAT: ModelFormatError, MODEL_VERSION: ModelFormatError, MODEL_SHAPE: ModelFormatError, MODEL_HEADER: ModelFormatError,
   MODEL_MAGIC: ModelFormatError, MODEL_TRUNCATED: ModelFormatError, MODEL_LIMIT: ModelFormatError, MODEL_CHECKSUM: ModelFormatError,
-  MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError,
+  MODEL_WEIGHTS: ModelFormatError, MODEL_READ: ModelFormatError, ONNX_UNSUPPORTED: ModelFormatError,
   DIVERGED: DivergenceError,
   BACKEND: SimdnetError, IMAGE_FORMAT: SimdnetError, IMAGE_LIMIT: SimdnetError, NOT_FOUND: SimdnetError, CHECKPOINT: CheckpointError, DATA_FORMAT: SimdnetError, NODE_ONLY: SimdnetError, DISPOSED: SimdnetError, THREAD: SimdnetError,
   MISSING_PACKAGE: SimdnetError,

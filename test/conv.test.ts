@@ -20,6 +20,12 @@ describe('window geometry', () => {
     expect(windowGeometry(8, 4, 2, 'same')).toEqual({ out: 4, pad: 1 });
     expect(windowGeometry(28, 5, 1, 'valid')).toEqual({ out: 24, pad: 0 });
   });
+
+  it('explicit zeros [before, after]: ⌊(n + before + after − k)/stride⌋ + 1 outputs (PyTorch and ONNX)', () => {
+    expect(windowGeometry(14, 3, 2, [1, 1])).toEqual({ out: 7, pad: 1 }); // PyTorch Conv2d(k=3, stride=2, padding=1): not 'same' (pad 0)
+    expect(windowGeometry(14, 3, 2, 'same')).toEqual({ out: 7, pad: 0 });
+    expect(windowGeometry(5, 3, 1, [0, 2])).toEqual({ out: 5, pad: 0 });
+  });
 });
 
 describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
@@ -37,6 +43,23 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     const res = checkGradients(net, x, labels, { samples: 60 });
     expect(res.map((r) => r.name)).toEqual(['conv2d0.weights', 'conv2d0.bias', 'conv2d1.weights', 'conv2d1.bias', 'dense4.weights', 'dense4.bias']);
     for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
+  });
+
+  it('gradient check: conv with explicit zeros (symmetric and not, stride 2), every tensor within 1e-3', () => {
+    const net = new Network(backend, {
+      input: [7, 6, 2],
+      layers: [conv2d(3, 3, { padding: 1, stride: 2, activation: 'tanh' }), conv2d(2, [2, 3], { padding: [0, 2, 1, 0], activation: 'sigmoid' }), dense(3)],
+      init: 'glorot',
+      seed: 4,
+    });
+    expect(net.layers[0].outShape).toEqual([4, 3, 3]);
+    expect(net.layers[2].outShape).toEqual([4, 3, 2]); // rows (4 + 0 + 1 − 2) + 1, columns (3 + 2 + 0 − 3) + 1
+    expect(net.describe()).toBe('7×6×2-conv3×3×3/2p1(tanh)-conv2×3×2p0,2,1,0(sigmoid)-3 softmax-cross-entropy, 170 parameters');
+    const { x, labels } = batch(3, 7 * 6 * 2, 3, 5);
+    for (const r of checkGradients(net, x, labels, { samples: 60 })) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
+    const copy = Network.fromJSON(backend, JSON.parse(JSON.stringify(net.toJSON())));
+    expect(copy.specs[0]).toMatchObject({ padding: [1, 1, 1, 1] });
+    expect(copy.predict(x)).toEqual(net.predict(x));
   });
 
   it('dropout is off at evaluation and on (seeded) in training', async () => {
@@ -62,6 +85,8 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     expect(() => new Network(backend, { input: 784, layers: [conv2d(4, 3), dense(10)] })).toThrow(/layer 0 \(conv2d\) needs an image input/);
     expect(() => new Network(backend, { input: [3, 3, 1], layers: [conv2d(4, 5, { padding: 'valid' }), dense(2)] })).toThrow(/does not fit a 3×3 input/);
     expect(() => new Network(backend, { input: [3, 3, 1], layers: [maxPool2d(4), dense(2)] })).toThrow(/does not fit/);
+    expect(() => new Network(backend, { input: [5, 5, 1], layers: [conv2d(4, 3, { padding: 3 }), dense(2)] })).toThrow(/padding \[top, left, bottom, right\] must be integers from 0 to the kernel size − 1 \(3×3\), got \[3,3,3,3\]/);
+    expect(() => new Network(backend, { input: [2, 2, 1], layers: [conv2d(4, 5, { padding: [1, 1, 1, 1] }), dense(2)] })).toThrow(/a 5×5 padding \[1,1,1,1\] convolution does not fit a 2×2 input/);
   });
 });
 

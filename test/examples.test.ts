@@ -23,6 +23,7 @@ const RUNNERS: Record<string, string> = {
   'train-mnist.mjs': 'here',
   'examples/penguins.mjs': 'here',
   'examples/cars.mjs': 'here',
+  'examples/onnx-digits.mjs': 'here',
 };
 
 describe('README code blocks', () => {
@@ -66,6 +67,15 @@ describe('examples', () => {
     expect(accuracy, out).toBeGreaterThan(95);
     expect(out).toMatch(/first test penguin: Adelie [\d.]+%, Chinstrap [\d.]+%, Gentoo [\d.]+%/);
     expect(readmeExample('examples/penguins.mjs')).toBe(shown('examples/penguins.mjs'));
+  });
+
+  it('onnx-digits.mjs: the shipped classifier exported and run in onnxruntime-node agrees with simdnet; the README shows this file', () => {
+    const out = run('examples/onnx-digits.mjs');
+    const m = /onnxruntime-node [\d.]+: (\d+) of 1000 MNIST test digits right; the same class as simdnet for (\d+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(985);
+    expect(Number(m![2])).toBe(1000);
+    expect(readmeExample('examples/onnx-digits.mjs')).toBe(shown('examples/onnx-digits.mjs'));
   });
 
   it('cars.mjs: fuel economy, test R² > 0.8; the README shows this file', () => {

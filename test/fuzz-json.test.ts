@@ -51,7 +51,7 @@ describe('JSON model loader', () => {
   it('refuses a conv padding other than same/valid, and a kernel that is not a size', () => {
     const json = JSON.parse(models.cnn);
     json.layers[0].padding = 'full';
-    expect(refusal(json).message).toMatch(/layer 0 \(conv2d\): padding must be one of same, valid, got "full"/);
+    expect(refusal(json).message).toMatch(/layer 0 \(conv2d\): padding must be 'same', 'valid', a non-negative integer or \[top, left, bottom, right\], got "full"/);
     json.layers[0].padding = 'same';
     json.layers[0].kernel = 'big';
     expect(refusal(json).message).toMatch(/layer 0 \(conv2d\): kernel must be a positive integer or \[height, width\], got "big"/);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -92,12 +92,29 @@ new Network(await createBackend(), { input: 4, layers: [dense(0)] });`;
     }
   });
 
-  it('the exports map names the core and the node entries with types', () => {
+  it('simdnet/onnx: its own entry (the core carries no ONNX code), sharing the core\'s classes', async () => {
+    const core = await import(dist('index.js'));
+    const onnx = await import(dist('onnx.js'));
+    const text = (entry: string) => staticGraph(dist(entry)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(text('onnx.js')).toContain('ModelProto');
+    expect(text('index.js')).not.toContain('ModelProto');
+    expect(text('onnx.js')).not.toMatch(/["']node:/); // browser-safe too
+    const backend = await core.createBackend('js');
+    const net = new core.Network(backend, { input: 3, layers: [core.dense(2)], seed: 1 });
+    const back = onnx.fromOnnx(backend, onnx.toOnnx(net));
+    expect(back).toBeInstanceOf(core.Network);
+    expect(back.predict(new Float32Array([1, 2, 3]))).toEqual(net.predict(new Float32Array([1, 2, 3])));
+    expect(() => onnx.fromOnnx(backend, new Uint8Array([1, 2, 3]))).toThrow(core.ModelFormatError);
+  });
+
+  it('the exports map names the core, node and onnx entries with types', () => {
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
     expect(pkg.type).toBe('module');
     expect(pkg.exports['.'].default).toBe('./dist/index.js');
     expect(pkg.exports['./node'].default).toBe('./dist/node.js');
     expect(pkg.dependencies).toBeUndefined(); // the core depends on nothing; the CLI's extras are optional peers
     for (const name of Object.keys(pkg.peerDependencies)) expect(pkg.peerDependenciesMeta[name], name).toEqual({ optional: true });
+    expect(pkg.exports['./onnx']).toEqual({ types: './dist/types/onnx-entry.d.ts', default: './dist/onnx.js' });
+    expect(statSync(fileURLToPath(new URL('../dist/types/onnx-entry.d.ts', import.meta.url))).isFile()).toBe(true);
   });
 });

@@ -34,7 +34,7 @@ describe('module graph', () => {
 describe('errors', () => {
   const expected: [ErrorCode, typeof SimdnetError][] = [
     ['SHAPE', ShapeError], ['ARGUMENT', ShapeError], ['MODEL_SHAPE', ModelFormatError], ['MODEL_WEIGHTS', ModelFormatError],
-    ['MODEL_FORMAT', ModelFormatError], ['IDX_MAGIC', IdxError], ['HEAP_LIMIT', HeapError], ['DIVERGED', DivergenceError], ['BACKEND', SimdnetError], ['CHECKPOINT', CheckpointError],
+    ['MODEL_FORMAT', ModelFormatError], ['ONNX_UNSUPPORTED', ModelFormatError], ['IDX_MAGIC', IdxError], ['HEAP_LIMIT', HeapError], ['DIVERGED', DivergenceError], ['BACKEND', SimdnetError], ['CHECKPOINT', CheckpointError],
   ];
   it.each(expected)('fail(%s) throws the class of its code', (code, Class) => {
     expect(() => fail(code, 'x')).toThrow(Class);

@@ -6,33 +6,48 @@ import { fail } from '../../errors';
 import { ACTIVATIONS, activationLayers, activationSuffix, type ActivationName } from './activation';
 import { positiveInt, oneOf, optionalInit } from './fields';
 
+/**
+ * 'same': ⌈n/stride⌉ outputs, TensorFlow's split of the padding (the extra row/column at the end);
+ * 'valid': none; [top, left, bottom, right]: zeros added on each side, each less than the kernel
+ * (PyTorch's `padding=p` is [p, p, p, p]; ONNX's `pads` are [top, left, bottom, right]).
+ */
+export type Conv2DPadding = 'same' | 'valid' | [number, number, number, number];
+
 export interface Conv2DSpec {
   type: 'conv2d';
   filters: number;
   kernel: [number, number];
   stride: number;
-  padding: 'same' | 'valid';
+  padding: Conv2DPadding;
   activation: ActivationName;
   init?: Init;
 }
 
 export function conv2d(
   filters: number, kernel: number | [number, number],
-  options: { stride?: number; padding?: 'same' | 'valid'; activation?: ActivationName; init?: Init } = {},
+  options: { stride?: number; padding?: Conv2DPadding | number; activation?: ActivationName; init?: Init } = {},
 ): Conv2DSpec {
+  const p = options.padding ?? 'same';
   return {
     type: 'conv2d', filters, kernel: typeof kernel === 'number' ? [kernel, kernel] : kernel,
-    stride: options.stride ?? 1, padding: options.padding ?? 'same', activation: options.activation ?? 'linear',
+    stride: options.stride ?? 1, padding: typeof p === 'number' ? [p, p, p, p] : p, activation: options.activation ?? 'linear',
     ...(options.init && { init: options.init }),
   };
 }
 
-/** Output size and leading padding of a window sweep ('same': ⌈n/stride⌉ outputs, TensorFlow's split). */
-export function windowGeometry(n: number, k: number, stride: number, padding: 'same' | 'valid'): { out: number; pad: number } {
+/**
+ * Output size and leading padding of a window sweep along one axis: `padding` is 'same', 'valid'
+ * or the zeros [before, after] this axis gets.
+ */
+export function windowGeometry(n: number, k: number, stride: number, padding: 'same' | 'valid' | readonly [number, number]): { out: number; pad: number } {
   if (padding === 'valid') return { out: Math.floor((n - k) / stride) + 1, pad: 0 };
+  if (padding !== 'same') return { out: Math.floor((n + padding[0] + padding[1] - k) / stride) + 1, pad: padding[0] };
   const out = Math.ceil(n / stride);
   return { out, pad: Math.floor(Math.max((out - 1) * stride + k - n, 0) / 2) };
 }
+
+/** The padding of one axis (0: rows, 1: columns) as windowGeometry takes it. */
+const axisPadding = (p: Conv2DPadding, axis: 0 | 1): 'same' | 'valid' | [number, number] => (typeof p === 'string' ? p : [p[axis], p[axis + 2]]);
 
 /** An image input [height, width, channels], or a clear error naming the layer. */
 export function imageShape(input: Shape, what: string): readonly [number, number, number] {
@@ -54,10 +69,10 @@ export class Conv2D implements Layer {
 
   constructor(
     readonly inShape: readonly [number, number, number], readonly filters: number, readonly kernel: [number, number],
-    readonly stride: number, readonly padding: 'same' | 'valid', readonly init?: Init,
+    readonly stride: number, readonly padding: Conv2DPadding, readonly init?: Init,
   ) {
     const [h, w, c] = inShape;
-    const gy = windowGeometry(h, kernel[0], stride, padding), gx = windowGeometry(w, kernel[1], stride, padding);
+    const gy = windowGeometry(h, kernel[0], stride, axisPadding(padding, 0)), gx = windowGeometry(w, kernel[1], stride, axisPadding(padding, 1));
     [this.oh, this.padT, this.ow, this.padL] = [gy.out, gy.pad, gx.out, gx.pad];
     this.K = kernel[0] * kernel[1] * c;
     this.inSize = h * w * c;
@@ -110,8 +125,15 @@ export const CONV2D: LayerType<Conv2DSpec> = {
   build(spec, input, { index }) {
     const where = `layer ${index} (conv2d)`;
     const shape = imageShape(input, where);
-    if (spec.padding === 'valid' && (spec.kernel[0] > shape[0] || spec.kernel[1] > shape[1])) {
-      fail('SHAPE', `${where}: a ${spec.kernel.join('×')} 'valid' convolution does not fit a ${shape[0]}×${shape[1]} input`);
+    const p = spec.padding;
+    if (Array.isArray(p) && !(p.length === 4 && p.every((v, i) => Number.isSafeInteger(v) && v >= 0 && v < spec.kernel[i % 2]))) {
+      fail('SHAPE', `${where}: padding [top, left, bottom, right] must be integers from 0 to the kernel size − 1 (${spec.kernel.join('×')}), got ${JSON.stringify(p)}`);
+    }
+    if (p !== 'same') {
+      const [t, l, b, r] = p === 'valid' ? [0, 0, 0, 0] : p;
+      if (spec.kernel[0] > shape[0] + t + b || spec.kernel[1] > shape[1] + l + r) {
+        fail('SHAPE', `${where}: a ${spec.kernel.join('×')} ${p === 'valid' ? "'valid'" : `padding ${JSON.stringify(p)}`} convolution does not fit a ${shape[0]}×${shape[1]} input`);
+      }
     }
     const conv = new Conv2D(shape, spec.filters, spec.kernel, spec.stride, spec.padding, spec.init);
     return [conv, ...activationLayers(spec.activation, conv.outShape)];
@@ -124,10 +146,23 @@ export const CONV2D: LayerType<Conv2DSpec> = {
     }
     return conv2d(positiveInt(json, 'filters', where), kernel as [number, number], {
       stride: positiveInt(json, 'stride', where, 1),
-      padding: oneOf(json, 'padding', ['same', 'valid'] as const, where, 'same'),
+      padding: parsePadding(json.padding, where),
       activation: oneOf(json, 'activation', ACTIVATIONS, where, 'linear'),
       init: optionalInit(json, where),
     });
   },
-  describe: (s) => `conv${s.kernel.join('×')}×${s.filters}${s.stride > 1 ? `/${s.stride}` : ''}${activationSuffix(s.activation)}`,
+  describe: (s) => `conv${s.kernel.join('×')}×${s.filters}${s.stride > 1 ? `/${s.stride}` : ''}${describePadding(s.padding)}${activationSuffix(s.activation)}`,
 };
+
+function parsePadding(p: unknown, where: string): Conv2DPadding | number {
+  if (p === undefined || p === 'same' || p === 'valid') return p ?? 'same';
+  if (Number.isSafeInteger(p) && (p as number) >= 0) return p as number;
+  if (Array.isArray(p) && p.length === 4 && p.every((v) => Number.isSafeInteger(v) && v >= 0)) return p as [number, number, number, number];
+  return fail('SHAPE', `${where}: padding must be 'same', 'valid', a non-negative integer or [top, left, bottom, right], got ${JSON.stringify(p)}`);
+}
+
+/** Explicit zeros are shown (`conv3×3×8/2p1`, `conv3×3×8p0,1,1,1`); 'same' and 'valid' are not. */
+function describePadding(p: Conv2DPadding): string {
+  if (typeof p === 'string') return '';
+  return p.every((v) => v === p[0]) ? `p${p[0]}` : `p${p.join(',')}`;
+}
