@@ -39,6 +39,9 @@ export interface BenchCase {
   /** Left out of --quick runs (the work is too large for its budget on the js path). */
   full?: boolean;
   ours(backend: Backend, data: BenchData): Prepared;
+  /** Inference cases: the network (peers that run models export it), and the images of one per call. */
+  network?: (backend: Backend) => Network;
+  images?: (data: BenchData) => Float32Array[];
 }
 
 // --- shapes and flop counts -----------------------------------------------------------------------
@@ -153,11 +156,11 @@ function batchPredict(net: Network, test: Dataset): Prepared {
 const digitCnn = (b: Backend) => deserializeModel(b, DIGIT_MODEL_BYTES, 'the shipped digit model').net;
 const single = (id: string, title: string, flops: number, make: (b: Backend) => Network, images: (d: BenchData) => Float32Array[], minItems: number): BenchCase => ({
   workload: 'inference', id, title, unit: 'image', unitItems: 1, warmItems: minItems, minItems, maxItems: 100_000,
-  throughputUnit: 'images/s', flopsPerItem: flops, threads: false, ours: (b, d) => latency(make(b), images(d)),
+  throughputUnit: 'images/s', flopsPerItem: flops, threads: false, ours: (b, d) => latency(make(b), images(d)), network: make, images,
 });
 const batch = (id: string, title: string, flops: number, make: (b: Backend) => Network, minItems: number): BenchCase => ({
   workload: 'inference', id, title, unit: 'batch', unitItems: 10_000, warmItems: minItems, minItems, maxItems: 10_000,
-  throughputUnit: 'images/s', flopsPerItem: flops, threads: true, ours: (b, d) => batchPredict(make(b), d.test),
+  throughputUnit: 'images/s', flopsPerItem: flops, threads: true, ours: (b, d) => batchPredict(make(b), d.test), network: make,
 });
 
 const INFERENCE_CASES: BenchCase[] = [

@@ -68,6 +68,7 @@ describe('the Benchmark page in Chromium', () => {
     const ort = state.records.filter((r): r is ResultRecord | UnavailableRecord => (r.event === 'result' || r.event === 'unavailable') && r.backend === 'onnxruntime-web');
     expect(ort.length).toBeGreaterThan(0);
     expect(ort.every((r) => r.event === 'result' || r.status === 'not installed')).toBe(true);
+    if (ort[0].event === 'result') expect(ort.map((r) => (r as ResultRecord).case)).toEqual(CASES.filter((c) => c.workload === 'inference').map((c) => c.id));
     expect(state.records.filter((r) => r.event === 'unavailable' && r.status === 'failed')).toEqual([]);
 
     // The page: a table per case, a chart per workload, the progress bar full, the machine said.
