@@ -41,11 +41,18 @@ export default defineConfig({
           env: { SIMDNET_BACKENDS: 'wasm-relaxed' },
         },
       },
-      {
-        // Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core from Node.
-        extends: true,
-        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], pool: 'forks', fileParallelism: false },
-      },
+      // The browser tests in each engine, one project per engine (test/browser/engines.ts says how each
+      // is driven); report.html is opened in Chromium only.
+      ...(['chromium', 'firefox', 'webkit'] as const).map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          include: name === 'chromium' ? ['test/browser/**/*.test.ts'] : ['test/browser/parity.browser.test.ts', 'test/browser/demo.browser.test.ts'],
+          pool: 'forks' as const,
+          fileParallelism: false,
+          env: { SIMDNET_BROWSER: name },
+        },
+      })),
     ],
   },
 });

@@ -20,6 +20,7 @@ const SEQ = 0; // the command's number, written by the caller
 const DONE = 1; // the number of the last command finished, written by the worker
 const STATUS = 2; // 0 ok, 1 failed (the error's code and text follow)
 const ALIVE = 3; // 1 while the worker serves; 0 once it stopped (a crash, or EXIT)
+const STARTED = 4; // the number of the last command the worker picked up
 /** Numbers a command can carry (args[0] is its op). */
 export const MAX_ARGS = 200;
 /** Numbers a command can return. */
@@ -38,6 +39,12 @@ export const OP_EXIT = 0;
  * Atomics.wait costs tens of microseconds, as much as a small network's step.
  */
 const SPIN_MS = 0.5;
+
+/**
+ * A command a worker has not even picked up after this long is lost (a bug): wait() fails with
+ * what it saw instead of hanging. A command being computed is waited for however long it takes.
+ */
+const PICKUP_TIMEOUT_MS = 30_000;
 
 /** One worker's slot in the control block. */
 export class ThreadSlot {
@@ -218,8 +225,11 @@ export class ThreadPool {
 
   /** Waits for worker i's last command; rethrows its error (same code and message). Returns its results. */
   wait(i: number): Float64Array {
-    const slot = this.slots[i], target = this.seq[i];
+    const slot = this.slots[i], target = this.seq[i], since = performance.now();
     const check = () => {
+      if (Atomics.load(slot.flags, STARTED) !== target && Atomics.load(slot.flags, DONE) !== target && performance.now() - since > PICKUP_TIMEOUT_MS) {
+        fail('THREAD', `threads: worker ${i + 1} did not pick up command ${target} in ${PICKUP_TIMEOUT_MS / 1000} s (it last started ${Atomics.load(slot.flags, STARTED)}, finished ${Atomics.load(slot.flags, DONE)}; the command number is ${Atomics.load(slot.flags, SEQ)}): a bug in simdnet's threads, please report it`);
+      }
       if (Atomics.load(slot.flags, ALIVE) === 0 && Atomics.load(slot.flags, DONE) !== target) {
         fail('THREAD', `threads: worker ${i + 1} stopped while running a command${slot.flags[STATUS] ? `: ${slot.error().message}` : ''}`);
       }
@@ -258,6 +268,7 @@ export function serveCommands(slot: ThreadSlot, handle: (args: Float64Array, res
     for (;;) {
       waitWhile(flags, SEQ, last, () => {});
       last = Atomics.load(flags, SEQ);
+      Atomics.store(flags, STARTED, last);
       if (slot.args[0] === OP_EXIT) return;
       try {
         handle(slot.args, slot.results);

@@ -1,8 +1,8 @@
-// End to end in Chromium: the demo page served by scripts/demo-server.mjs (npm run demo) names
-// digits drawn on its canvas with the mouse, and trains an MLP in a Web Worker with a falling loss.
+// End to end in each browser engine: the demo page served by scripts/demo-server.mjs (npm run demo)
+// names digits drawn on its canvas with the mouse, and trains an MLP in a Web Worker with a falling loss.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, collectErrors, artifactPath } from './chromium';
+import { currentEngine, artifactPath } from './engines';
+import type { TestBrowser, TestPage } from './page';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 
 type Pt = [number, number];
@@ -20,19 +20,19 @@ interface DemoState {
   training: { running: boolean; threads?: number; batches: { step: number; loss: number }[]; done: { stopped: boolean; test: { accuracy: number } } | null; error?: string };
 }
 
-const demoState = (page: Page) => page.evaluate(() => (window as unknown as { simdnetDemo: { state: DemoState } }).simdnetDemo.state);
+const engine = currentEngine();
+const demoState = (page: TestPage) => page.evaluate(() => (window as unknown as { simdnetDemo: { state: DemoState } }).simdnetDemo.state);
+const BACKEND = engine.features.relaxedSimd ? 'wasm-relaxed' : 'wasm-simd';
 
-describe('the demo page in Chromium', () => {
-  let browser: Browser;
-  let page: Page;
+describe(`the demo page in ${engine.label}`, () => {
+  let browser: TestBrowser;
+  let page: TestPage;
   let server: { url: string; close(): Promise<void> };
-  let errors: string[];
 
   beforeAll(async () => {
     server = await startDemoServer();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
-    errors = collectErrors(page);
+    browser = await engine.launch();
+    page = await browser.newPage({ width: 1100, height: 1000 });
     await page.goto(`${server.url}/demo/index.html`);
     await page.evaluate(() => (window as unknown as { simdnetDemo: { ready: Promise<void> } }).simdnetDemo.ready);
   });
@@ -42,57 +42,51 @@ describe('the demo page in Chromium', () => {
     await server?.close();
   });
 
-  it('loads the package unbundled through the import map, on the relaxed-SIMD backend', async () => {
-    expect((await demoState(page)).backend).toBe('wasm-relaxed');
-    expect(await page.locator('#backend').textContent()).toBe('wasm-relaxed');
+  it(`loads the package unbundled through the import map, on the ${BACKEND} backend`, async () => {
+    expect((await demoState(page)).backend).toBe(BACKEND);
+    expect(await page.text('#backend')).toBe(BACKEND);
   });
 
   for (const digit of [7, 0, 1]) {
     it(`names a ${digit} drawn with the mouse`, async () => {
       await page.click('#clear');
-      const box = (await page.locator('#pad').boundingBox())!;
       const before = (await demoState(page)).predictions;
-      for (const stroke of STROKES[digit]) {
-        await page.mouse.move(box.x + stroke[0][0], box.y + stroke[0][1]);
-        await page.mouse.down();
-        for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
-        await page.mouse.up();
-      }
+      await page.draw('#pad', STROKES[digit]);
       // It predicts while the stroke is drawn (once per frame), not only at the end.
-      await page.waitForFunction((n) => (window as any).simdnetDemo.state.predictions > n + 1, before);
-      await page.waitForTimeout(100);
+      await page.waitFor((n) => (window as any).simdnetDemo.state.predictions > n + 1, before);
+      await new Promise((r) => setTimeout(r, 100));
       expect((await demoState(page)).prediction).toBe(digit);
-      expect(await page.locator('#prediction').textContent()).toBe(String(digit));
-      await page.screenshot({ path: artifactPath(`demo-draw-${digit}.png`) });
+      expect(await page.text('#prediction')).toBe(String(digit));
+      await page.screenshot(artifactPath(engine, `demo-draw-${digit}.png`));
     });
   }
 
   it('trains in a worker: the loss on the chart falls over a few hundred batches, and Stop stops it', async () => {
     await page.fill('#epochs', '10');
     await page.click('#train');
-    await page.waitForFunction(() => (window as any).simdnetDemo.state.training.batches.length >= 30 || (window as any).simdnetDemo.state.training.error, null, {
-      timeout: 90_000,
-    });
+    await page.waitFor(() => (window as any).simdnetDemo.state.training.batches.length >= 30 || (window as any).simdnetDemo.state.training.error, undefined, 90_000);
     // The page stays responsive while the worker trains: a drawing is still classified.
-    const box = (await page.locator('#pad').boundingBox())!;
     await page.click('#clear');
     const before = (await demoState(page)).predictions;
-    await page.mouse.move(box.x + 150, box.y + 40);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 135, box.y + 245, { steps: 6 });
-    await page.mouse.up();
-    await page.waitForFunction((n) => (window as any).simdnetDemo.state.predictions > n, before, { timeout: 5_000 });
+    await page.draw('#pad', [[[150, 40], [135, 245]]], 6);
+    await page.waitFor((n) => (window as any).simdnetDemo.state.predictions > n, before, 5_000);
 
     await page.click('#stop');
-    await page.waitForFunction(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, null, { timeout: 30_000 });
+    await page.waitFor(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, undefined, 30_000);
     const state = await demoState(page);
     expect(state.training.error).toBeUndefined();
     expect(state.training.done!.stopped).toBe(true);
-    // The server sends COOP/COEP: the page is cross-origin isolated and trains on every core.
+    // The server sends COOP/COEP: the page is cross-origin isolated and trains on every core, or,
+    // in an engine that gives such a page no SharedArrayBuffer, on one thread saying why.
     const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
     expect(isolated).toBe(true);
-    expect(state.training.threads).toBe(Math.min(8, cores));
-    expect(await page.locator('#thread-note').isHidden()).toBe(true);
+    if (engine.sharedMemory) {
+      expect(state.training.threads).toBe(Math.min(8, cores));
+      expect(await page.hidden('#thread-note')).toBe(true);
+    } else {
+      expect(state.training.threads).toBe(1);
+      expect(await page.text('#thread-note')).toMatch(/no SharedArrayBuffer/);
+    }
 
     // What the chart shows: its own data, read back from the Vega view.
     const rows: { x: number; value: number; series: string }[] = await page.evaluate(async () => {
@@ -109,7 +103,7 @@ describe('the demo page in Chromium', () => {
     expect(first).toBeGreaterThan(1.0); // near ln 10 ≈ 2.3 at the start
     expect(last).toBeLessThan(first / 2);
     // The chart's SVG holds the line, and everything drawn (legend, axis titles) lies inside it.
-    expect(await page.locator('#loss-chart svg path').count()).toBeGreaterThan(0);
+    expect(await page.count('#loss-chart svg path')).toBeGreaterThan(0);
     for (const id of ['loss-chart', 'accuracy-chart']) {
       const fit = await page.evaluate((sel) => {
         const svg = document.querySelector(sel) as SVGSVGElement;
@@ -121,31 +115,30 @@ describe('the demo page in Chromium', () => {
       expect(fit.right, id).toBeLessThanOrEqual(fit.width + 0.5);
       expect(fit.bottom, id).toBeLessThanOrEqual(fit.height + 0.5);
     }
-    await page.screenshot({ path: artifactPath('demo-training.png'), fullPage: true });
-    expect(errors).toEqual([]);
+    await page.screenshot(artifactPath(engine, 'demo-training.png'));
+    expect(await page.errors()).toEqual([]);
   });
 });
 
-describe('the demo page in Chromium without cross-origin isolation', () => {
+describe(`the demo page in ${engine.label} without cross-origin isolation`, () => {
   it('trains on one thread and says why', async () => {
     const server = await startDemoServer({ isolation: false });
-    const browser = await launchChromium();
+    const browser = await engine.launch();
     try {
       const page = await browser.newPage();
-      const errors = collectErrors(page);
       await page.goto(`${server.url}/demo/index.html`);
       await page.evaluate(() => (window as unknown as { simdnetDemo: { ready: Promise<void> } }).simdnetDemo.ready);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
       await page.fill('#epochs', '1');
       await page.click('#train');
-      await page.waitForFunction(() => (window as any).simdnetDemo.state.training.batches.length >= 3 || (window as any).simdnetDemo.state.training.error, null, { timeout: 90_000 });
+      await page.waitFor(() => (window as any).simdnetDemo.state.training.batches.length >= 3 || (window as any).simdnetDemo.state.training.error, undefined, 90_000);
       await page.click('#stop');
-      await page.waitForFunction(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, null, { timeout: 30_000 });
+      await page.waitFor(() => (window as any).simdnetDemo.state.training.done || (window as any).simdnetDemo.state.training.error, undefined, 30_000);
       const state = await demoState(page);
       expect(state.training.error).toBeUndefined();
       expect(state.training.threads).toBe(1);
-      expect(await page.locator('#thread-note').textContent()).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
-      expect(errors).toEqual([]);
+      expect(await page.text('#thread-note')).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+      expect(await page.errors()).toEqual([]);
     } finally {
       await browser.close();
       await server.close();

@@ -1,11 +1,11 @@
-// Bundled by test/browser/parity.browser.test.ts for Chromium: the kernel case table of the Node
-// suite (test/support/kernel-cases.ts), run on every backend this browser can create.
+// Bundled by test/browser/parity.browser.test.ts for each browser engine: the kernel case table of
+// the Node suite (test/support/kernel-cases.ts), run on every backend this browser can create.
 import { createBackend, detectFeatures, type BackendChoice } from '../../src/kernels/backend';
 import { kernelCases, runCase, describeFailures } from '../support/kernel-cases';
 
 export interface BrowserParityResult {
   features: ReturnType<typeof detectFeatures>;
-  backends: { name: string; created: boolean; error?: string; cases: number; failures: string[] }[];
+  backends: { name: string; created: boolean; error?: string; code?: string; cases: number; failures: string[] }[];
 }
 
 async function runParity(names: BackendChoice[]): Promise<BrowserParityResult> {
@@ -15,7 +15,8 @@ async function runParity(names: BackendChoice[]): Promise<BrowserParityResult> {
     try {
       backend = await createBackend(name);
     } catch (e) {
-      result.backends.push({ name, created: false, error: e instanceof Error ? e.message : String(e), cases: 0, failures: [] });
+      const code = (e as { code?: string }).code;
+      result.backends.push({ name, created: false, error: e instanceof Error ? e.message : String(e), code, cases: 0, failures: [] });
       continue;
     }
     const failures: string[] = [];

@@ -1,21 +1,23 @@
-// The kernel parity suite inside Chromium: the same case table as test/kernels.test.ts, on the js,
-// SIMD and relaxed-SIMD backends as the browser's own WebAssembly engine runs them.
+// The kernel parity suite inside each browser engine: the same case table as test/kernels.test.ts,
+// on every backend the engine's own WebAssembly runs (js, wasm-simd, and wasm-relaxed where relaxed
+// SIMD is unflagged); where it is not, createBackend('wasm-relaxed') must refuse and 'auto' fall back.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, collectErrors } from './chromium';
+import { currentEngine, engineBackends } from './engines';
+import type { TestBrowser, TestPage } from './page';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import type { BrowserParityResult } from './parity-page';
 
-describe('kernel parity in Chromium', () => {
-  let browser: Browser;
-  let page: Page;
+const engine = currentEngine();
+
+describe(`kernel parity in ${engine.label}`, () => {
+  let browser: TestBrowser;
+  let page: TestPage;
   let server: { url: string; close(): Promise<void> };
   let dir: string;
-  let errors: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'simdnet-parity-'));
@@ -31,11 +33,10 @@ describe('kernel parity in Chromium', () => {
     });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="parity.js"></script>');
     server = await startDemoServer({ mounts: { '/parity/': dir } });
-    browser = await launchChromium();
+    browser = await engine.launch();
     page = await browser.newPage();
-    errors = collectErrors(page);
     await page.goto(`${server.url}/parity/index.html`);
-    await page.waitForFunction(() => 'runParity' in globalThis);
+    await page.waitFor(() => 'runParity' in globalThis);
   });
 
   afterAll(async () => {
@@ -45,25 +46,52 @@ describe('kernel parity in Chromium', () => {
   });
 
   let result: BrowserParityResult;
-  const BACKENDS = ['js', 'wasm-simd', 'wasm-relaxed'];
+  const BACKENDS = engineBackends(engine);
 
-  it('Chromium validates both wasm builds (relaxed SIMD runs unflagged)', async () => {
+  it(`${engine.label} validates the wasm builds it supports (${BACKENDS.join(', ')})`, async () => {
     result = await page.evaluate(
       (names) => (globalThis as unknown as { runParity(n: string[]): Promise<BrowserParityResult> }).runParity(names),
-      BACKENDS,
+      BACKENDS as string[],
     );
-    expect(result.features).toEqual({ simd: true, relaxedSimd: true });
+    expect(result.features).toEqual(engine.features);
     expect(result.backends.map((b) => b.name)).toEqual(BACKENDS);
   });
 
   for (const name of BACKENDS) {
-    it(`every kernel case passes on ${name} in the browser`, () => {
+    it(`every kernel case passes on ${name} in the browser`, async () => {
       const b = result?.backends.find((x) => x.name === name);
       expect(b, `${name} was run`).toBeDefined();
       expect(b!.error, `${name} could not be created`).toBeUndefined();
       expect(b!.cases, `${name} ran the whole table`).toBeGreaterThan(100);
       expect(b!.failures, `${name}: ${b!.failures.join('\n')}`).toEqual([]);
-      expect(errors).toEqual([]);
+      expect(await page.errors()).toEqual([]);
     });
   }
+
+  if (!engine.features.relaxedSimd) {
+    it(`without relaxed SIMD, wasm-relaxed is refused with a BACKEND error and auto picks wasm-simd`, async () => {
+      const r = await page.evaluate(
+        (names) => (globalThis as unknown as { runParity(n: string[]): Promise<BrowserParityResult> }).runParity(names),
+        ['wasm-relaxed', 'auto'],
+      );
+      expect(r.backends[0]).toMatchObject({ created: false, code: 'BACKEND' });
+      expect(r.backends[0].error).toMatch(/does not support WebAssembly relaxed SIMD/);
+      expect(r.backends[1]).toMatchObject({ name: 'wasm-simd', created: true, failures: [] });
+      expect(await page.errors()).toEqual([]);
+    });
+  }
+
+  // Last, as it leaves errors behind: the checks above that the page had none can be trusted.
+  it(`the driver hears a console.error and an uncaught error in ${engine.label}`, async () => {
+    await page.evaluate(() => {
+      console.error('probe: console');
+      setTimeout(() => {
+        throw new Error('probe: uncaught');
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const errors = await page.errors();
+    expect(errors.some((e) => e.includes('probe: console'))).toBe(true);
+    expect(errors.some((e) => e.includes('probe: uncaught'))).toBe(true);
+  });
 });
