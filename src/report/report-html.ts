@@ -14,7 +14,7 @@ export interface ReportPage {
 /** A fraction as the CLI prints it: 0.889 → "88.90%" (undefined stays undefined: the line is left out). */
 export const percent = (x: number | undefined): string | undefined => (x === undefined ? undefined : `${(100 * x).toFixed(2)}%`);
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const show = (v: unknown) => escape(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : typeof v === 'string' ? v : JSON.stringify(v));
 const list = (o: Record<string, unknown>) =>
   Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `<dt>${escape(k)}</dt><dd>${show(v)}</dd>`).join('\n');
