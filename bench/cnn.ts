@@ -19,6 +19,7 @@ import { loadMnist } from '../src/data/mnist-node';
 import { take } from '../src/data/dataset';
 import { CNN_PRESET } from '../src/cli/presets';
 import { emit, median, progress } from './support';
+import { tfjsCnnPreset } from '../src/bench/peers-tfjs';
 
 const BATCHES = Number(process.env.CNN_BATCHES ?? 60);
 const ROUNDS = Number(process.env.CNN_ROUNDS ?? 3);
@@ -69,17 +70,7 @@ const torchInfo = torchLines ? JSON.parse((await torchLines.next()).value) : und
 
 // TensorFlow.js cpu backend: the same network through tf.layers, trainOnBatch on real batches.
 await tf.setBackend('cpu');
-const model = tf.sequential({
-  layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 10 }),
-  ],
-});
-model.compile({ optimizer: tf.train.adam(1e-3), loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
+const model = tfjsCnnPreset(tf);
 const tfjs: number[] = [];
 for (let b = 0; b < TFJS_CPU_BATCHES; b++) {
   const x = tf.tensor4d(Float32Array.from((subset.x as Uint8Array).subarray(b * 64 * 784, (b + 1) * 64 * 784), (v) => v / 255), [64, 28, 28, 1]);

@@ -59,7 +59,8 @@ async function seedEpoch(tf: Tfjs, data: BenchData): Promise<Prepared> {
   };
 }
 
-async function cnnEpoch(tf: Tfjs, data: BenchData): Promise<Prepared> {
+/** The CNN preset as a compiled tf.layers model (Adam 0.001, softmax cross-entropy); bench/cnn.ts uses it too. */
+export function tfjsCnnPreset(tf: Tfjs): Tfjs {
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
@@ -71,6 +72,11 @@ async function cnnEpoch(tf: Tfjs, data: BenchData): Promise<Prepared> {
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: (y: Tensor, p: Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
+  return model;
+}
+
+async function cnnEpoch(tf: Tfjs, data: BenchData): Promise<Prepared> {
+  const model = tfjsCnnPreset(tf);
   const all = Int32Array.from({ length: data.train.count }, (_, i) => i);
   return {
     async run(items) {
