@@ -8,7 +8,7 @@ import { liveChart } from './charts.js';
 const $ = (id) => document.getElementById(id);
 
 // State the end-to-end tests read (and a console user may like): predictions and training progress.
-const state = { prediction: null, probabilities: null, predictions: 0, training: { running: false, batches: [], epochs: [], done: null } };
+const state = { prediction: null, reason: null, probabilities: null, predictions: 0, training: { running: false, batches: [], epochs: [], done: null } };
 
 // ---------- Draw a digit ----------
 const pad = $('pad');
@@ -24,8 +24,10 @@ function clearPad() {
   ctx.fillRect(0, 0, pad.width, pad.height);
   preview.clearRect(0, 0, 112, 112);
   state.prediction = null;
+  state.reason = null;
   state.probabilities = null;
   $('prediction').textContent = '–';
+  $('prediction-note').textContent = '';
   renderBars(new Float32Array(10));
 }
 
@@ -60,8 +62,16 @@ pad.addEventListener('pointermove', (e) => drawing && strokeTo(point(e)));
 for (const type of ['pointerup', 'pointercancel']) pad.addEventListener(type, () => (drawing = false));
 $('clear').addEventListener('click', clearPad);
 
-function renderBars(probabilities) {
-  const top = probabilities.indexOf(Math.max(...probabilities));
+// What the page says when classify() finds no digit (its `reason`), or is unsure of one.
+const REASONS = {
+  blank: 'blank page',
+  sparse: 'a dot or a speck: draw a digit',
+  noise: 'noise or a filled area, not pen strokes',
+  'low-confidence': 'low confidence: it may not be a digit',
+};
+
+/** The bars of the ten probabilities; the top one in red, unless there is no digit (top −1). */
+function renderBars(probabilities, top = probabilities.indexOf(Math.max(...probabilities))) {
   $('bars').replaceChildren(
     ...Array.from(probabilities).flatMap((p, d) => {
       const label = Object.assign(document.createElement('span'), { textContent: String(d) });
@@ -90,13 +100,17 @@ function classifyPad() {
   dirty = false;
   if (!classifier) return;
   const image = ctx.getImageData(0, 0, pad.width, pad.height);
-  const { digit, probabilities } = classifier.classify(image);
+  const { digit, probabilities, reason } = classifier.classify(image);
   renderPreview(preprocessDigit(image));
-  state.prediction = digit;
+  // blank, sparse, noise: no digit, whatever the probabilities say; low-confidence: the digit, flagged.
+  const noDigit = reason !== undefined && reason !== 'low-confidence';
+  state.prediction = noDigit ? null : digit;
+  state.reason = reason ?? null;
   state.probabilities = Array.from(probabilities);
   state.predictions += 1;
-  $('prediction').textContent = String(digit);
-  renderBars(probabilities);
+  $('prediction').textContent = noDigit ? 'no digit' : String(digit);
+  $('prediction-note').textContent = reason ? `(${REASONS[reason]})` : '';
+  renderBars(probabilities, noDigit ? -1 : undefined);
 }
 
 // ---------- Train in your browser ----------

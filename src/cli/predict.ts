@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { createBackend, type BackendChoice } from '../kernels/backend';
 import { loadModel } from '../io/network';
 import { readIdxFile } from '../data/mnist-node';
-import { preprocessDigit } from '../digits/preprocess';
+import { preprocessPixels } from '../digits/preprocess';
+import { noDigitReason, type NoDigitReason } from '../digits/ink';
 import { deserializeModel } from '../io/network';
 import { DIGIT_MODEL_BYTES } from '../digits-entry';
 import { readImage, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../data/image-node';
@@ -15,10 +16,19 @@ export const PREDICT_USAGE = `simdnet predict (--model FILE | --pretrained) [--j
   The predicted class and the probabilities. A PNG (any colour type; transparency over white) or a
   PGM (P2 or P5) of any size is preprocessed like a drawing (polarity, crop, 20 px, centred);
   idx-file:index takes image <index> of an IDX file (raw or gzipped) as is. --pretrained: the shipped digit model.
+  A PNG or PGM that holds no digit (blank, nearly blank, noise or a filled area) prints "no digit found"
+  and the reason (JSON: "class": null and "reason"); an IDX image is only refused when blank.
   Files are checked before they are decoded, and refused (exit 1) past these limits:
     --max-pixels N  the largest width × height of a PNG or PGM (default ${MAX_IMAGE_PIXELS} = 4096×4096)
     --max-bytes N   the most bytes a PNG's image data may inflate to (default ${MAX_IMAGE_BYTES} = 64 MiB),
                     or an IDX file may hold, raw or inflated (default ${MAX_IDX_BYTES} = 512 MiB)`;
+
+/** What `predict` prints for a picture with no digit, after "no digit found". */
+const NO_DIGIT: Record<NoDigitReason, string> = {
+  blank: 'the image is blank',
+  sparse: 'the image is nearly blank: a speck, a dot or a few stray pixels',
+  noise: 'noise or a filled area, not pen strokes',
+};
 
 export async function predict(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { model: { type: 'string' }, pretrained: { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' } }, 'predict', true);
@@ -31,6 +41,7 @@ export async function predict(argv: string[]): Promise<number> {
   const backendChoice = choiceOption<BackendChoice>(values.backend, 'backend', ['auto', 'wasm', 'js', 'wasm-simd', 'wasm-relaxed'], 'auto');
   // The input first: a file that is refused costs no backend and no model.
   let input: Float32Array;
+  let noDigit: NoDigitReason | undefined;
   const idx = /^(.*):(\d+)$/.exec(target);
   if (idx && !/\.(pgm|png)$/i.test(target)) {
     const file = await readIdxFile(idx[1], { maxBytes }).catch((e: unknown) => {
@@ -43,19 +54,23 @@ export async function predict(argv: string[]): Promise<number> {
     if (i >= file.count) throw new UsageError(`${basename(idx[1])} has ${file.count} images; index ${i} is out of range`);
     const px = file.rows * file.cols;
     input = Float32Array.from(file.pixels.subarray(i * px, (i + 1) * px), (v) => v / 255);
+    // A data set's image, as is (it may not be a digit: Fashion-MNIST): only a blank one is no digit.
+    if (input.every((v) => v === 0)) noDigit = 'blank';
   } else {
-    input = preprocessDigit(await readImage(target, { maxPixels, maxBytes }));
+    const drawing = preprocessPixels(await readImage(target, { maxPixels, maxBytes }));
+    input = drawing.input;
+    noDigit = noDigitReason(drawing.ink);
   }
   const backend = await createBackend(backendChoice);
   const { net } = values.pretrained ? deserializeModel(backend, DIGIT_MODEL_BYTES, 'pretrained') : await loadModel(backend, values.model!);
   if (input.length !== net.input) throw new UsageError(`the image has ${input.length} pixels but the model takes ${net.input} inputs`);
-  const { digit, probabilities, confidence, confident, blank } = digitPrediction(net.predict(input), input);
+  const { digit, probabilities, confidence, confident, blank, reason } = digitPrediction(net.predict(input), noDigit);
   if (values.json) {
-    console.log(JSON.stringify({ event: 'predict', input: target, class: blank ? null : digit, confidence, confident, blank, probabilities: Array.from(probabilities) }));
+    console.log(JSON.stringify({ event: 'predict', input: target, class: noDigit ? null : digit, confidence, confident, blank, reason: reason ?? null, probabilities: Array.from(probabilities) }));
     return 0;
   }
-  if (blank) {
-    console.log(`${target}: no digit found (the image is blank)`);
+  if (noDigit) {
+    console.log(`${target}: no digit found (${NO_DIGIT[noDigit]})`);
     return 0;
   }
   console.log(`${target}: ${digit} (${(100 * confidence).toFixed(1)}%${confident ? '' : `, low confidence: below ${100 * MIN_CONFIDENCE}%, it may not be a digit`})`);

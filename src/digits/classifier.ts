@@ -3,31 +3,42 @@ import type { Network } from '../io/network';
 import { deserializeModel } from '../io/network';
 import { fail } from '../errors';
 import { preprocessPixels, type PixelsInput, type PixelsNames } from './preprocess';
+import { noDigitReason, type NoDigitReason } from './ink';
 
 export interface DigitPrediction {
-  /** The most probable digit (for a blank image too: check `blank` and `confident`). */
+  /** The most probable digit (also when there is none: check `confident`). */
   digit: number;
   /** Ten probabilities, summing to 1. */
   probabilities: Float32Array;
   /** The probability of `digit`. */
   confidence: number;
-  /** False when no digit was found (`blank`) or `confidence` is below MIN_CONFIDENCE (0.5). */
+  /** True when the picture holds a digit and the model is sure of it; false with a `reason` otherwise. */
   confident: boolean;
-  /** The image holds no ink (one colour throughout): there is no digit to classify. */
+  /** No digit to classify: no ink at all, or too little (a speck, a dot, stray pixels): `reason` 'blank' or 'sparse'. */
   blank: boolean;
+  /**
+   * Why `confident` is false (undefined when it is true):
+   *  - 'blank': no ink at all;
+   *  - 'sparse': nearly blank: a speck (under 2% of the picture across), a few stray pixels, or a dot;
+   *  - 'noise': ink without pen strokes: a filled area (a rectangle, a gradient), noise, scattered pieces;
+   *  - 'low-confidence': a drawing, but `confidence` is below MIN_CONFIDENCE (0.5).
+   * The first three come from the ink alone, whatever the model says (noDigitReason in
+   * src/digits/ink.ts: simple statistics that pass every MNIST digit).
+   */
+  reason?: 'blank' | 'sparse' | 'noise' | 'low-confidence';
 }
 
 /** Below this probability a prediction is flagged `confident: false` (the shipped model gives real digits > 0.9). */
 export const MIN_CONFIDENCE = 0.5;
 
-/** The prediction for `probabilities`, computed from `input` (the network's input: all zeros when no ink was found). */
-export function digitPrediction(probabilities: Float32Array, input: ArrayLike<number>): DigitPrediction {
+/** The prediction for `probabilities`; `noDigit`: why the picture holds no digit, if its ink says so (noDigitReason). */
+export function digitPrediction(probabilities: Float32Array, noDigit?: NoDigitReason): DigitPrediction {
   let digit = 0;
   for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[digit]) digit = c;
-  let blank = true;
-  for (let i = 0; i < input.length && blank; i++) blank = input[i] === 0;
   const confidence = probabilities[digit];
-  return { digit, probabilities, confidence, confident: !blank && confidence >= MIN_CONFIDENCE, blank };
+  const reason = noDigit ?? (confidence < MIN_CONFIDENCE ? 'low-confidence' : undefined);
+  const blank = reason === 'blank' || reason === 'sparse';
+  return { digit, probabilities, confidence, confident: reason === undefined, blank, ...(reason && { reason }) };
 }
 
 export interface DigitClassifier {
@@ -36,7 +47,8 @@ export interface DigitClassifier {
   /**
    * Classifies a drawing: canvas ImageData (RGBA), or grayscale bytes or floats of any size,
    * dark-on-light or light-on-dark. It is preprocessed like MNIST first (preprocessDigit).
-   * A blank image, or one the model is unsure of, gives `confident: false` (and `blank: true`).
+   * No digit (a blank or nearly blank image, noise, a filled area) or one the model is unsure of
+   * gives `confident: false` and the `reason`.
    */
   classify(pixels: PixelsInput | ImageDataLike): DigitPrediction;
   /** The same with the size given apart: `classify(bytes, { width, height })`. */
@@ -59,8 +71,8 @@ export function createDigitClassifier(backend: Backend, modelBytes: Uint8Array):
     net,
     metadata,
     classify(pixels: PixelsInput | ImageDataLike | PixelsInput['data'], size?: { width: number; height: number; channels?: 1 | 4 }) {
-      const input = preprocessPixels(...classifyInput(pixels, size));
-      return digitPrediction(net.predict(input), input);
+      const { input, ink } = preprocessPixels(...classifyInput(pixels, size));
+      return digitPrediction(net.predict(input), noDigitReason(ink));
     },
     dispose() {
       net.dispose();

@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { measureInk, type Ink } from './ink';
 
 /** Pixels of any size: canvas ImageData (RGBA), grayscale bytes, or grayscale floats. */
 export interface PixelsInput {
@@ -19,30 +20,20 @@ export interface PixelsInput {
  * Returns 784 floats in [0, 1] (all zeros for a blank image).
  */
 export function preprocessDigit(input: PixelsInput): Float32Array {
-  return preprocessPixels(input, INPUT_NAMES);
+  return preprocessPixels(input, INPUT_NAMES).input;
 }
 
-/** preprocessDigit, with messages that name the arguments as the caller (classify) wrote them. */
-export function preprocessPixels(input: PixelsInput, names: PixelsNames): Float32Array {
+/** preprocessDigit, with messages that name the arguments as the caller (classify) wrote them; with the ink it measured. */
+export function preprocessPixels(input: PixelsInput, names: PixelsNames = INPUT_NAMES): { input: Float32Array; ink: Ink } {
   const gray = toGray(input, names);
   const { width: w, height: h } = input;
   invertIfLightBackground(gray, w, h);
 
-  // Ink: anything clearly above the background.
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (gray[y * w + x] > 0.1) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
+  // Ink: anything clearly above the background (INK_LEVEL); its box is what is cropped.
+  const { x0, y0, ...ink } = measureInk(gray, w, h);
   const out = new Float32Array(784);
-  if (x1 < 0) return out;
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  if (ink.pixels === 0) return { input: out, ink };
+  const bw = ink.boxWidth, bh = ink.boxHeight;
   const scale = 20 / Math.max(bw, bh);
   const sw = Math.max(1, Math.round(bw * scale)), sh = Math.max(1, Math.round(bh * scale));
   const small = resizeArea(gray, w, x0, y0, bw, bh, sw, sh);
@@ -62,7 +53,7 @@ export function preprocessPixels(input: PixelsInput, names: PixelsNames): Float3
       if (tx >= 0 && tx < 28) out[ty * 28 + tx] = small[y * sw + x];
     }
   }
-  return out;
+  return { input: out, ink };
 }
 
 /** How the caller wrote each part of a PixelsInput, so messages name the argument as it was given. */
