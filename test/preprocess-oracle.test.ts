@@ -1,0 +1,108 @@
+// The fast preprocessing (issue 21) gives the plain version's floats bit for bit, and the same ink
+// statistics and "no digit" reasons: test/support/preprocess-reference.ts is that version, kept as
+// the oracle. Real MNIST digits redrawn on canvases at several scales, offsets and polarities, as
+// RGBA, gray bytes and floats; odd sizes; blank pages, specks, noise, transparency, misaligned views.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { preprocessPixels, type PixelsInput } from '../src/digits/preprocess';
+import { noDigitReason } from '../src/digits/ink';
+import { loadMnist, type Mnist } from '../src/data/mnist-node';
+import { Rng } from '../src/rng';
+import { drawOnCanvas } from './support/draw';
+import { refPreprocessPixels } from './support/preprocess-reference';
+
+/** Same floats bit for bit (NaN as NaN), same ink, same reason; returns a description of the first difference. */
+function differs(input: PixelsInput): string | undefined {
+  const want = refPreprocessPixels(input), got = preprocessPixels(input);
+  const a = new Uint32Array(want.input.buffer), b = new Uint32Array(got.input.buffer);
+  for (let i = 0; i < 784; i++) if (a[i] !== b[i]) return `input[${i}]: ${got.input[i]}, want ${want.input[i]}`;
+  if (JSON.stringify(got.ink) !== JSON.stringify(want.ink)) return `ink ${JSON.stringify(got.ink)}, want ${JSON.stringify(want.ink)}`;
+  if (noDigitReason(got.ink) !== noDigitReason(want.ink)) return 'reason';
+  return undefined;
+}
+
+const expectSame = (input: PixelsInput, what: string) => expect(differs(input), what).toBeUndefined();
+
+/** The canvas with its RGB inverted (light ink on a dark page), alpha kept. */
+const invertRgb = (rgba: Uint8ClampedArray) => rgba.map((v, k) => (k % 4 === 3 ? v : 255 - v));
+/** RGBA → one gray byte per pixel (the red channel: drawOnCanvas draws gray). */
+const redChannel = (rgba: Uint8ClampedArray) => Uint8Array.from({ length: rgba.length / 4 }, (_, i) => rgba[4 * i]);
+
+describe('fast preprocessing is the plain one, bit for bit', () => {
+  let mnist: Mnist;
+  beforeAll(async () => { mnist = await loadMnist(); });
+  const digit = (i: number) => (mnist.test.x as Uint8Array).subarray(i * 784, (i + 1) * 784);
+
+  it('300 MNIST test digits as 28×28 gray bytes, floats and number[]', () => {
+    for (let i = 0; i < 300; i++) {
+      const d = digit(i);
+      expectSame({ data: d, width: 28, height: 28 }, `bytes ${i}`);
+      expectSame({ data: Float32Array.from(d, (v) => v / 255), width: 28, height: 28 }, `floats ${i}`);
+      if (i < 50) expectSame({ data: Array.from(d, (v) => 255 - v), width: 28, height: 28 }, `number[] ${i}`);
+    }
+  });
+
+  it('240 digits redrawn on 280×280 RGBA canvases: scales, offsets, both polarities, as gray too', () => {
+    const rng = new Rng(21);
+    for (let i = 0; i < 240; i++) {
+      const s = 2 + rng.next() * 9, o = 140 - 14 * s, dx = (rng.next() - 0.5) * 120, dy = (rng.next() - 0.5) * 120;
+      const rgba = drawOnCanvas(digit(1000 + i), 280, 280, s, o + dx, o + dy);
+      expectSame({ data: rgba, width: 280, height: 280 }, `dark ${i}`);
+      const light = invertRgb(rgba);
+      expectSame({ data: light, width: 280, height: 280 }, `light ${i}`);
+      if (i % 4 === 0) {
+        expectSame({ data: redChannel(light), width: 280, height: 280 }, `gray ${i}`);
+        expectSame({ data: Float64Array.from(redChannel(rgba), (v) => v / 255), width: 280, height: 280 }, `float64 ${i}`);
+      }
+    }
+  });
+
+  it('digits cut by the edges (ink touching the last row and column: the resize reads past the box)', () => {
+    for (let i = 0; i < 60; i++) {
+      const s = 4 + (i % 5), w = 37 + (i % 3) * 29, h = 53 + (i % 4) * 17;
+      const rgba = drawOnCanvas(digit(2000 + i), w, h, s, w - 28 * s + ((i * 5) % 30), h - 28 * s + ((i * 3) % 30));
+      expectSame({ data: rgba, width: w, height: h }, `edge ${i} ${w}×${h}`);
+      expectSame({ data: invertRgb(rgba), width: w, height: h }, `edge light ${i}`);
+    }
+    // a thin bar on the bottom row of 28×28: reads past the last pixel (NaN in both)
+    for (const [bw, bh] of [[1, 11], [1, 22], [2, 27], [5, 11], [11, 1]]) {
+      const img = new Uint8Array(784);
+      for (let y = 28 - bh; y < 28; y++) for (let x = 28 - bw; x < 28; x++) img[y * 28 + x] = 200;
+      expectSame({ data: img, width: 28, height: 28 }, `bar ${bw}×${bh}`);
+    }
+  });
+
+  it('odd sizes, colour, transparency, misaligned views', () => {
+    const rng = new Rng(5);
+    for (let i = 0; i < 40; i++) {
+      const w = 37, h = 53;
+      const rgba = drawOnCanvas(digit(3000 + i), w, h, 1.3 + (i % 3) * 0.4, 2, 5);
+      for (let p = 0; p < w * h; p++) { // tint, and some transparency
+        rgba[4 * p] = Math.min(255, rgba[4 * p] + (i % 7) * 9);
+        rgba[4 * p + 2] = rgba[4 * p + 2] * 0.8;
+        if (i % 2 && rng.next() < 0.2) rgba[4 * p + 3] = Math.floor(rng.next() * 256);
+      }
+      expectSame({ data: rgba, width: w, height: h }, `colour ${i}`);
+      const shifted = new Uint8Array(rgba.length + 1);
+      shifted.set(rgba, 1);
+      expectSame({ data: shifted.subarray(1), width: w, height: h, channels: 4 }, `misaligned ${i}`);
+    }
+    expectSame({ data: new Uint8ClampedArray(280 * 280 * 4), width: 280, height: 280 }, 'transparent canvas');
+  });
+
+  it('blank, specks, dots, filled areas, noise', () => {
+    const rng = new Rng(9);
+    for (const [w, h] of [[280, 280], [37, 53], [1, 1], [3, 200], [28, 28]]) {
+      expectSame({ data: new Uint8Array(w * h), width: w, height: h }, `black ${w}×${h}`);
+      expectSame({ data: new Uint8Array(w * h).fill(255), width: w, height: h }, `white ${w}×${h}`);
+      expectSame({ data: Uint8Array.from({ length: w * h }, () => (rng.next() < 0.3 ? Math.floor(rng.next() * 256) : 0)), width: w, height: h }, `noise ${w}×${h}`);
+      expectSame({ data: Uint8ClampedArray.from({ length: w * h * 4 }, () => Math.floor(rng.next() * 256)), width: w, height: h }, `rgba noise ${w}×${h}`);
+      expectSame({ data: Float32Array.from({ length: w * h }, () => rng.next() * 1.4 - 0.2), width: w, height: h }, `float noise ${w}×${h}`);
+    }
+    for (let i = 0; i < 30; i++) { // a speck, a dot or a filled rectangle on a white page
+      const w = 280, img = new Uint8Array(w * w).fill(255);
+      const x0 = Math.floor(rng.next() * 250), y0 = Math.floor(rng.next() * 250), bw = 1 + Math.floor(rng.next() * (i < 10 ? 4 : 30)), bh = 1 + Math.floor(rng.next() * 30);
+      for (let y = y0; y < Math.min(w, y0 + bh); y++) for (let x = x0; x < Math.min(w, x0 + bw); x++) img[y * w + x] = Math.floor(rng.next() * 40);
+      expectSame({ data: img, width: w, height: w }, `spot ${i}`);
+    }
+  });
+});
