@@ -63,11 +63,13 @@ describe('fast preprocessing is the plain one, bit for bit', () => {
       expectSame({ data: rgba, width: w, height: h }, `edge ${i} ${w}×${h}`);
       expectSame({ data: invertRgb(rgba), width: w, height: h }, `edge light ${i}`);
     }
-    // a thin bar on the bottom row of 28×28: reads past the last pixel (NaN in both)
+    // a thin bar on the bottom row of 28×28: the resize once read past the last pixel (NaN: a blank output)
     for (const [bw, bh] of [[1, 11], [1, 22], [2, 27], [5, 11], [11, 1]]) {
       const img = new Uint8Array(784);
       for (let y = 28 - bh; y < 28; y++) for (let x = 28 - bw; x < 28; x++) img[y * 28 + x] = 200;
       expectSame({ data: img, width: 28, height: 28 }, `bar ${bw}×${bh}`);
+      const out = preprocessPixels({ data: img, width: 28, height: 28 }).input;
+      expect(out.every(Number.isFinite) && out.some((v) => v > 0.5), `bar ${bw}×${bh} has ink`).toBe(true);
     }
   });
 

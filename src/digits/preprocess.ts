@@ -264,12 +264,11 @@ function invertIfLightBackground(gray: Float32Array, w: number, h: number): void
 /**
  * Area-averaging resize of the box (x0, y0, bw, bh) to sw × sh: each target pixel averages the source
  * area it covers. The sums are the plain version's, term by term (a row's zeros at either end left
- * out: adding 0 changes nothing), including its reads just past the box where sh × (bh / sh) rounds
- * above bh: a weight of about 1e-15 on the next row or column of the picture (undefined, so NaN,
- * past its last pixel).
+ * out: adding 0 changes nothing). Where sh × (bh / sh) rounds above bh, a target pixel's area reaches
+ * about 1e-15 past the box: only the box counts (reading past it once gave NaN, so a blank output,
+ * for ink on the picture's last row).
  */
 function resizeArea(gray: Float32Array, w: number, h: number, x0: number, y0: number, bw: number, bh: number, sw: number, sh: number): Float32Array {
-  const n = w * h;
   const out = new Float32Array(sw * sh);
   const fx = bw / sw, fy = bh / sh;
   // The weights of the columns each target column covers, the same for every row.
@@ -288,13 +287,9 @@ function resizeArea(gray: Float32Array, w: number, h: number, x0: number, y0: nu
       for (let y = Math.floor(sy0); y < Math.ceil(sy1); y++) {
         const wy = Math.min(sy1, y + 1) - Math.max(sy0, y);
         const row = (y0 + y) * w + x0;
-        if (y >= bh) { // past the box
-          for (let x = xa; x < xb; x++) acc += wxs[k + x - xa] * wy * (row + x < n ? gray[row + x] : NaN);
-          continue;
-        }
+        if (y >= bh) break; // past the box
         const first = Math.max(xa, firstLit[y0 + y] - x0), last = Math.min(xb - 1, lastLit[y0 + y] - x0, bw - 1);
         for (let x = first; x <= last; x++) acc += wxs[k + x - xa] * wy * gray[row + x];
-        for (let x = bw; x < xb; x++) acc += wxs[k + x - xa] * wy * (row + x < n ? gray[row + x] : NaN);
       }
       k += xb - xa;
       out[ty * sw + tx] = acc / (fx * fy);

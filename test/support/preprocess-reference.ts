@@ -115,9 +115,11 @@ function resizeArea(src: Float32Array, w: number, x0: number, y0: number, bw: nu
     for (let tx = 0; tx < sw; tx++) {
       const sx0 = tx * fx, sx1 = sx0 + fx;
       let acc = 0;
-      for (let y = Math.floor(sy0); y < Math.ceil(sy1); y++) {
+      // Rounding can make a target pixel's area reach just past the box (a weight of ~1e-15): only
+      // the box counts (past the picture's last row the read used to be undefined: NaN, a blank output).
+      for (let y = Math.floor(sy0); y < Math.min(Math.ceil(sy1), bh); y++) {
         const wy = Math.min(sy1, y + 1) - Math.max(sy0, y);
-        for (let x = Math.floor(sx0); x < Math.ceil(sx1); x++) {
+        for (let x = Math.floor(sx0); x < Math.min(Math.ceil(sx1), bw); x++) {
           const wx = Math.min(sx1, x + 1) - Math.max(sx0, x);
           acc += wx * wy * src[(y0 + y) * w + x0 + x];
         }
