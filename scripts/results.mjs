@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 const ROOT = 'docs/results';
 const KEEP = ['run.jsonl', 'history.json', 'loss.svg', 'accuracy.svg', 'weights.svg', 'meta.json'];
+/** The files an entry keeps: KEEP, or its own list (the EURNN's run has no weights chart, and keeps its checkpoint). */
+const filesOf = (entry) => entry.files ?? KEEP;
 const { results } = JSON.parse(readFileSync(join(ROOT, 'results.json'), 'utf8'));
 const [command, ...names] = process.argv.slice(2);
 
@@ -22,7 +24,7 @@ function run(entry) {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${entry.name}: simdnet exited with ${r.status}`);
   writeFileSync(join(dir, 'run.jsonl'), r.stdout);
-  for (const f of readdirSync(dir)) if (!KEEP.includes(f)) rmSync(join(dir, f));
+  for (const f of readdirSync(dir)) if (!filesOf(entry).includes(f)) rmSync(join(dir, f), { recursive: true });
   const meta = {
     command: `node ${args.join(' ')}`,
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
@@ -67,7 +69,7 @@ if (command === 'run') {
   writeFileSync(join(ROOT, 'README.md'), table());
 } else if (command === 'check') {
   const problems = [];
-  for (const e of results) for (const f of KEEP) if (!existsSync(join(ROOT, e.name, f))) problems.push(`${e.name}: ${f} is missing`);
+  for (const e of results) for (const f of filesOf(e)) if (!existsSync(join(ROOT, e.name, f))) problems.push(`${e.name}: ${f} is missing`);
   if (!problems.length && readFileSync(join(ROOT, 'README.md'), 'utf8') !== table()) problems.push('docs/results/README.md is out of date: node scripts/results.mjs table');
   for (const p of problems) console.error(p);
   process.exit(problems.length ? 1 : 0);
