@@ -47,6 +47,13 @@ async function train(backend: Backend, name: string, batchSize: number): Promise
   return { weights: net.getWeights(), loss: h.epochs[h.epochs.length - 1].trainLoss!, net };
 }
 
+/** Runs `source` (an ES module that imports simdnet from the built dist/index.js as SIMDNET) in a child Node process. */
+function runScript(name: string, source: string, timeout: number) {
+  const script = join(mkdtempSync(join(tmpdir(), 'simdnet-threads-')), name);
+  writeFileSync(script, source.replace('SIMDNET', JSON.stringify(join(process.cwd(), 'dist/index.js'))));
+  return spawnSync(process.execPath, [script], { encoding: 'utf8', timeout });
+}
+
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-3, Math.abs(b[i])));
@@ -176,18 +183,15 @@ describe('createBackend threads option', () => {
   it('8,000 training steps never stall (a handoff race once waited for a finished command until the next one)', () => {
     // The caller and the worker finish their equal shares at about the same moment: the race needs
     // that, and thousands of handoffs. A child process, so a stall fails by its timeout, not CI's.
-    const dir = mkdtempSync(join(tmpdir(), 'simdnet-threads-'));
-    const script = join(dir, 'long.mjs');
-    writeFileSync(script, `
-      import { createBackend, Network, dense, fromArrays, sgd } from ${JSON.stringify(join(process.cwd(), 'dist/index.js'))};
+    const run = runScript('long.mjs', `
+      import { createBackend, Network, dense, fromArrays, sgd } from SIMDNET;
       const backend = await createBackend({ threads: 2 });
       const rows = 1024, x = new Float32Array(rows * 784).map((_, i) => ((i * 37) % 11) / 11), y = new Uint8Array(rows).map((_, i) => i % 10);
       const net = new Network(backend, { input: 784, layers: [dense(80, 'relu'), dense(70, 'tanh'), dense(10)], seed: 1 });
       let steps = 0;
       await net.fit(fromArrays({ x, shape: [784], y, classes: 10 }), { steps: 8000, evalEvery: 1e9, batchSize: 64, optimizer: sgd({ lr: 0.05 }), onBatch: () => steps++ });
       console.log('steps', steps, 'threads', backend.threads);
-    `);
-    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 90_000 });
+    `, 90_000);
     expect(run.signal, 'the run stalled (killed by the timeout)').toBeNull();
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('steps 8000 threads 2');
@@ -195,17 +199,14 @@ describe('createBackend threads option', () => {
   }, 120_000);
 
   it('a script that trained on threads exits by itself, with code 0', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simdnet-threads-'));
-    const script = join(dir, 'train.mjs');
-    writeFileSync(script, `
-      import { createBackend, Network, dense, fromArrays } from ${JSON.stringify(join(process.cwd(), 'dist/index.js'))};
+    const run = runScript('train.mjs', `
+      import { createBackend, Network, dense, fromArrays } from SIMDNET;
       const backend = await createBackend({ threads: 2 });
       const x = new Float32Array(200 * 4).map((_, i) => (i * 37) % 11 / 11), y = new Uint8Array(200).map((_, i) => i % 2);
       const net = new Network(backend, { input: 4, layers: [dense(8, 'relu'), dense(2)] });
       await net.fit(fromArrays({ x, shape: [4], y, classes: 2 }), { epochs: 2 });
       console.log('trained on', backend.threads, 'threads');
-    `);
-    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+    `, 60_000);
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('trained on 2 threads');
     expect(run.status).toBe(0);
