@@ -2,7 +2,7 @@
 // every error's class agrees with its code, in the sources and in the minified bundle.
 import { describe, it, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -81,5 +81,12 @@ describe('errors', () => {
     expect(dist.ModelFormatError.name).toBe('ModelFormatError');
     expect(dist.DivergenceError.name).toBe('DivergenceError');
     expect(dist.CheckpointError.name).toBe('CheckpointError');
+  });
+
+  it('the bundle is minified without keepNames (no name-setting wrapper around every closure)', () => {
+    const dir = fileURLToPath(new URL('../dist/', import.meta.url));
+    const files = readdirSync(join(dir, 'chunks')).map((f) => join(dir, 'chunks', f)).concat(readdirSync(dir).map((f) => join(dir, f)));
+    // esbuild's __name helper: defineProperty(fn, "name", { value, configurable: true }), minified.
+    for (const f of files.filter((f) => f.endsWith('.js'))) expect(readFileSync(f, 'utf8'), f).not.toMatch(/"name",\{value:\w+,configurable:!0\}/);
   });
 });
