@@ -33,9 +33,9 @@ export function preprocessDigit(input: PixelsInput): Float32Array {
  * same order but skips the zeros at either end of each row (adding 0 changes nothing).
  */
 export function preprocessPixels(input: PixelsInput, names: PixelsNames = INPUT_NAMES): { input: Float32Array; ink: Ink } {
-  const gray = grayPixels(input, names);
   const { width: w, height: h } = input;
-  scan(gray, w, h);
+  const gray = grayPixels(input, names); // RGBA bytes: converted and scanned in one pass
+  if (!scannedRgba) scan(gray, w, h);
   const { x0, y0, ...ink } = measureRuns(rowStart, runStart, runEnd, w, h);
   const out = new Float32Array(784);
   if (ink.pixels === 0) return { input: out, ink };
@@ -138,6 +138,7 @@ function grayPixels(input: PixelsInput, names: PixelsNames): Float32Array {
   }
   const channels = checkPixels(input, names);
   const { data, width: w, height: h } = input;
+  scannedRgba = false;
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     const gray = toGray(data, channels, w, h, names);
     invertIfLightBackground(gray, w, h);
@@ -157,27 +158,58 @@ function grayPixels(input: PixelsInput, names: PixelsNames): Float32Array {
   }
   const invert = lightBorder(w, h, (i) => rgbaGray(data, 4 * i));
   const bytes = data.byteOffset % 4 === 0 ? data : data.slice();
-  rgbaToGray(bytes, new Int32Array(bytes.buffer, bytes.byteOffset, n), invert, gray);
+  scanRgba(bytes, new Int32Array(bytes.buffer, bytes.byteOffset, n), invert, gray, w, h);
+  scannedRgba = true;
   return gray;
 }
 
-/** RGBA bytes (`pixels`: the same, 32 bits a pixel) to gray, inverted or not. Equal pixels, equal gray: computed where the pixel changes. */
-function rgbaToGray(bytes: Uint8Array | Uint8ClampedArray, pixels: Int32Array, invert: boolean, gray: Float32Array): void {
+/** Whether the last grayPixels call also scanned the ink (RGBA bytes do both in one pass). */
+let scannedRgba = false;
+
+/**
+ * RGBA bytes (`pixels`: the same, 32 bits a pixel) to gray, inverted or not, and scan()'s ink runs,
+ * in one pass over runs of equal pixels (a canvas is mostly runs of one colour): a pixel's gray is
+ * computed where the pixel changes, a run is found with integer compares and filled at once. Runs of
+ * equal pixels are runs of equal gray, maybe split finer than scan() splits them; the ink runs
+ * (consecutive pixels above INK_LEVEL, merged) and the lit ends of each row come out the same.
+ */
+function scanRgba(bytes: Uint8Array | Uint8ClampedArray, pixels: Int32Array, invert: boolean, gray: Float32Array, w: number, h: number): void {
   const opaque = invert ? OPAQUE_GRAY_INVERTED : OPAQUE_GRAY_LEVEL;
-  let last = ~pixels[0], g = 0; // int32 (not uint32) keeps the comparison in integers
-  for (let i = 0; i < pixels.length; i++) {
-    const p = pixels[i];
-    if (p !== last) {
-      last = p;
+  prepareScan(h);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    rowStart[y] = n;
+    const row = y * w, end = row + w;
+    let first = -1, last = -1, open = false;
+    for (let i = row; i < end;) {
+      const p = pixels[i]; // int32 (not uint32) keeps the comparisons in integers
+      let e = i + 1;
+      while (e < end && pixels[e] === p) e++;
       const v = bytes[4 * i];
+      let g: number;
       if (p === OPAQUE_GRAY[v]) g = opaque[v];
       else {
         g = rgbaGray(bytes, 4 * i);
         if (invert) g = Math.fround(1 - g);
       }
+      if (e - i > 8) gray.fill(g, i, e);
+      else for (let k = i; k < e; k++) gray[k] = g;
+      if (g > INK_LEVEL) {
+        if (!open) {
+          if (n === runStart.length) grow(n * 2);
+          runStart[n] = i - row;
+          open = true;
+        }
+        runEnd[n] = e - row;
+      } else if (open) { n++; open = false; }
+      if (g > 0) { if (first < 0) first = i - row; last = e - 1 - row; }
+      i = e;
     }
-    gray[i] = g;
+    if (open) n++;
+    firstLit[y] = first;
+    lastLit[y] = last;
   }
+  rowStart[h] = n;
 }
 
 /** The border's mean gray above ½ (a light background: the ink is dark), summed as the plain version did. */
@@ -196,7 +228,7 @@ let firstLit = new Int32Array(0), lastLit = new Int32Array(0);
 
 /** One pass over the gray: the runs of ink of each row, and where each row is not 0. */
 function scan(gray: Float32Array, w: number, h: number): void {
-  if (rowStart.length < h + 1) { rowStart = new Int32Array(h + 1); firstLit = new Int32Array(h); lastLit = new Int32Array(h); }
+  prepareScan(h);
   let n = 0;
   for (let y = 0; y < h; y++) {
     rowStart[y] = n;
@@ -222,6 +254,10 @@ function scan(gray: Float32Array, w: number, h: number): void {
     lastLit[y] = last;
   }
   rowStart[h] = n;
+}
+
+function prepareScan(h: number): void {
+  if (rowStart.length < h + 1) { rowStart = new Int32Array(h + 1); firstLit = new Int32Array(h); lastLit = new Int32Array(h); }
 }
 
 function grow(size: number): void {
