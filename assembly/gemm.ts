@@ -16,9 +16,7 @@ const MC: i32 = MR * 16;
 const NC: i32 = 1024;
 
 // Scratch for packing, handed to us by the host once (see gemmScratchBytes / setGemmScratch).
-let packA: usize = 0;
-let packB: usize = 0;
-let tile: usize = 0;
+import { packA, packB, tile, setScratch } from "./scratch";
 
 /** Bytes of scratch the GEMM needs; the host allocates them and calls setGemmScratch. */
 export function gemmScratchBytes(): i32 {
@@ -26,9 +24,9 @@ export function gemmScratchBytes(): i32 {
 }
 
 export function setGemmScratch(ptr: usize): void {
-  packA = (ptr + 15) & ~(<usize>15);
-  packB = packA + <usize>(MC * KC * 4);
-  tile = packB + <usize>(KC * NC * 4);
+  const a = (ptr + 15) & ~(<usize>15);
+  const b = a + <usize>(MC * KC * 4);
+  setScratch(a, b, b + <usize>(KC * NC * 4));
 }
 
 export function gemmTileRows(): i32 {

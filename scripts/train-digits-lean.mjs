@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { createBackend, Network, conv2d, maxPool2d, dense, adam, augmentDigits, loadMnist, saveModel } from '../dist/node.js';
 
 const relu = { activation: 'relu' };
+const valid = { activation: 'relu', padding: 'valid' };
 export const ARCHS = {
   // conv 3×3×16 same, pool, conv 3×3×32 same, pool, dense 10
   A: [conv2d(16, 3, relu), maxPool2d(2), conv2d(32, 3, relu), maxPool2d(2), dense(10)],
@@ -20,6 +21,12 @@ export const ARCHS = {
   C: [conv2d(16, 3, relu), conv2d(16, 3, relu), maxPool2d(2), conv2d(32, 3, relu), maxPool2d(2), dense(10)],
   // A with a third pool: 3×3×32 maps, 288 dense inputs
   D: [conv2d(16, 3, relu), maxPool2d(2), conv2d(32, 3, relu), maxPool2d(2), conv2d(32, 3, relu), maxPool2d(2), dense(10)],
+  // 'valid' 3×3 convs: 26×26×12, pool, 11×11×24, pool, 3×3×48, dense 10 (17k parameters, ~0.5 M multiply-adds)
+  E: [conv2d(12, 3, valid), maxPool2d(2), conv2d(24, 3, valid), maxPool2d(2), conv2d(48, 3, valid), dense(10)],
+  // E wider: 16, 32, 48 maps (23k parameters, ~0.8 M multiply-adds)
+  I: [conv2d(16, 3, valid), maxPool2d(2), conv2d(32, 3, valid), maxPool2d(2), conv2d(48, 3, valid), dense(10)],
+  // E with a 5×5 first layer and 64 maps at the end (29k parameters)
+  G: [conv2d(16, 5, valid), maxPool2d(2), conv2d(32, 3, valid), maxPool2d(2), conv2d(64, 3, valid), dense(10)],
 };
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: {

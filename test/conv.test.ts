@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
-import { dense, conv2d, maxPool2d, flatten, dropout, windowGeometry } from '../src/nn/layers/index';
+import { dense, conv2d, maxPool2d, flatten, dropout, windowGeometry, Conv2D } from '../src/nn/layers/index';
 import { adam } from '../src/nn/optimizers';
 import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist } from '../src/data/mnist-node';
@@ -69,6 +69,28 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     const { rows } = net.setBatch(x, [0, 1]);
     const out = () => net.backend.heap.read(net.forwardRows(rows, 'train'), rows * 3);
     expect(out()).not.toEqual(out()); // a fresh mask per training batch
+  });
+
+  it("inference on few channels (the direct kernel) equals the training path's im2col + GEMM within 1e-6", async () => {
+    for (const be of ['js', 'wasm'] as const) {
+      const b = await createBackend(be);
+      // [h, w, c, filters, kernel, stride, padding]: c ≤ 4 takes the direct kernel when inferring.
+      for (const [h, w, c, f, k, st, pad] of [[28, 28, 1, 12, 3, 1, 'valid'], [9, 7, 3, 21, 5, 2, 'same'], [5, 6, 4, 1, 2, 1, [1, 0, 0, 1]]] as const) {
+        const conv = new Conv2D([h, w, c], f, [k, k], st, pad as never);
+        const heap = b.heap.group('direct conv test');
+        const rows = 3, rng = new Rng(7);
+        const [W, bias] = conv.params().map((p) => heap.allocF32From(Float32Array.from({ length: p.shape.reduce((a, n) => a * n, 1) }, () => rng.normal())));
+        conv.bind([W, bias], [heap.allocF32(k * k * c * f), heap.allocF32(f)]);
+        conv.plan(heap, rows, rows);
+        const x = heap.allocF32From(Float32Array.from({ length: rows * h * w * c }, () => rng.next()));
+        const direct = b.heap.f32(conv.forward(b.kernels, rows, x, 'infer'), rows * conv.outSize).slice();
+        const gemm = b.heap.f32(conv.forward(b.kernels, rows, x, 'grad'), rows * conv.outSize).slice();
+        const scale = Math.max(...gemm.map(Math.abs));
+        for (let i = 0; i < gemm.length; i++) expect(Math.abs(direct[i] - gemm[i]) / scale, `${be} [${h}, ${w}, ${c}] f${f} at ${i}`).toBeLessThan(1e-6);
+        heap.release();
+      }
+      b.dispose();
+    }
   });
 
   it('JSON round trip of a conv network keeps its predictions', async () => {

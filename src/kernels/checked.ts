@@ -185,6 +185,17 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       f32s(K, `cols (${batch * oh * ow}×${kh * kw * c})`, cols, batch * oh * ow * kh * kw * c);
       raw.im2col(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, x, cols);
     },
+    convForward(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, filters, x, wt, bias, y) {
+      const K = 'convForward';
+      convShape(K, batch, h, w, c, kh, kw, stride, padT, padL, oh, ow);
+      size(K, 'filters', filters);
+      if (kh * kw * c > 16383) fail('SHAPE', `convForward: kh·kw·c = ${kh * kw * c} is more than 16,383 (the kernel is for few input channels; use im2col and gemm)`);
+      f32s(K, `x (${batch}×${h}×${w}×${c})`, x, batch * h * w * c);
+      f32s(K, `w (${kh * kw * c}×${filters})`, wt, kh * kw * c * filters);
+      f32s(K, `bias (${filters})`, bias, filters);
+      f32s(K, `y (${batch * oh * ow}×${filters})`, y, batch * oh * ow * filters);
+      raw.convForward(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, filters, x, wt, bias, y);
+    },
     col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx) {
       const K = 'col2im';
       convShape(K, batch, h, w, c, kh, kw, stride, padT, padL, oh, ow);

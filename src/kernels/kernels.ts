@@ -104,6 +104,12 @@ export interface Kernels {
    * 0 outside the image.
    */
   im2col(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, x: number, cols: number): void;
+  /**
+   * The convolution itself, NHWC, without im2col (for inference): y [batch·oh·ow, filters] =
+   * bias + the sum over in-bounds taps of x[b, oy·stride − padT + ky, ox·stride − padL + kx, ci] ·
+   * w[(ky·kw + kx)·c + ci, f]; w is [kh·kw·c, filters] as the GEMM path's weights, bias [filters].
+   */
+  convForward(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, filters: number, x: number, wt: number, bias: number, y: number): void;
   /** The adjoint of im2col: dx = 0, then every cols entry is added to the x element it came from. */
   col2im(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, cols: number, dx: number): void;
   /**
@@ -186,6 +192,7 @@ export const KERNEL_ARGS = {
   gather32: custom,
   argmax: custom,
   im2col: custom,
+  convForward: custom,
   col2im: custom,
   maxPoolForward: custom,
   maxPoolBackward: custom,

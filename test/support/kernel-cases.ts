@@ -833,6 +833,17 @@ for (const [batch, h, w, c, kh, kw, st, pad] of CONV_SHAPES) {
       reference: () => ref.im2col(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, x),
     };
   });
+  // Filter counts around the kernel's blocks of 16 and 4: 1, 5, 16, 21 (16 + 4 + 1), 32.
+  const filters = [1, 5, 16, 21, 32][CONV_SHAPES.findIndex((x) => x[0] === batch && x[1] === h && x[3] === c && x[4] === kh) % 5];
+  add('convForward', `${label} f${filters}`, { y: { rel: 2e-6, abs: 1e-30 } }, batch * oh * ow * filters * kh * kw * c, (rng) => {
+    const x = normal(rng, batch * h * w * c), wt = normal(rng, kh * kw * c * filters), bias = normal(rng, filters);
+    return {
+      regions: [f32('x', 'in', x.length, x), f32('wt', 'in', wt.length, wt), f32('bias', 'in', filters, bias), f32('y', 'out', batch * oh * ow * filters)],
+      call: (kn, p) => kn.convForward(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, filters, p.x, p.wt, p.bias, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.convForward(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, filters, x, wt, bias),
+    };
+  }, { usesScratch: true }); // the WASM kernel pads each block of weights in the GEMM's scratch
   add('col2im', label, { dx: { rel: 1e-6, abs: 1e-30 } }, colCount, (rng) => {
     const cols = normal(rng, colCount);
     return {

@@ -22,6 +22,27 @@ export function convKernels(views: () => HeapViews) {
       }
     },
 
+    convForward(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, filters, x, wt, bias, y) {
+      const f = F();
+      let d = y >>> 2;
+      for (let b = 0; b < batch; b++) {
+        const img = (x >>> 2) + b * h * w * c;
+        for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+          for (let j = 0; j < filters; j++) f[d + j] = f[(bias >>> 2) + j];
+          for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+            const iy = oy * stride - padT + ky, ix = ox * stride - padL + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            for (let ci = 0; ci < c; ci++) {
+              const v = f[img + (iy * w + ix) * c + ci];
+              const wr = (wt >>> 2) + ((ky * kw + kx) * c + ci) * filters;
+              for (let j = 0; j < filters; j++) f[d + j] += v * f[wr + j];
+            }
+          }
+          d += filters;
+        }
+      }
+    },
+
     col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx) {
       const f = F();
       f.fill(0, dx >>> 2, (dx >>> 2) + batch * h * w * c);

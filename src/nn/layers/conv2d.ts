@@ -1,6 +1,6 @@
 import type { Kernels } from '../../kernels/kernels';
 import type { HeapRegions } from '../../kernels/heap';
-import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
+import type { ForwardMode, Layer, LayerType, ParamSpec, Shape } from '../layer';
 import type { Init } from '../init';
 import { fail } from '../../errors';
 import { ACTIVATIONS, activationLayers, activationSuffix, type ActivationName } from './activation';
@@ -55,6 +55,13 @@ export function imageShape(input: Shape, what: string): readonly [number, number
   return input as readonly [number, number, number];
 }
 
+/**
+ * Inference on inputs of at most this many channels (an image's first layer) runs the direct
+ * convolution kernel: im2col's runs of c floats are too short to pay for themselves (a 3×3, 12-filter
+ * conv on one 28×28 digit: im2col 19 µs + GEMM 11 µs; direct 21 µs, wasm-relaxed).
+ */
+const DIRECT_MAX_CHANNELS = 4;
+
 /** Conv2D, NHWC: y = im2col(x)·W + b, W [kh·kw·cin, cout]; im2col turns it into one SIMD GEMM. */
 export class Conv2D implements Layer {
   readonly type = 'conv2d';
@@ -102,8 +109,12 @@ export class Conv2D implements Layer {
     this.dcols = trainRows > 0 ? heap.allocF32(trainRows * patches * this.K, 'conv patch gradients') : 0;
     this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'conv input gradient') : 0;
   }
-  forward(k: Kernels, rows: number, x: number): number {
+  forward(k: Kernels, rows: number, x: number, mode: ForwardMode): number {
     const [h, w, c] = this.inShape, p = rows * this.oh * this.ow;
+    if (mode === 'infer' && c <= DIRECT_MAX_CHANNELS) {
+      k.convForward(rows, h, w, c, this.kernel[0], this.kernel[1], this.stride, this.padT, this.padL, this.oh, this.ow, this.filters, x, this.W, this.b, this.y);
+      return this.y;
+    }
     k.im2col(rows, h, w, c, this.kernel[0], this.kernel[1], this.stride, this.padT, this.padL, this.oh, this.ow, x, this.cols);
     k.gemm(0, 0, p, this.filters, this.K, this.cols, this.W, this.y, 0); // y = cols·W
     k.biasAdd(p, this.filters, this.y, this.b);
