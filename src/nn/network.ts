@@ -78,7 +78,6 @@ export interface UploadedData {
 const EVAL_ROWS = 512;
 /** …but no more activation memory than this (a CNN's patch matrices are large). */
 const EVAL_BUFFER_FLOATS = 48 * 1024 * 1024;
-const INV255 = Math.fround(1 / 255);
 
 /**
  * A network on a backend: a list of layers (LAYER_TYPES) and a loss (LOSSES). Parameters live in
@@ -117,7 +116,7 @@ export class Network {
   private readonly planRegions: HeapRegions;
   private disposed = false;
   /** Batch buffers (valid for `rows` rows): input, labels, the gathered examples' indices, targets. */
-  private buf = { x: 0, labels: 0, indices: 0, targets: 0 };
+  private buf = { x: 0, labels: 0, indices: 0, targets: 0, bytes: 0 };
   /** This network's layers and loss computing on its buffers (the caller's thread). */
   private readonly replica: Replica;
   /** With threads: the workers' replicas (made at the first plan). */
@@ -311,6 +310,7 @@ export class Network {
       labels: heap.allocI32(rows, 'batch labels'),
       indices: heap.allocI32(rows, 'batch indices'),
       targets: this.lossFn.takes === 'targets' ? heap.allocF32(rows * this.outputs, 'targets') : 0,
+      bytes: heap.alloc(rows * this.input, 'predict input bytes'),
     };
     this.replica.plan(heap, rows, trainRows);
     this.rows = rows;
@@ -552,7 +552,12 @@ export class Network {
             if (!Number.isFinite(values[i])) fail('ARGUMENT', `predict: value ${i} (example ${Math.floor(i / this.input)}) is ${values[i]}`);
           }
         }
-      } else for (let i = 0; i < size; i++) v.f32[x0 + i] = values[src + i] * INV255;
+      } else {
+        // Bytes to floats by the SIMD gather kernel (identity order), not a JS loop on this thread.
+        v.u8.set(values.subarray(src, src + size), this.buf.bytes);
+        for (let r = 0; r < rows; r++) v.i32[(this.buf.indices >>> 2) + r] = r;
+        k.gatherImages(rows, this.input, this.buf.bytes, rows, this.buf.indices, this.buf.x);
+      }
       for (const [first, count, y] of this.outputBatch(rows)) {
         if (!Number.isFinite(k.maxAbs(count * n, y))) {
           fail('DIVERGED', `predict: the network's outputs for example ${from + first}…${from + first + count - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
