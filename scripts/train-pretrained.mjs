@@ -1,35 +1,37 @@
 // Trains the digit model shipped in models/digits.simdnet (`npm run train:pretrained`; needs
-// `npm run build` first). The CNN of `simdnet train --model cnn` (conv 5×5×32, pool, conv 5×5×64, pool,
-// dense 10; about 250 KB), trained with seeded on-the-fly augmentation (rotation ±15°,
-// scale 0.8–1.2, shifts ±3 px, thicker/thinner strokes) so it copes with real drawings, then
+// `npm run build` first): the architecture and recipe SHIPPED in scripts/digits-recipe.mjs (a lean
+// CNN of 3×3 'valid' convolutions, Adam, cosine, seeded on-the-fly augmentation: rotation ±15°,
+// scale 0.8–1.2, shifts ±3 px, thicker/thinner strokes, so it copes with real drawings), then
 // measured on the plain MNIST test set and on an augmented copy of it (different seed).
+// EPOCHS=N and ARCH=name change the run; OUT=dir writes the model there instead of models/ (to
+// compare before replacing the shipped one).
 import { writeFileSync, statSync } from 'node:fs';
-import { createBackend, Network, conv2d, maxPool2d, dense, adam, augmentDigits, fromArrays, loadMnist, saveModel } from '../dist/node.js';
+import { spawnSync } from 'node:child_process';
+import { createBackend, Network, augmentDigits, fromArrays, loadMnist, loadMnistTest, saveModel } from '../dist/node.js';
+import { SHIPPED, digitNetwork, digitFitOptions, logEpoch } from './digits-recipe.mjs';
 
-const EPOCHS = Number(process.env.EPOCHS ?? 12);
-// OUT=dir writes the model there instead of models/ (to compare before replacing the shipped one).
+// The model is trained on wasm-relaxed (fused multiply-add): Node 20 needs the flag for it, and the
+// same weights need the same backend.
+if (Number(process.versions.node.split('.')[0]) < 22 && !process.execArgv.includes('--experimental-wasm-relaxed-simd')) {
+  process.exit(spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', ...process.argv.slice(1)], { stdio: 'inherit' }).status ?? 1);
+}
+const EPOCHS = Number(process.env.EPOCHS ?? SHIPPED.epochs);
+const ARCH = process.env.ARCH ?? SHIPPED.arch;
 const OUT = process.env.OUT ?? 'models';
 const { train, validation, test } = await loadMnist();
-const backend = await createBackend('auto');
-const net = new Network(backend, {
-  input: [28, 28, 1],
-  layers: [conv2d(32, 5, { activation: 'relu' }), maxPool2d(2), conv2d(64, 5, { activation: 'relu' }), maxPool2d(2), dense(10)],
-  init: 'he',
-  seed: 1,
-});
+const backend = await createBackend({ backend: 'auto', threads: 1 });
+const net = new Network(backend, digitNetwork(ARCH));
 console.error(`train:pretrained: ${net.describe()} on ${backend.name}, ${EPOCHS} epochs with augmentation`);
-await net.fit(train, {
-  epochs: EPOCHS, batchSize: 64, optimizer: adam({ lr: 0.002 }), schedule: 'cosine', validation, seed: 1,
-  augment: augmentDigits({ seed: 1 }),
-  onEpoch: (r) => console.error(`epoch ${r.epoch}: train ${(100 * r.trainAccuracy).toFixed(2)}%, validation ${(100 * r.validationAccuracy).toFixed(2)}%, ${r.seconds.toFixed(1)} s`),
-});
+await net.fit(train, digitFitOptions(EPOCHS, SHIPPED.lr, { validation, onEpoch: logEpoch }));
 
 // An augmented copy of the test set: the same transforms, another seed.
 const pixels = Float32Array.from(test.x, (v) => v / 255);
 augmentDigits({ seed: 99 })(pixels, test.count, 28, 28);
 const augmented = fromArrays({ x: Uint8Array.from(pixels, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), shape: [28, 28, 1], y: test.y, classes: 10, name: 'test (augmented)' });
 const plain = net.evaluate(test).accuracy, aug = net.evaluate(augmented).accuracy;
-const metadata = { testAccuracy: plain, augmentedTestAccuracy: aug, epochs: EPOCHS, trainedOn: 'MNIST train (50,000) with augmentDigits({ seed: 1 })', date: new Date().toISOString() };
+// The robustness set: 1,000 digits rendered from fonts, not MNIST (docs/results/robustness.md).
+const robust = net.evaluate(await loadMnistTest({ dir: 'test/fixtures/robustness' })).accuracy;
+const metadata = { testAccuracy: plain, augmentedTestAccuracy: aug, robustnessAccuracy: robust, architecture: net.describe(), epochs: EPOCHS, lr: SHIPPED.lr, backend: backend.name, trainedOn: 'MNIST train (50,000) with augmentDigits({ seed: 1 })', date: new Date().toISOString() };
 await saveModel(net, `${OUT}/digits.simdnet`, metadata);
 const bytes = statSync(`${OUT}/digits.simdnet`).size;
 writeFileSync(`${OUT}/digits.json`, JSON.stringify({ ...metadata, bytes }, null, 2) + '\n');

@@ -90,11 +90,13 @@ describe('real digits are still digits', () => {
   });
 
   // The demo's strokes (test/browser/demo.browser.test.ts) with thinner pens than its 20 px. A 1 px
-  // line is faint once scaled to 20 px (about 0.1 of full ink): the model names it, unsure.
+  // line is faint once scaled to 20 px (about 0.1 of full ink), but ink all the same: never blank,
+  // sparse or noise (the CNN shipped until issue 21 named it unsure; the lean model is sure).
   it.each([1, 2, 3, 6, 20])('a "1" drawn with a %i px pen on a 280×280 canvas', (pen) => {
     const p = clf.classify(drawStrokes([[[150, 40], [135, 245]]], pen), { width: W, height: W });
-    expect(p).toMatchObject({ digit: 1, blank: false, confident: pen > 1 });
-    expect(p.reason).toBe(pen > 1 ? undefined : 'low-confidence');
+    expect(p).toMatchObject({ digit: 1, blank: false });
+    expect(p.reason).toBe(p.confident ? undefined : 'low-confidence');
+    if (pen > 1) expect(p.confident).toBe(true);
   });
 
   const zero = Array.from({ length: 33 }, (_, i): Pt => [140 + 62 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)]);

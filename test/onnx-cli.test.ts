@@ -30,7 +30,7 @@ describe('simdnet export / import', () => {
     const out = join(dir, 'digits.onnx');
     const r = run('export', '--pretrained', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/digits\.onnx: 335,\d{3} bytes, ONNX opset 13; 28×28×1-conv5×5×32\(relu\)-pool2-conv5×5×64\(relu\)-pool2-10 softmax-cross-entropy, 83,466 parameters\n  input input \[N, 1, 28, 28\], output probabilities \[N, 10\]/);
+    expect(r.stdout).toMatch(/digits\.onnx: 71,\d{3} bytes, ONNX opset 13; 28×28×1-conv3×3×12\(relu\)-pool2-conv3×3×24\(relu\)-pool2-conv3×3×48\(relu\)-10 softmax-cross-entropy, 17,482 parameters\n  input input \[N, 1, 28, 28\], output probabilities \[N, 10\]/);
     const { test } = await loadMnist({ limit: 50 });
     const x = Float32Array.from(test.x as Uint8Array, (v) => v / 255);
     const { net } = deserializeModel(backend, DIGIT_MODEL_BYTES);
