@@ -1,6 +1,6 @@
 // Runs the benchmark scripts of bench/ that `simdnet bench` (npm run bench) does not cover:
 // `npm run bench:scripts -- threads` (1 vs N threads beside PyTorch), `threads-profile` (where a
-// 2-thread step spends its time), `cnn` (beside PyTorch),
+// 2-thread step spends its time), `cnn` (beside PyTorch), `conv-profile` (a CNN step by kernel),
 // `browser` (Node vs the demo's worker in Chromium), `memory` (RSS and heap over long use); no name:
 // all of them. Each is bundled with esbuild (wasm inlined) into build/bench/ and run in its own
 // Node process: with --experimental-wasm-relaxed-simd on Node < 22 and pinned to one core with
