@@ -76,8 +76,14 @@ export interface UploadedData {
 
 /** Rows evaluated per chunk in evaluate()/predict(): large enough for the GEMM to run at speed… */
 const EVAL_ROWS = 512;
-/** …but no more activation memory than this (a CNN's patch matrices are large). */
-const EVAL_BUFFER_FLOATS = 48 * 1024 * 1024;
+/**
+ * …but a chunk's activations within about this many floats per thread (2 MB, cache-sized): each
+ * layer runs over the whole chunk before the next, so a CNN's patch matrices of 512 rows went
+ * through memory (shipped digit model, batch 10,000: 666 -> ~510 ms with chunks of a few rows).
+ */
+const EVAL_CACHE_FLOATS = 512 * 1024;
+/** With threads, chunks of at least this many rows a thread, so each gets a share worth a handoff. */
+const EVAL_MIN_SHARE_ROWS = 8;
 
 /**
  * A network on a backend: a list of layers (LAYER_TYPES) and a loss (LOSSES). Parameters live in
@@ -100,7 +106,7 @@ export class Network {
   readonly specs: readonly LayerSpec[];
   /** For each runtime layer, the index of its spec. */
   readonly specIndex: readonly number[];
-  /** Rows per evaluation chunk: EVAL_ROWS, fewer for networks with large activations. */
+  /** Rows per evaluation chunk: EVAL_ROWS, fewer for networks with large activations (see EVAL_CACHE_FLOATS). */
   readonly evalRows: number;
   readonly tensors: readonly ParamTensor[];
   readonly paramCount: number;
@@ -138,7 +144,9 @@ export class Network {
     if (!Number.isSafeInteger(this.seed)) fail('ARGUMENT', `network: seed must be an integer, got ${config.seed}`);
     ({ layers: this.layers, specIndex: this.specIndex } = buildLayers(this.inputShape, this.specs, this.seed));
     const perRow = this.layers.reduce((a, l) => a + (l.floatsPerRow?.() ?? l.outSize), this.input);
-    this.evalRows = Math.max(1, Math.min(EVAL_ROWS, Math.floor(EVAL_BUFFER_FLOATS / perRow)));
+    const threads = backend.threads ?? 1;
+    const cached = Math.floor((EVAL_CACHE_FLOATS * threads) / perRow);
+    this.evalRows = Math.min(EVAL_ROWS, Math.max(1, cached, threads > 1 ? EVAL_MIN_SHARE_ROWS * threads : 1));
     this.outputs = this.layers[this.layers.length - 1].outSize;
     if (this.outputs < this.lossFn.minOutputs) {
       fail('SHAPE', `network: ${this.loss} needs at least ${this.lossFn.minOutputs} outputs, the last layer has ${this.outputs}`);
