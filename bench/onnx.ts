@@ -79,7 +79,7 @@ const backends: BackendName[] = [...(detectFeatures().relaxedSimd ? ['wasm-relax
 const models: { name: string; make: (b: Awaited<ReturnType<typeof createBackend>>) => Network; image: boolean; calls: number; batchRounds: number }[] = [
   { name: 'mlp 784-128-10', make: (b) => new Network(b, { input: 784, layers: [dense(128, 'relu'), dense(10)], init: 'he', seed: 1 }), image: false, calls: 2000, batchRounds: 5 },
   { name: 'seed network 784-80-70-10', make: (b) => new Network(b, { input: 784, layers: [dense(80, 'relu'), dense(70, 'tanh'), dense(10)], init: 'normal:0.01', seed: 1 }), image: false, calls: 2000, batchRounds: 5 },
-  { name: 'shipped digit CNN', make: (b) => Network.deserialize(b, DIGIT_MODEL_BYTES), image: true, calls: 1000, batchRounds: 1 },
+  { name: 'shipped digit model', make: (b) => Network.deserialize(b, DIGIT_MODEL_BYTES), image: true, calls: 1000, batchRounds: 1 },
 ];
 
 for (const m of models) {
