@@ -33,8 +33,8 @@ export function preprocessDigit(input: PixelsInput): Float32Array {
  * same order but skips the zeros at either end of each row (adding 0 changes nothing).
  */
 export function preprocessPixels(input: PixelsInput, names: PixelsNames = INPUT_NAMES): { input: Float32Array; ink: Ink } {
+  const gray = grayPixels(input, names); // checks the input; RGBA bytes: converted and scanned in one pass
   const { width: w, height: h } = input;
-  const gray = grayPixels(input, names); // RGBA bytes: converted and scanned in one pass
   if (!scannedRgba) scan(gray, w, h);
   const { x0, y0, ...ink } = measureRuns(rowStart, runStart, runEnd, w, h);
   const out = new Float32Array(784);

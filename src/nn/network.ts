@@ -82,8 +82,10 @@ const EVAL_ROWS = 512;
  * through memory (shipped digit model, batch 10,000: 666 -> ~510 ms with chunks of a few rows).
  */
 const EVAL_CACHE_FLOATS = 512 * 1024;
-/** With threads, chunks of at least this many rows a thread, so each gets a share worth a handoff. */
+/** With threads, chunks of at least this many rows a thread, so each gets a share worth a handoff… */
 const EVAL_MIN_SHARE_ROWS = 8;
+/** …but never more activation memory than this (a very large network evaluates a row at a time). */
+const EVAL_BUFFER_FLOATS = 48 * 1024 * 1024;
 
 /**
  * A network on a backend: a list of layers (LAYER_TYPES) and a loss (LOSSES). Parameters live in
@@ -146,7 +148,8 @@ export class Network {
     const perRow = this.layers.reduce((a, l) => a + (l.floatsPerRow?.() ?? l.outSize), this.input);
     const threads = backend.threads ?? 1;
     const cached = Math.floor((EVAL_CACHE_FLOATS * threads) / perRow);
-    this.evalRows = Math.min(EVAL_ROWS, Math.max(1, cached, threads > 1 ? EVAL_MIN_SHARE_ROWS * threads : 1));
+    const rows = Math.min(EVAL_ROWS, Math.max(cached, threads > 1 ? EVAL_MIN_SHARE_ROWS * threads : 1));
+    this.evalRows = Math.max(1, Math.min(rows, Math.floor(EVAL_BUFFER_FLOATS / perRow)));
     this.outputs = this.layers[this.layers.length - 1].outSize;
     if (this.outputs < this.lossFn.minOutputs) {
       fail('SHAPE', `network: ${this.loss} needs at least ${this.lossFn.minOutputs} outputs, the last layer has ${this.outputs}`);

@@ -406,7 +406,6 @@ export function maxAbs(x: Num): { result: RefOutput } {
   return { result: out(Float64Array.of(mx)) };
 }
 
-/** cols[(b·oh + oy)·ow + ox, (ky·kw + kx)·c + ci] = x[b, oy·s − pt + ky, ox·s − pl + kx, ci] or 0. */
 /** The convolution as im2col · W + bias (the reference's own im2col and gemm). */
 export function convForward(batch: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pt: number, pl: number, oh: number, ow: number, filters: number, x: Num, wt: Num, bias: Num): { y: RefOutput } {
   const rows = batch * oh * ow;
@@ -414,6 +413,7 @@ export function convForward(batch: number, h: number, w: number, c: number, kh: 
   return { y: gemm(0, 0, rows, filters, kh * kw * c, im2col(batch, h, w, c, kh, kw, s, pt, pl, oh, ow, x).cols.values, wt, c0).c };
 }
 
+/** cols[(b·oh + oy)·ow + ox, (ky·kw + kx)·c + ci] = x[b, oy·s − pt + ky, ox·s − pl + kx, ci] or 0. */
 export function im2col(batch: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pt: number, pl: number, oh: number, ow: number, x: Num): { cols: RefOutput } {
   const width = kh * kw * c;
   const cols = new Float64Array(batch * oh * ow * width);
