@@ -4,10 +4,13 @@
 // grayscale image. `npm run bench:scripts -- preprocess` (pinned to core 0). Beside it, in alternate
 // rounds (so a busy core slows both alike), the plain version it replaced (the oracle of
 // test/preprocess-oracle.test.ts): `before`. Medians, and the fastest round (least disturbed).
+// Then classify() end to end (preprocessing + the shipped model) on the demo's strokes: a 7, a 0 and
+// a 1 drawn with its 20 px pen on its 280×280 pad, black on white, anti-aliased (issue 21: ≤ 250 µs).
 import { preprocessPixels, type PixelsInput } from '../src/digits/preprocess';
 import { loadMnist } from '../src/data/mnist-node';
 import { drawOnCanvas } from '../test/support/draw';
 import { refPreprocessPixels } from '../test/support/preprocess-reference';
+import { loadDigitClassifier } from '../src/digits-entry';
 import { emit, median, progress } from './support';
 
 const DIGITS = 40, ROUNDS = Number(process.env.PREPROCESS_ROUNDS ?? 200);
@@ -46,4 +49,39 @@ function time(name: string, inputs: PixelsInput[]): void {
 time('280x280 RGBA dark on white', dark);
 time('280x280 RGBA light on dark', light);
 time('28x28 gray bytes', small);
+
+/** RGBA of strokes (polylines in pad coordinates) drawn with a round pen, anti-aliased by coverage. */
+function drawStrokes(strokes: [number, number][][], pen = 20, size = 280): PixelsInput {
+  const segs = strokes.flatMap((s) => s.slice(1).map((p, i) => [s[i], p] as const));
+  const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    let d = Infinity;
+    for (const [[ax, ay], [bx, by]] of segs) {
+      const dx = bx - ax, dy = by - ay, t = Math.max(0, Math.min(1, ((x + 0.5 - ax) * dx + (y + 0.5 - ay) * dy) / (dx * dx + dy * dy)));
+      d = Math.min(d, Math.hypot(x + 0.5 - ax - t * dx, y + 0.5 - ay - t * dy));
+    }
+    const v = Math.round(255 * (1 - Math.max(0, Math.min(1, pen / 2 + 0.5 - d))));
+    rgba.fill(v, 4 * (y * size + x), 4 * (y * size + x) + 3);
+  }
+  return { data: rgba, width: size, height: size };
+}
+// The demo test's strokes (test/browser/demo.browser.test.ts).
+const STROKES: Record<string, [number, number][][]> = {
+  7: [[[70, 60], [215, 60], [130, 240]]],
+  0: [Array.from({ length: 33 }, (_, i): [number, number] => [140 + 62 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)])],
+  1: [[[150, 40], [135, 245]]],
+};
+const clf = await loadDigitClassifier();
+for (const [digit, strokes] of Object.entries(STROKES)) {
+  const pad = drawStrokes(strokes);
+  const times: number[] = [];
+  for (let i = 0; i < 300 + ROUNDS * 10; i++) {
+    const t0 = process.hrtime.bigint();
+    sink += clf.classify(pad).digit;
+    if (i >= 300) times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  const said = clf.classify(pad);
+  progress(`classify() on the demo pad's ${digit} (20 px pen, 280×280 RGBA): ${median(times).toFixed(0)} µs median (fastest ${Math.min(...times).toFixed(0)}), says ${said.digit} (${(100 * said.confidence).toFixed(1)}%)`);
+  emit({ bench: 'classify-canvas', digit: Number(digit), usPerCall: +median(times).toFixed(1), fastestUs: +Math.min(...times).toFixed(1), predicted: said.digit, calls: times.length });
+}
 if (sink === -1) progress('');
