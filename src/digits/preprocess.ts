@@ -33,9 +33,8 @@ export function preprocessDigit(input: PixelsInput): Float32Array {
  * same order but skips the zeros at either end of each row (adding 0 changes nothing).
  */
 export function preprocessPixels(input: PixelsInput, names: PixelsNames = INPUT_NAMES): { input: Float32Array; ink: Ink } {
-  const gray = grayPixels(input, names); // checks the input; RGBA bytes: converted and scanned in one pass
+  const gray = grayPixels(input, names); // checks the input; scans the ink
   const { width: w, height: h } = input;
-  if (!scannedRgba) scan(gray, w, h);
   const { x0, y0, ...ink } = measureRuns(rowStart, runStart, runEnd, w, h);
   const out = new Float32Array(784);
   if (ink.pixels === 0) return { input: out, ink };
@@ -129,8 +128,9 @@ const GRAY_SCRATCH_LIMIT = 1 << 20;
 
 /**
  * The picture as gray in [0, 1], light ink (polarity applied), as the plain version had it after
- * toGray and invertIfLightBackground. Bytes in one pass, the border read first; floats and number[]
- * the plain way (with its checks that every pixel is finite).
+ * toGray and invertIfLightBackground, with its ink scanned (scan(): runs, lit ends of each row).
+ * Bytes in one pass, the border read first; floats and number[] the plain way (with its checks that
+ * every pixel is finite).
  */
 function grayPixels(input: PixelsInput, names: PixelsNames): Float32Array {
   if (input === null || typeof input !== 'object') {
@@ -138,10 +138,10 @@ function grayPixels(input: PixelsInput, names: PixelsNames): Float32Array {
   }
   const channels = checkPixels(input, names);
   const { data, width: w, height: h } = input;
-  scannedRgba = false;
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     const gray = toGray(data, channels, w, h, names);
     invertIfLightBackground(gray, w, h);
+    scan(gray, w, h);
     return gray;
   }
   const n = w * h;
@@ -154,17 +154,14 @@ function grayPixels(input: PixelsInput, names: PixelsNames): Float32Array {
   if (channels === 1) {
     const table = lightBorder(w, h, (i) => BYTE_GRAY[data[i]]) ? BYTE_GRAY_INVERTED : BYTE_GRAY;
     for (let i = 0; i < n; i++) gray[i] = table[data[i]];
+    scan(gray, w, h);
     return gray;
   }
   const invert = lightBorder(w, h, (i) => rgbaGray(data, 4 * i));
   const bytes = data.byteOffset % 4 === 0 ? data : data.slice();
-  scanRgba(bytes, new Int32Array(bytes.buffer, bytes.byteOffset, n), invert, gray, w, h);
-  scannedRgba = true;
+  scanRgba(bytes, new Int32Array(bytes.buffer, bytes.byteOffset, n), invert, gray, w, h); // both in one pass
   return gray;
 }
-
-/** Whether the last grayPixels call also scanned the ink (RGBA bytes do both in one pass). */
-let scannedRgba = false;
 
 /**
  * RGBA bytes (`pixels`: the same, 32 bits a pixel) to gray, inverted or not, and scan()'s ink runs,

@@ -1,4 +1,4 @@
-import { KERNEL_ARGS, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
+import { CONV_FORWARD_MAX_TAPS, KERNEL_ARGS, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
 import type { FlatArgs, ScalarArg } from './kernel-args';
 import type { Heap } from './heap';
 import { fail } from '../errors';
@@ -189,7 +189,7 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       const K = 'convForward';
       convShape(K, batch, h, w, c, kh, kw, stride, padT, padL, oh, ow);
       size(K, 'filters', filters);
-      if (kh * kw * c > 16383) fail('SHAPE', `convForward: kh·kw·c = ${kh * kw * c} is more than 16,383 (the kernel is for few input channels; use im2col and gemm)`);
+      if (kh * kw * c > CONV_FORWARD_MAX_TAPS) fail('SHAPE', `convForward: kh·kw·c = ${kh * kw * c} is more than ${CONV_FORWARD_MAX_TAPS.toLocaleString('en-US')} (the kernel is for few input channels; use im2col and gemm)`);
       f32s(K, `x (${batch}×${h}×${w}×${c})`, x, batch * h * w * c);
       f32s(K, `w (${kh * kw * c}×${filters})`, wt, kh * kw * c * filters);
       f32s(K, `bias (${filters})`, bias, filters);

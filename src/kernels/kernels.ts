@@ -108,6 +108,7 @@ export interface Kernels {
    * The convolution itself, NHWC, without im2col (for inference): y [batch·oh·ow, filters] =
    * bias + the sum over in-bounds taps of x[b, oy·stride − padT + ky, ox·stride − padL + kx, ci] ·
    * w[(ky·kw + kx)·c + ci, f]; w is [kh·kw·c, filters] as the GEMM path's weights, bias [filters].
+   * kh·kw·c ≤ CONV_FORWARD_MAX_TAPS.
    */
   convForward(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, filters: number, x: number, wt: number, bias: number, y: number): void;
   /** The adjoint of im2col: dx = 0, then every cols entry is added to the x element it came from. */
@@ -205,6 +206,9 @@ export const KERNEL_ARGS = {
   complexInputForward: custom,
   complexInputBackward: custom,
 } satisfies { readonly [K in KernelName]: KernelArgs };
+
+/** convForward's largest kh·kw·c: the WASM kernel pads kh·kw·c + 1 rows of 16 floats into the GEMM's scratch. */
+export const CONV_FORWARD_MAX_TAPS = 16383;
 
 /** Every kernel name, in the table's order: it drives the WASM adapter, the checks and the parity coverage test. */
 export const KERNEL_NAMES = Object.keys(KERNEL_ARGS) as readonly KernelName[];

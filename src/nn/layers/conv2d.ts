@@ -1,4 +1,4 @@
-import type { Kernels } from '../../kernels/kernels';
+import { CONV_FORWARD_MAX_TAPS, type Kernels } from '../../kernels/kernels';
 import type { HeapRegions } from '../../kernels/heap';
 import type { ForwardMode, Layer, LayerType, ParamSpec, Shape } from '../layer';
 import type { Init } from '../init';
@@ -61,8 +61,6 @@ export function imageShape(input: Shape, what: string): readonly [number, number
  * conv on one 28×28 digit: im2col 19 µs + GEMM 11 µs; direct 21 µs, wasm-relaxed).
  */
 const DIRECT_MAX_CHANNELS = 4;
-/** The direct kernel pads kh·kw·c + 1 rows of 16 floats into the GEMM's scratch: at most this many taps. */
-const DIRECT_MAX_TAPS = 16383;
 
 /** Conv2D, NHWC: y = im2col(x)·W + b, W [kh·kw·cin, cout]; im2col turns it into one SIMD GEMM. */
 export class Conv2D implements Layer {
@@ -113,7 +111,7 @@ export class Conv2D implements Layer {
   }
   forward(k: Kernels, rows: number, x: number, mode: ForwardMode): number {
     const [h, w, c] = this.inShape, p = rows * this.oh * this.ow;
-    if (mode === 'infer' && c <= DIRECT_MAX_CHANNELS && this.K <= DIRECT_MAX_TAPS) {
+    if (mode === 'infer' && c <= DIRECT_MAX_CHANNELS && this.K <= CONV_FORWARD_MAX_TAPS) {
       k.convForward(rows, h, w, c, this.kernel[0], this.kernel[1], this.stride, this.padT, this.padL, this.oh, this.ow, this.filters, x, this.W, this.b, this.y);
       return this.y;
     }
