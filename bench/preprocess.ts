@@ -8,7 +8,7 @@
 // a 1 drawn with its 20 px pen on its 280×280 pad, black on white, anti-aliased (issue 21: ≤ 250 µs).
 import { preprocessPixels, type PixelsInput } from '../src/digits/preprocess';
 import { loadMnist } from '../src/data/mnist-node';
-import { drawOnCanvas } from '../test/support/draw';
+import { drawOnCanvas, drawStrokes } from '../test/support/draw';
 import { refPreprocessPixels } from '../test/support/preprocess-reference';
 import { loadDigitClassifier } from '../src/digits-entry';
 import { emit, median, progress } from './support';
@@ -50,21 +50,6 @@ time('280x280 RGBA dark on white', dark);
 time('280x280 RGBA light on dark', light);
 time('28x28 gray bytes', small);
 
-/** RGBA of strokes (polylines in pad coordinates) drawn with a round pen, anti-aliased by coverage. */
-function drawStrokes(strokes: [number, number][][], pen = 20, size = 280): PixelsInput {
-  const segs = strokes.flatMap((s) => s.slice(1).map((p, i) => [s[i], p] as const));
-  const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    let d = Infinity;
-    for (const [[ax, ay], [bx, by]] of segs) {
-      const dx = bx - ax, dy = by - ay, t = Math.max(0, Math.min(1, ((x + 0.5 - ax) * dx + (y + 0.5 - ay) * dy) / (dx * dx + dy * dy)));
-      d = Math.min(d, Math.hypot(x + 0.5 - ax - t * dx, y + 0.5 - ay - t * dy));
-    }
-    const v = Math.round(255 * (1 - Math.max(0, Math.min(1, pen / 2 + 0.5 - d))));
-    rgba.fill(v, 4 * (y * size + x), 4 * (y * size + x) + 3);
-  }
-  return { data: rgba, width: size, height: size };
-}
 // The demo test's strokes (test/browser/demo.browser.test.ts).
 const STROKES: Record<string, [number, number][][]> = {
   7: [[[70, 60], [215, 60], [130, 240]]],

@@ -17,3 +17,18 @@ export function drawOnCanvas(digit: Uint8Array, w: number, h: number, s: number,
   return rgba;
 }
 
+/** RGBA of strokes (polylines in pad coordinates) drawn with a round pen, anti-aliased by coverage. */
+export function drawStrokes(strokes: [number, number][][], pen = 20, size = 280): { data: Uint8ClampedArray; width: number; height: number } {
+  const segs = strokes.flatMap((s) => s.slice(1).map((p, i) => [s[i], p] as const));
+  const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    let d = Infinity;
+    for (const [[ax, ay], [bx, by]] of segs) {
+      const dx = bx - ax, dy = by - ay, t = Math.max(0, Math.min(1, ((x + 0.5 - ax) * dx + (y + 0.5 - ay) * dy) / (dx * dx + dy * dy)));
+      d = Math.min(d, Math.hypot(x + 0.5 - ax - t * dx, y + 0.5 - ay - t * dy));
+    }
+    const v = Math.round(255 * (1 - Math.max(0, Math.min(1, pen / 2 + 0.5 - d))));
+    rgba.fill(v, 4 * (y * size + x), 4 * (y * size + x) + 3);
+  }
+  return { data: rgba, width: size, height: size };
+}
