@@ -57,13 +57,16 @@ export function im2col(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, str
  * y[b, oy, ox, f] = bias[f] + Σ x[b, oy·stride − padT + ky, ox·stride − padL + kx, ci] · W[(ky·kw + kx)·c + ci, f]
  * over the in-bounds taps: the convolution without im2col, for inference on few input channels (an
  * image's first layer: im2col's short runs cost more than the arithmetic). Filters in blocks of 16:
- * each block's weights are copied, zero-padded to 16 columns, into the GEMM's packB scratch, so
- * every output pixel runs 4 independent accumulator chains over its taps. kh·kw·c < 16,384.
+ * each block's weights are copied, zero-padded to 16 columns, into the GEMM's packB scratch. Output
+ * pixels go two at a time where both windows lie inside the image's width (8 independent
+ * accumulator chains share each weight load: one pixel's 4 chains wait on the madd latency), one at
+ * a time elsewhere; each pixel adds its taps in the same order either way. kh·kw·c < 16,384.
  */
 export function convForward(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32, padT: i32, padL: i32, oh: i32, ow: i32, filters: i32, x: usize, wt: usize, bias: usize, y: usize): void {
   const K = kh * kw * c;
   const ldy = <usize>filters << 2;
   const tapBytes = <usize>c << 6; // one tap's c rows of 16 packed floats
+  const pixelStep = <usize>(stride * c) << 2; // from one output pixel's window to the next one's, in x
   for (let f0 = 0; f0 < filters; f0 += 16) {
     const nf = min(16, filters - f0);
     // Pack W[:, f0 .. f0+nf) into K rows of 16 floats, and the bias likewise after them.
@@ -79,8 +82,31 @@ export function convForward(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32
       for (let oy = 0; oy < oh; oy++) {
         const iy0 = oy * stride - padT;
         const ky0 = max(0, -iy0), ky1 = min(kh, h - iy0);
-        for (let ox = 0; ox < ow; ox++) {
+        let ox = 0;
+        for (; ox < ow; ox++) {
           const ix0 = ox * stride - padL;
+          if (ox + 1 < ow && ix0 >= 0 && ix0 + stride + kw <= w) {
+            // Two pixels, both windows whole across: their taps are the same offsets from each start.
+            let a0 = v128.load(pb), a1 = v128.load(pb, 16), a2 = v128.load(pb, 32), a3 = v128.load(pb, 48);
+            let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+            const n = kw * c; // one kernel row's taps × channels: contiguous in x and in the pack
+            for (let ky = ky0; ky < ky1; ky++) {
+              let xs = img + (<usize>(((iy0 + ky) * w + ix0) * c) << 2);
+              let wr = packB + <usize>(ky * kw) * tapBytes;
+              for (let q = 0; q < n; q++) {
+                const w0 = v128.load(wr), w1 = v128.load(wr, 16), w2 = v128.load(wr, 32), w3 = v128.load(wr, 48);
+                const u = v128.load32_splat(xs), v = v128.load32_splat(xs + pixelStep);
+                a0 = madd(u, w0, a0); a1 = madd(u, w1, a1); a2 = madd(u, w2, a2); a3 = madd(u, w3, a3);
+                b0 = madd(v, w0, b0); b1 = madd(v, w1, b1); b2 = madd(v, w2, b2); b3 = madd(v, w3, b3);
+                xs += 4; wr += 64;
+              }
+            }
+            storeFilters(dst, nf, a0, a1, a2, a3);
+            storeFilters(dst + ldy, nf, b0, b1, b2, b3);
+            dst += ldy << 1;
+            ox++;
+            continue;
+          }
           const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
           let a0 = v128.load(pb), a1 = v128.load(pb, 16), a2 = v128.load(pb, 32), a3 = v128.load(pb, 48);
           for (let ky = ky0; ky < ky1; ky++) {
@@ -94,17 +120,28 @@ export function convForward(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32
               xs += 4; wr += 64;
             }
           }
-          if (nf == 16) {
-            v128.store(dst, a0); v128.store(dst, a1, 16); v128.store(dst, a2, 32); v128.store(dst, a3, 48);
-          } else {
-            v128.store(tile, a0); v128.store(tile, a1, 16); v128.store(tile, a2, 32); v128.store(tile, a3, 48);
-            for (let j = 0; j < nf; j++) store<f32>(dst + (<usize>j << 2), load<f32>(tile + (<usize>j << 2)));
-          }
+          storeFilters(dst, nf, a0, a1, a2, a3);
           dst += ldy;
         }
       }
     }
   }
+}
+
+/** One output pixel's nf (≤ 16) filters from four vectors: whole vectors stored directly, the rest through the tile. */
+// @ts-ignore: decorator
+@inline function storeFilters(dst: usize, nf: i32, a0: v128, a1: v128, a2: v128, a3: v128): void {
+  if (nf == 16) {
+    v128.store(dst, a0); v128.store(dst, a1, 16); v128.store(dst, a2, 32); v128.store(dst, a3, 48);
+    return;
+  }
+  if (nf >= 4) v128.store(dst, a0);
+  if (nf >= 8) v128.store(dst, a1, 16);
+  if (nf >= 12) v128.store(dst, a2, 32);
+  const whole = nf & ~3;
+  if (whole == nf) return;
+  v128.store(tile, a0); v128.store(tile, a1, 16); v128.store(tile, a2, 32); v128.store(tile, a3, 48);
+  for (let j = whole; j < nf; j++) store<f32>(dst + (<usize>j << 2), load<f32>(tile + (<usize>j << 2)));
 }
 
 /** The adjoint of im2col: dx = 0, then dx[b, iy, ix, ci] += cols[…] for every patch entry. */

@@ -819,6 +819,7 @@ for (const n of SIZES) {
 const CONV_SHAPES = [
   [1, 5, 5, 1, 3, 3, 1, 1], [2, 7, 6, 3, 3, 2, 2, 0], [3, 8, 8, 5, 5, 5, 1, 2], [2, 28, 28, 1, 5, 5, 1, 2],
   [1, 14, 14, 32, 5, 5, 1, 2], [2, 9, 9, 4, 1, 1, 1, 0], [1, 4, 4, 17, 4, 4, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0],
+  [3, 28, 28, 1, 3, 3, 1, 0], [2, 11, 13, 2, 3, 3, 2, 1],
 ] as const;
 for (const [batch, h, w, c, kh, kw, st, pad] of CONV_SHAPES) {
   const oh = Math.floor((h + 2 * pad - kh) / st) + 1, ow = Math.floor((w + 2 * pad - kw) / st) + 1;
@@ -833,8 +834,8 @@ for (const [batch, h, w, c, kh, kw, st, pad] of CONV_SHAPES) {
       reference: () => ref.im2col(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, x),
     };
   });
-  // Filter counts around the kernel's blocks of 16 and 4: 1, 5, 16, 21 (16 + 4 + 1), 32.
-  const filters = [1, 5, 16, 21, 32][CONV_SHAPES.findIndex((x) => x[0] === batch && x[1] === h && x[3] === c && x[4] === kh) % 5];
+  // Filter counts around the kernel's blocks of 16 and 4: 1, 5, 16, 21 (16 + 4 + 1), 32, 12 (three whole vectors).
+  const filters = [1, 5, 16, 21, 32, 12][CONV_SHAPES.findIndex((x) => x[0] === batch && x[1] === h && x[3] === c && x[4] === kh) % 6];
   add('convForward', `${label} f${filters}`, { y: { rel: 2e-6, abs: 1e-30 } }, batch * oh * ow * filters * kh * kw * c, (rng) => {
     const x = normal(rng, batch * h * w * c), wt = normal(rng, kh * kw * c * filters), bias = normal(rng, filters);
     return {
