@@ -1,7 +1,7 @@
 // The shipped digit model's architecture and training recipe, shared by scripts/train-pretrained.mjs
 // (which makes models/digits.simdnet) and scripts/train-digits-lean.mjs (which tries other
 // architectures with the same recipe). Needs `npm run build` first (imports dist/).
-import { conv2d, maxPool2d, dense, adam, augmentDigits } from '../dist/node.js';
+import { conv2d, maxPool2d, dense, adam, augmentDigits, fromArrays } from '../dist/node.js';
 
 const relu = { activation: 'relu' };
 const valid = { activation: 'relu', padding: 'valid' };
@@ -25,7 +25,8 @@ export const DIGIT_ARCHS = {
   // E with a 5×5 first layer and 64 maps at the end (29k parameters)
   G: [conv2d(16, 5, valid), maxPool2d(2), conv2d(32, 3, valid), maxPool2d(2), conv2d(64, 3, valid), dense(10)],
 };
-export const SHIPPED = { arch: 'E', epochs: 20, lr: 0.002 };
+// all: trained on all 60,000 MNIST training images; finetune: epochs without augmentation after (fineTuneOptions).
+export const SHIPPED = { arch: 'E', epochs: 20, lr: 0.002, all: true, finetune: 2 };
 
 /** The network options: He init, seed 1. */
 export const digitNetwork = (arch) => ({ input: [28, 28, 1], layers: DIGIT_ARCHS[arch], init: 'he', seed: 1 });
@@ -39,5 +40,29 @@ export const digitFitOptions = (epochs, lr, extra = {}) => ({
   epochs, batchSize: 64, optimizer: adam({ lr }), schedule: 'cosine', seed: 1, augment: augmentDigits({ seed: 1 }), ...extra,
 });
 
+/**
+ * Fine-tuning after the augmented run: `epochs` more on the plain images at a tenth of the learning
+ * rate (cosine down to 0), so the last steps see MNIST as the test set does.
+ */
+export const fineTuneOptions = (epochs, lr, extra = {}) => ({
+  epochs, batchSize: 64, optimizer: adam({ lr: lr / 10 }), schedule: 'cosine', seed: 2, ...extra,
+});
+
+/**
+ * The training images: MNIST's first 50,000 with the last 10,000 for validation, or (all) the
+ * 60,000 without a validation set. train and validation are adjacent views of one file.
+ */
+export function mnistTrainingSet({ train, validation }, all = false) {
+  if (!all) return { train, validation };
+  const x = new Uint8Array(train.x.buffer, train.x.byteOffset, train.x.length + validation.x.length);
+  const y = new Uint8Array(train.y.buffer, train.y.byteOffset, train.y.length + validation.y.length);
+  const adjacent = (a, b) => a.buffer === b.buffer && b.byteOffset === a.byteOffset + a.byteLength;
+  if (!adjacent(train.x, validation.x) || !adjacent(train.y, validation.y)) throw new Error('MNIST train and validation are not adjacent views');
+  return { train: fromArrays({ x, shape: [28, 28, 1], y, classes: 10, name: 'MNIST train (60,000)' }), validation: undefined };
+}
+
+/** The model file's trainedOn line. */
+export const trainedOn = (count, finetune) => `MNIST train (${count.toLocaleString('en')}) with augmentDigits({ seed: 1 })${finetune ? `, then ${finetune} epochs without it` : ''}`;
+
 /** The per-epoch line both scripts print. */
-export const logEpoch = (r) => console.error(`epoch ${r.epoch}: train ${(100 * r.trainAccuracy).toFixed(2)}%, validation ${(100 * r.validationAccuracy).toFixed(2)}%, ${r.seconds.toFixed(1)} s`);
+export const logEpoch = (r) => console.error(`epoch ${r.epoch}: train ${(100 * r.trainAccuracy).toFixed(2)}%, ${r.validationAccuracy === undefined ? '' : `validation ${(100 * r.validationAccuracy).toFixed(2)}%, `}${r.seconds.toFixed(1)} s`);
