@@ -14,6 +14,7 @@ import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 import { Replica, type BatchSums, type MetricKind } from './replica';
 import { Parallel } from './parallel';
+import type { ImageGather } from './parallel-protocol';
 import type { Optimizer } from './optimizers';
 
 export type { BatchSums, MetricKind };
@@ -370,8 +371,9 @@ export class Network {
    * The loss and figures of the gathered rows (inference mode), on every thread. `outputs`, when
    * given, sees each thread's share of the outputs: (first row, rows, offset of their values).
    */
-  lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs): BatchSums {
-    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs);
+  lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs, images?: ImageGather): BatchSums {
+    if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs, images);
+    this.gatherImages(rows, images);
     const y = this.forwardRows(rows);
     const sums = this.lossRows(rows, y, false, metric);
     outputs?.(0, rows, y);
@@ -382,9 +384,15 @@ export class Network {
    * predict()'s values for the rows in the input buffer, on every thread: [first row, row count,
    * offset of their rows × outputs values] per thread.
    */
-  outputBatch(rows: number): [number, number, number][] {
-    if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf);
+  outputBatch(rows: number, images?: ImageGather): [number, number, number][] {
+    if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf, images);
+    this.gatherImages(rows, images);
     return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
+  }
+
+  /** The uint8 images of `rows` rows into the input buffer, when `images` says where they are (ImageGather). */
+  private gatherImages(rows: number, images?: ImageGather): void {
+    if (images) this.backend.rawKernels.gatherImages(rows, this.input, images.src, images.srcRows, images.indices, this.buf.x);
   }
 
   /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
@@ -403,16 +411,18 @@ export class Network {
   /**
    * Gathers examples order[from .. from + rows) (or from .. from + rows when order is null) into
    * the input, label and target buffers: uint8 data by the gather kernels (scaled by 1/255), float
-   * data by copies from the dataset's arrays.
+   * data by copies from the dataset's arrays. With `deferImages`, uint8 inputs are not gathered:
+   * the returned ImageGather says where they are, for the threads to gather their shares.
    */
-  gatherRows(data: UploadedData, order: Int32Array | null, from: number, rows: number): void {
+  gatherRows(data: UploadedData, order: Int32Array | null, from: number, rows: number, deferImages = false): ImageGather | undefined {
     const k = this.backend.rawKernels, b = this.buf, F = this.input, ds = data.ds;
     const v = this.backend.heap.views();
     const idx = b.indices >>> 2;
     if (order) for (let r = 0; r < rows; r++) v.i32[idx + r] = order[from + r];
     else for (let r = 0; r < rows; r++) v.i32[idx + r] = from + r;
-    if (data.xBytes) k.gatherImages(rows, F, data.xBytes, data.count, b.indices, b.x);
-    else for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
+    const images = data.xBytes ? { src: data.xBytes, srcRows: data.count, indices: b.indices } : undefined;
+    if (images && !deferImages) k.gatherImages(rows, F, images.src, images.srcRows, images.indices, b.x);
+    else if (!images) for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
     const n = this.outputs, t0 = b.targets >>> 2;
     if (data.metric === 'accuracy') {
       if (data.labelBytes) k.gatherLabels(rows, data.labelBytes, data.count, b.indices, b.labels);
@@ -429,6 +439,7 @@ export class Network {
     } else {
       for (let r = 0; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.y.subarray(i * n, (i + 1) * n) as Float32Array, t0 + r * n); }
     }
+    return deferImages ? images : undefined;
   }
 
   /**
@@ -502,11 +513,11 @@ export class Network {
     const sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
     for (let from = 0; from < data.count; from += this.rows) {
       const rows = Math.min(this.rows, data.count - from);
-      this.gatherRows(data, null, from, rows);
+      const images = this.gatherRows(data, null, from, rows, true);
       // Classes from the outputs before the loss's softmax/sigmoid: logits (a sigmoid's is > 0 where its probability is > ½), or raw outputs.
       const s = this.lossBatch(rows, data.metric, classes && ((first, count, y) => {
         classesOf(this.backend.heap.f32(y, count * this.outputs), this.outputs, this.lossFn.output === 'sigmoid' ? 0 : 0.5, classes, from + first);
-      }));
+      }), images);
       sums.loss += s.loss; sums.correct += s.correct; sums.sse += s.sse; sums.sae += s.sae;
     }
     return this.metrics(sums, data.count, data.metric, data.sst);
@@ -567,9 +578,9 @@ export class Network {
         // Bytes to floats by the SIMD gather kernel (identity order), not a JS loop on this thread.
         v.u8.set(values.subarray(src, src + size), this.buf.bytes);
         for (let r = 0; r < rows; r++) v.i32[(this.buf.indices >>> 2) + r] = r;
-        k.gatherImages(rows, this.input, this.buf.bytes, rows, this.buf.indices, this.buf.x);
       }
-      for (const [first, count, y] of this.outputBatch(rows)) {
+      // Bytes become floats by the gather kernel, each thread its share's.
+      for (const [first, count, y] of this.outputBatch(rows, isFloat ? undefined : { src: this.buf.bytes, srcRows: rows, indices: this.buf.indices })) {
         if (!Number.isFinite(k.maxAbs(count * n, y))) {
           fail('DIVERGED', `predict: the network's outputs for example ${from + first}…${from + first + count - 1} are not finite (NaN or ∞): its weights are too large or not finite (a diverged training run?)`);
         }

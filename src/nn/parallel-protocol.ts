@@ -8,8 +8,17 @@ import type { LossName } from './losses';
 export const OP_SETUP = 1; // [op, id, jsonPtr, jsonBytes]: build (or rebuild) replica `id`
 export const OP_DROP = 2; // [op, id]: forget replica `id`
 export const OP_TRAIN = 3; // [op, id, rows, x, labels, targets, metric, offset, total, ...layer states]
-export const OP_EVAL = 4; // [op, id, rows, x, labels, targets, metric]
-export const OP_PREDICT = 5; // [op, id, rows, x] → results[0] = offset of the outputs
+export const OP_EVAL = 4; // [op, id, rows, x, labels, targets, metric, ...gather]
+export const OP_PREDICT = 5; // [op, id, rows, x, ...gather] → results[0] = offset of the outputs
+// gather: [src, srcRows, indices], or [0, 0, 0]: with src, the share first gathers its rows' uint8
+// images into x (gatherImages(rows, input, src, srcRows, indices, x)), so the threads convert the
+// bytes of a chunk in parallel instead of the caller alone.
+/** A share's images to gather before its forward pass (see OP_EVAL, OP_PREDICT); indices: the chunk's first row's. */
+export interface ImageGather {
+  src: number;
+  srcRows: number;
+  indices: number;
+}
 export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
 export const OP_STEP = 7; // [op, id, from, count, t, lr, shares, ...share weights, ...state offsets]
 

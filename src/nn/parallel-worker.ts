@@ -40,6 +40,10 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
   const optimizers = new Map<number, Optimizer>();
   const text = (args: Float64Array) => new TextDecoder().decode(heap.u8(args[2], args[3]).slice());
   const replica = (id: number) => replicas.get(id) ?? fail('THREAD', `threads: the worker has no replica ${id}`);
+  /** The share's uint8 images into x first, when the command carries a gather (parallel-protocol). */
+  const gather = (id: number, rows: number, x: number, src: number, srcRows: number, indices: number) => {
+    if (src) k.gatherImages(rows, setups.get(id)!.input.reduce((a, b) => a * b, 1), src, srcRows, indices, x);
+  };
   return (args, results) => {
     const [op, id, rows, x, labels, targets, metric] = args;
     switch (op) {
@@ -84,6 +88,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_EVAL: {
         const r = replica(id);
+        gather(id, rows, x, args[7], args[8], args[9]);
         const out = r.forward(rows, x, 'infer');
         writeSums(results, r.loss(rows, out, labels, targets, false, METRIC_KINDS[metric]));
         results[4] = out; // where the outputs are, for the caller's classes (Network.evaluate(ds, { classes: true }))
@@ -91,6 +96,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_PREDICT: {
         const r = replica(id);
+        gather(id, rows, x, args[4], args[5], args[6]);
         results[0] = r.output(rows, r.forward(rows, x, 'infer'));
         break;
       }
