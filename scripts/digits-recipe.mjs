@@ -42,7 +42,8 @@ export const digitFitOptions = (epochs, lr, extra = {}) => ({
 
 /**
  * Fine-tuning after the augmented run: `epochs` more on the plain images at a tenth of the learning
- * rate (cosine down to 0), so the last steps see MNIST as the test set does.
+ * rate (the cosine schedule lowers it epoch by epoch: lr/10, then lr/20 for 2 epochs), so the last
+ * steps see MNIST as the test set does.
  */
 export const fineTuneOptions = (epochs, lr, extra = {}) => ({
   epochs, batchSize: 64, optimizer: adam({ lr: lr / 10 }), schedule: 'cosine', seed: 2, ...extra,
@@ -54,10 +55,10 @@ export const fineTuneOptions = (epochs, lr, extra = {}) => ({
  */
 export function mnistTrainingSet({ train, validation }, all = false) {
   if (!all) return { train, validation };
-  const x = new Uint8Array(train.x.buffer, train.x.byteOffset, train.x.length + validation.x.length);
-  const y = new Uint8Array(train.y.buffer, train.y.byteOffset, train.y.length + validation.y.length);
   const adjacent = (a, b) => a.buffer === b.buffer && b.byteOffset === a.byteOffset + a.byteLength;
   if (!adjacent(train.x, validation.x) || !adjacent(train.y, validation.y)) throw new Error('MNIST train and validation are not adjacent views');
+  const x = new Uint8Array(train.x.buffer, train.x.byteOffset, train.x.length + validation.x.length);
+  const y = new Uint8Array(train.y.buffer, train.y.byteOffset, train.y.length + validation.y.length);
   return { train: fromArrays({ x, shape: [28, 28, 1], y, classes: 10, name: 'MNIST train (60,000)' }), validation: undefined };
 }
 

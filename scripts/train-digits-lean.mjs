@@ -20,6 +20,8 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: {
 const arch = positionals[0] ?? 'A';
 if (!DIGIT_ARCHS[arch]) throw new Error(`unknown ARCH ${arch}: ${Object.keys(DIGIT_ARCHS).join(', ')}`);
 const epochs = Number(values.epochs), lr = Number(values.lr), finetune = Number(values.finetune);
+for (const [name, v] of [['--epochs', epochs], ['--finetune', finetune]]) if (!(Number.isInteger(v) && v >= 0)) throw new Error(`${name} must be a whole number of epochs, got ${values[name.slice(2)]}`);
+if (!(lr > 0)) throw new Error(`--lr must be a positive number, got ${values.lr}`);
 const maxBatches = values.batches ? Number(values.batches) : Infinity;
 const mnist = await loadMnist();
 const { test } = mnist;

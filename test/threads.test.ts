@@ -110,6 +110,26 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
     });
   });
 
+  it('evaluate (with classes) and predict over several chunks of uint8 images: each thread gathers its share, the results are one thread\'s', () => {
+    const configs: NetworkConfig[] = [
+      { input: 13, layers: [dense(9, 'tanh'), dense(3)], seed: 4 },
+      { input: [9, 9, 2], layers: [conv2d(3, 3, { activation: 'relu' }), maxPool2d(2), dense(3)], seed: 5 },
+    ];
+    for (const config of configs) {
+      const nets = [one, two, three].map((b) => new Network(b, config));
+      const shape = Array.isArray(config.input) ? [...config.input] : [config.input as number];
+      const ds = data(nets[0].evalRows * 2 + 7, shape, 3, 11); // three chunks, the last of 7 rows
+      const [e1, e2, e3] = nets.map((n) => n.evaluate(ds, { classes: true }));
+      expect(Array.from(e2.classes!)).toEqual(Array.from(e1.classes!));
+      expect(Array.from(e3.classes!)).toEqual(Array.from(e1.classes!));
+      expect([e2.accuracy, e3.accuracy]).toEqual([e1.accuracy, e1.accuracy]);
+      const [p1, p2, p3] = nets.map((n) => n.predict(ds.x as Uint8Array));
+      expect(maxRelDiff(p2, p1)).toBeLessThan(1e-6);
+      expect(maxRelDiff(p3, p1)).toBeLessThan(1e-6);
+      for (const n of nets) n.dispose();
+    }
+  });
+
   it.each([sgd, adam])('the threads\' optimizer step (%o) is bit for bit the one-thread reduction and step', (make) => {
     const ds = data(65, [13], 3, 4);
     const [a, b] = [0, 1].map(() => new Network(three, { input: 13, layers: [dense(9, 'tanh'), dense(3)], seed: 2 }));

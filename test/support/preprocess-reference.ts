@@ -1,4 +1,4 @@
-// The bit-identity oracle of test/preprocess-oracle.test.ts: preprocessPixels and measureInk exactly as
+// The oracle of test/preprocess-oracle.test.ts (same ink, floats to a float32 rounding): preprocessPixels and measureInk exactly as
 // they were before the fast rewrite (src/digits/preprocess.ts and ink.ts at 2550443), kept verbatim
 // (names prefixed ref, exports trimmed). Do not "fix" or speed up this copy: it defines the output.
 import { fail } from '../../src/errors';
