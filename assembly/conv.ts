@@ -180,9 +180,14 @@ export function col2im(batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, str
 
 /**
  * y[b, oy, ox, ci] = max of x over the ph×pw window at (oy·stride, ox·stride) (windows clipped at the
- * border); arg holds the flat element index into x of that maximum (the first on ties).
+ * border); arg holds the flat element index into x of that maximum (the first on ties). arg 0: no
+ * indices (inference), the same y.
  */
 export function maxPoolForward(batch: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, stride: i32, oh: i32, ow: i32, x: usize, y: usize, arg: usize): void {
+  if (arg == 0) {
+    maxPoolValues(batch, h, w, c, ph, pw, stride, oh, ow, x, y);
+    return;
+  }
   const c4 = c & ~3;
   const lanes = i32x4(0, 1, 2, 3);
   let o = 0;
@@ -225,6 +230,53 @@ export function maxPoolForward(batch: i32, h: i32, w: i32, c: i32, ph: i32, pw: 
           store<i32>(arg + (<usize>(o + ci) << 2), bestAt);
         }
         o += c;
+      }
+    }
+  }
+}
+
+/**
+ * maxPoolForward's y alone: the running max starts at the window's first element and takes a later
+ * one only when it is greater (f32x4.pmax(best, v) = best < v ? v : best), so NaN and ±0 go as there.
+ */
+function maxPoolValues(batch: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, stride: i32, oh: i32, ow: i32, x: usize, y: usize): void {
+  const c4 = c & ~3;
+  const rowBytes = <usize>(w * c) << 2, pixelBytes = <usize>c << 2;
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const img = x + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * stride, y1 = min(h, y0 + ph);
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * stride, x1 = min(w, x0 + pw);
+        const first = img + (<usize>(y0 * w + x0) * pixelBytes);
+        let ci = 0;
+        for (; ci < c4; ci += 4) {
+          const lane = first + (<usize>ci << 2);
+          let best = v128.load(lane);
+          for (let iy = y0; iy < y1; iy++) {
+            let p = lane + <usize>(iy - y0) * rowBytes;
+            for (let ix = x0; ix < x1; ix++) {
+              best = f32x4.pmax(best, v128.load(p));
+              p += pixelBytes;
+            }
+          }
+          v128.store(out + (<usize>ci << 2), best);
+        }
+        for (; ci < c; ci++) {
+          const lane = first + (<usize>ci << 2);
+          let best = load<f32>(lane);
+          for (let iy = y0; iy < y1; iy++) {
+            let p = lane + <usize>(iy - y0) * rowBytes;
+            for (let ix = x0; ix < x1; ix++) {
+              const v = load<f32>(p);
+              if (v > best) best = v;
+              p += pixelBytes;
+            }
+          }
+          store<f32>(out + (<usize>ci << 2), best);
+        }
+        out += pixelBytes;
       }
     }
   }

@@ -208,7 +208,7 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       convShape(K, batch, h, w, c, ph, pw, stride, 0, 0, oh, ow);
       f32s(K, 'x', x, batch * h * w * c);
       f32s(K, 'y', y, batch * oh * ow * c);
-      region(K, 'arg', arg, batch * oh * ow * c * 4);
+      if (arg !== 0) region(K, 'arg', arg, batch * oh * ow * c * 4); // 0: no indices
       raw.maxPoolForward(batch, h, w, c, ph, pw, stride, oh, ow, x, y, arg);
     },
     maxPoolBackward(outCount, dy, arg, dxCount, dx) {

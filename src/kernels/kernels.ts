@@ -115,7 +115,8 @@ export interface Kernels {
   col2im(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, cols: number, dx: number): void;
   /**
    * Max pooling, NHWC, ph×pw windows every `stride` (clipped at the border): y [batch, oh, ow, c] and
-   * arg (i32, same shape) = flat index into x of each maximum (the first on ties).
+   * arg (i32, same shape) = flat index into x of each maximum (the first on ties); arg 0: no indices
+   * (inference: nothing reads them), the same y.
    */
   maxPoolForward(batch: number, h: number, w: number, c: number, ph: number, pw: number, stride: number, oh: number, ow: number, x: number, y: number, arg: number): void;
   /** dx = 0 over dxCount elements, then dx[arg[i]] += dy[i] for i < outCount. */

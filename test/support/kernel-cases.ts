@@ -873,6 +873,15 @@ for (const [batch, h, w, c, ph, pw, st] of POOL_SHAPES) {
       reference: () => ref.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, x),
     };
   });
+  add('maxPoolForward', `${label}, no indices (arg 0)`, { y: EXACT }, inCount, (rng) => {
+    const x = normal(rng, inCount);
+    return {
+      regions: [f32('x', 'in', inCount, x), f32('y', 'out', outCount)],
+      call: (kn, p) => kn.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, p.x, p.y, 0),
+      outputs: [whole('y')],
+      reference: () => ({ y: ref.maxPoolForward(batch, h, w, c, ph, pw, st, oh, ow, x).y }),
+    };
+  });
   add('maxPoolBackward', label, { dx: { rel: 1e-6, abs: 1e-30 } }, inCount, (rng) => {
     const dy = normal(rng, outCount);
     // Overlapping windows (stride < window) send several outputs to one input.

@@ -73,7 +73,7 @@ export function convKernels(views: () => HeapViews) {
             }
           }
           f[(y >>> 2) + o] = best;
-          idx[(arg >>> 2) + o] = at;
+          if (arg !== 0) idx[(arg >>> 2) + o] = at; // arg 0: no indices (inference)
           o++;
         }
       }

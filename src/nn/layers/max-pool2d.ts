@@ -1,6 +1,6 @@
 import type { Kernels } from '../../kernels/kernels';
 import type { HeapRegions } from '../../kernels/heap';
-import type { Layer, LayerType, ParamSpec, Shape } from '../layer';
+import type { ForwardMode, Layer, LayerType, ParamSpec, Shape } from '../layer';
 import { fail } from '../../errors';
 import { imageShape } from './conv2d';
 import { positiveInt } from './fields';
@@ -32,9 +32,10 @@ export class MaxPool2D implements Layer {
     this.arg = heap.allocI32(rows * this.outSize, 'pool argmax');
     this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'pool input gradient') : 0;
   }
-  forward(k: Kernels, rows: number, x: number): number {
+  forward(k: Kernels, rows: number, x: number, mode: ForwardMode): number {
     const [h, w, c] = this.inShape;
-    k.maxPoolForward(rows, h, w, c, this.size, this.size, this.stride, this.outShape[0], this.outShape[1], x, this.y, this.arg);
+    // Inference keeps no argmax indices: only backward reads them.
+    k.maxPoolForward(rows, h, w, c, this.size, this.size, this.stride, this.outShape[0], this.outShape[1], x, this.y, mode === 'infer' ? 0 : this.arg);
     return this.y;
   }
   backward(k: Kernels, rows: number, dy: number, needDx: boolean): number {
