@@ -14,7 +14,7 @@ import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 import { Replica, type BatchSums, type MetricKind } from './replica';
 import { Parallel } from './parallel';
-import type { ImageGather } from './parallel-protocol';
+import { gatherImageRows, type ImageGather } from './parallel-protocol';
 import type { Optimizer } from './optimizers';
 
 export type { BatchSums, MetricKind };
@@ -373,7 +373,7 @@ export class Network {
    */
   lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs, images?: ImageGather): BatchSums {
     if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs, images);
-    this.gatherImages(rows, images);
+    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
     const y = this.forwardRows(rows);
     const sums = this.lossRows(rows, y, false, metric);
     outputs?.(0, rows, y);
@@ -386,13 +386,8 @@ export class Network {
    */
   outputBatch(rows: number, images?: ImageGather): [number, number, number][] {
     if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf, images);
-    this.gatherImages(rows, images);
+    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
     return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
-  }
-
-  /** The uint8 images of `rows` rows into the input buffer, when `images` says where they are (ImageGather). */
-  private gatherImages(rows: number, images?: ImageGather): void {
-    if (images) this.backend.rawKernels.gatherImages(rows, this.input, images.src, images.srcRows, images.indices, this.buf.x);
   }
 
   /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
@@ -421,8 +416,8 @@ export class Network {
     if (order) for (let r = 0; r < rows; r++) v.i32[idx + r] = order[from + r];
     else for (let r = 0; r < rows; r++) v.i32[idx + r] = from + r;
     const images = data.xBytes ? { src: data.xBytes, srcRows: data.count, indices: b.indices } : undefined;
-    if (images && !deferImages) k.gatherImages(rows, F, images.src, images.srcRows, images.indices, b.x);
-    else if (!images) for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
+    if (images) { if (!deferImages) gatherImageRows(k, rows, F, images, b.x); }
+    else for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
     const n = this.outputs, t0 = b.targets >>> 2;
     if (data.metric === 'accuracy') {
       if (data.labelBytes) k.gatherLabels(rows, data.labelBytes, data.count, b.indices, b.labels);

@@ -1,6 +1,7 @@
 // The commands the network-level thread code sends to workers (see parallel.ts, parallel-worker.ts).
 // Each is a few numbers in the worker's slot (kernels/threads.ts); a replica's layout travels as
 // JSON bytes on the shared heap.
+import type { Kernels } from '../kernels/kernels';
 import type { Shape } from './layer';
 import type { LayerSpec } from './layers/index';
 import type { LossName } from './losses';
@@ -18,6 +19,21 @@ export interface ImageGather {
   src: number;
   srcRows: number;
   indices: number;
+}
+
+/** A command's gather numbers for the share from row `first` of the chunk ([0, 0, 0]: none). */
+export function gatherArgs(images: ImageGather | undefined, first: number): number[] {
+  return images ? [images.src, images.srcRows, images.indices + first * 4] : [0, 0, 0];
+}
+
+/** The gather a command carries from args[at] on (undefined: none). */
+export function gatherAt(args: ArrayLike<number>, at: number): ImageGather | undefined {
+  return args[at] ? { src: args[at], srcRows: args[at + 1], indices: args[at + 2] } : undefined;
+}
+
+/** `rows` uint8 images of `input` values into x (scaled by 1/255), when `images` says where they are. */
+export function gatherImageRows(k: Kernels, rows: number, input: number, images: ImageGather | undefined, x: number): void {
+  if (images) k.gatherImages(rows, input, images.src, images.srcRows, images.indices, x);
 }
 export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
 export const OP_STEP = 7; // [op, id, from, count, t, lr, shares, ...share weights, ...state offsets]

@@ -7,7 +7,8 @@ import { buildLayers } from './layers/index';
 import { LOSSES } from './losses';
 import { Replica, METRIC_KINDS } from './replica';
 import { OPTIMIZERS, type Optimizer, type OptimizerName } from './optimizers';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, gatherAt, gatherImageRows, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
+import { sizeOf } from './layer';
 import { reduceAndStep } from './parallel-step';
 
 /** Hands a replica the regions the caller planned for it, in the same order, checking each size. */
@@ -40,10 +41,8 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
   const optimizers = new Map<number, Optimizer>();
   const text = (args: Float64Array) => new TextDecoder().decode(heap.u8(args[2], args[3]).slice());
   const replica = (id: number) => replicas.get(id) ?? fail('THREAD', `threads: the worker has no replica ${id}`);
-  /** The share's uint8 images into x first, when the command carries a gather (parallel-protocol). */
-  const gather = (id: number, rows: number, x: number, src: number, srcRows: number, indices: number) => {
-    if (src) k.gatherImages(rows, setups.get(id)!.input.reduce((a, b) => a * b, 1), src, srcRows, indices, x);
-  };
+  /** The share's uint8 images into x first, when the command carries a gather from args[at] on (parallel-protocol). */
+  const gather = (args: Float64Array, at: number, id: number, rows: number, x: number) => gatherImageRows(k, rows, sizeOf(setups.get(id)!.input), gatherAt(args, at), x);
   return (args, results) => {
     const [op, id, rows, x, labels, targets, metric] = args;
     switch (op) {
@@ -88,7 +87,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_EVAL: {
         const r = replica(id);
-        gather(id, rows, x, args[7], args[8], args[9]);
+        gather(args, 7, id, rows, x);
         const out = r.forward(rows, x, 'infer');
         writeSums(results, r.loss(rows, out, labels, targets, false, METRIC_KINDS[metric]));
         results[4] = out; // where the outputs are, for the caller's classes (Network.evaluate(ds, { classes: true }))
@@ -96,7 +95,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_PREDICT: {
         const r = replica(id);
-        gather(id, rows, x, args[4], args[5], args[6]);
+        gather(args, 4, id, rows, x);
         results[0] = r.output(rows, r.forward(rows, x, 'infer'));
         break;
       }

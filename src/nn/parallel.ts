@@ -10,7 +10,7 @@ import type { Network, ShareOutputs } from './network';
 import { buildLayers } from './layers/index';
 import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replica';
 import type { Optimizer } from './optimizers';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, type ReplicaSetup, type ImageGather } from './parallel-protocol';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
@@ -196,10 +196,10 @@ export class Parallel {
     const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
     let own = 0;
     const { mine, results } = this.run(
-      (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, this.gatherArgs(parts[w + 1][0], images)),
+      (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, gatherArgs(images, parts[w + 1][0])),
       parts.length - 1,
       () => {
-        this.gatherShare(parts[0][1], buf, images);
+        gatherImageRows(this.net.backend.rawKernels, parts[0][1], this.net.input, images, buf.x); // the caller's share
         return this.replica.loss(parts[0][1], (own = this.replica.forward(parts[0][1], buf.x, 'infer')), buf.labels, buf.targets, false, metric);
       },
     );
@@ -215,24 +215,14 @@ export class Parallel {
   predict(rows: number, buf: Buffers, images?: ImageGather): [number, number, number][] {
     const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
     const { mine, results } = this.run(
-      (w) => [OP_PREDICT, this.id, parts[w + 1][1], buf.x + parts[w + 1][0] * this.net.input * 4, ...this.gatherArgs(parts[w + 1][0], images)],
+      (w) => [OP_PREDICT, this.id, parts[w + 1][1], buf.x + parts[w + 1][0] * this.net.input * 4, ...gatherArgs(images, parts[w + 1][0])],
       parts.length - 1,
       () => {
-        this.gatherShare(parts[0][1], buf, images);
+        gatherImageRows(this.net.backend.rawKernels, parts[0][1], this.net.input, images, buf.x); // the caller's share
         return this.replica.output(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'));
       },
     );
     return parts.map(([first, count], t) => [first, count, t === 0 ? mine! : results[t - 1][0]]);
-  }
-
-  /** A worker's gather arguments for the share from row `first` (parallel-protocol). */
-  private gatherArgs(first: number, images?: ImageGather): number[] {
-    return images ? [images.src, images.srcRows, images.indices + first * 4] : [0, 0, 0];
-  }
-
-  /** The caller's share (the first rows) gathered on this thread. */
-  private gatherShare(rows: number, buf: Buffers, images?: ImageGather): void {
-    if (images) this.net.backend.rawKernels.gatherImages(rows, this.net.input, images.src, images.srcRows, images.indices, buf.x);
   }
 
   private command(op: number, [first, count]: [number, number], buf: Buffers, metric: MetricKind, rest: number[]): number[] {
