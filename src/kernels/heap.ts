@@ -15,8 +15,12 @@ function formatBytes(bytes: number): string {
 
 /** The allocation calls layers and networks use, on a Heap or on a group of its regions (HeapRegions). */
 export abstract class Allocator {
-  /** A 16-byte-aligned, zero-filled region of `bytes` bytes. */
-  abstract alloc(bytes: number, what?: string): number;
+  /**
+   * A 16-byte-aligned, zero-filled region of `bytes` bytes; with `zero` false, only its padding is
+   * zeroed (for a caller that writes every byte at once: zeroing 47 MB of shared memory first
+   * takes longer than the copy).
+   */
+  abstract alloc(bytes: number, what?: string, zero?: boolean): number;
   /** The heap the regions are on. */
   protected abstract get target(): Heap;
 
@@ -30,14 +34,14 @@ export abstract class Allocator {
 
   /** Copies bytes onto the heap (a dataset), returning the offset. */
   allocBytes(bytes: Uint8Array, what?: string): number {
-    const ptr = this.alloc(Math.max(bytes.length, 1), what);
+    const ptr = this.alloc(Math.max(bytes.length, 1), what, bytes.length === 0);
     this.target.u8(ptr, bytes.length).set(bytes);
     return ptr;
   }
 
   /** Allocates and fills an f32 region. */
   allocF32From(values: ArrayLike<number>, what?: string): number {
-    const ptr = this.allocF32(Math.max(values.length, 1), what);
+    const ptr = this.alloc(Math.max(values.length, 1) * 4, what, values.length === 0);
     this.target.f32(ptr, values.length).set(values);
     return ptr;
   }
@@ -91,7 +95,7 @@ export class Heap extends Allocator {
   }
 
   /** Reserve `bytes` (16-byte aligned, zero-filled): the best-fitting free region, else at the top (growing the memory). */
-  alloc(bytes: number, what = 'region'): number {
+  alloc(bytes: number, what = 'region', zero = true): number {
     if (!Number.isSafeInteger(bytes) || bytes <= 0) fail('HEAP_SIZE', `heap: cannot allocate ${bytes} bytes for ${what}: the size must be a positive integer`);
     const size = align16(bytes);
     let best = -1;
@@ -111,7 +115,9 @@ export class Heap extends Allocator {
       this.ensure(start + size, bytes, what);
       this.topByte = start + size;
     }
-    new Uint8Array(this.memory.buffer, start, size).fill(0); // freed regions hold old data
+    // Freed regions hold old data.
+    if (zero) new Uint8Array(this.memory.buffer, start, size).fill(0);
+    else if (size > bytes) new Uint8Array(this.memory.buffer, start + bytes, size - bytes).fill(0);
     this.sizes.set(start, size);
     this.usedBytes += size;
     return start;
@@ -222,8 +228,8 @@ export class HeapRegions extends Allocator {
     return this.heap;
   }
 
-  alloc(bytes: number, what?: string): number {
-    const ptr = this.heap.alloc(bytes, what ?? this.owner);
+  alloc(bytes: number, what?: string, zero = true): number {
+    const ptr = this.heap.alloc(bytes, what ?? this.owner, zero);
     this.ptrs.push(ptr);
     return ptr;
   }

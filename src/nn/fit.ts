@@ -302,18 +302,18 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
           };
           return history;
         }
-        let rows: number;
+        let rows: number, from = 0;
         if (stepsMode) {
           rows = batchSize;
           for (let r = 0; r < rows; r++) order[r] = rng.int(train.count);
-          net.gatherRows(trainData, order, 0, rows);
         } else {
-          const from = b * batchSize;
+          from = b * batchSize;
           rows = Math.min(batchSize, train.count - from);
-          net.gatherRows(trainData, order, from, rows);
         }
+        // Without an augment hook, each thread gathers its own share of the batch's uint8 images.
+        const images = net.gatherRows(trainData, order, from, rows, !options.augment);
         if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.shape[1] ?? 1, train.shape[0]);
-        const batch = net.trainBatch(rows, metric, false); // net.step sums the threads' gradients
+        const batch = net.trainBatch(rows, metric, false, images); // net.step sums the threads' gradients
         const mean = net.metrics(batch, rows, metric, 0);
         if (Number.isNaN(firstLoss)) firstLoss = mean.loss;
         if (!Number.isFinite(mean.loss) || mean.loss > divergenceFactor * Math.max(firstLoss, 1)) {

@@ -349,10 +349,12 @@ export class Network {
   /**
    * A training batch (gathered in the buffers): forward ('train' mode), loss and backward, the
    * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
-   * share of the rows and the shares' gradients are summed in a fixed order.
+   * share of the rows and the shares' gradients are summed in a fixed order. With `images` (from
+   * gatherRows(…, deferImages)), each thread first gathers its share's uint8 inputs.
    */
-  trainBatch(rows: number, metric: MetricKind, reduce = true): BatchSums {
-    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce);
+  trainBatch(rows: number, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
+    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce, images);
+    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
     return sums;

@@ -8,7 +8,7 @@ import type { LossName } from './losses';
 
 export const OP_SETUP = 1; // [op, id, jsonPtr, jsonBytes]: build (or rebuild) replica `id`
 export const OP_DROP = 2; // [op, id]: forget replica `id`
-export const OP_TRAIN = 3; // [op, id, rows, x, labels, targets, metric, offset, total, ...layer states]
+export const OP_TRAIN = 3; // [op, id, rows, x, labels, targets, metric, offset, total, ...gather, ...layer states]
 export const OP_EVAL = 4; // [op, id, rows, x, labels, targets, metric, ...gather]
 export const OP_PREDICT = 5; // [op, id, rows, x, ...gather] → results[0] = offset of the outputs
 // gather: [src, srcRows, indices], or [0, 0, 0]: with src, the share first gathers its rows' uint8

@@ -73,8 +73,9 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_TRAIN: {
         const r = replica(id);
+        gather(args, 9, id, rows, x);
         // The caller's layer states (a dropout RNG) at the start of the batch, then this share's rows.
-        let at = 9;
+        let at = 12;
         for (const layer of r.layers) {
           if (!layer.setState) continue;
           const n = args[at++];

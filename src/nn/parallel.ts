@@ -21,8 +21,8 @@ let nextId = 1;
 /** A group that also notes each region's offset and size, in order: the plan a worker replays. */
 class RecordedRegions extends HeapRegions {
   readonly log: [number, number][] = [];
-  override alloc(bytes: number, what?: string): number {
-    const ptr = super.alloc(bytes, what);
+  override alloc(bytes: number, what?: string, zero?: boolean): number {
+    const ptr = super.alloc(bytes, what, zero);
     this.log.push([ptr, bytes]);
     return ptr;
   }
@@ -128,11 +128,12 @@ export class Parallel {
   }
 
   /**
-   * Forward, loss and backward of a training batch on every thread. With `reduce`, the mean loss's
+   * Forward, loss and backward of a training batch on every thread (each first gathering its
+   * share's inputs, with `images`). With `reduce`, the mean loss's
    * gradient is then in the network's block; without, each share's is in its thread's block until
    * step() sums them (in parallel, with the optimizer step).
    */
-  train(rows: number, buf: Buffers, metric: MetricKind, reduce = true): BatchSums {
+  train(rows: number, buf: Buffers, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
     const net = this.net, parts = shares(rows, this.threads);
     // The layers' states (a dropout RNG) before the batch: each worker starts its share from them.
     const states: number[] = [];
@@ -142,10 +143,11 @@ export class Parallel {
       states.push(s.length, ...s);
     }
     const { mine, results } = this.run(
-      (w) => this.command(OP_TRAIN, parts[w + 1], buf, metric, [parts[w + 1][0], rows, ...states]),
+      (w) => this.command(OP_TRAIN, parts[w + 1], buf, metric, [parts[w + 1][0], rows, ...gatherArgs(images, parts[w + 1][0]), ...states]),
       parts.length - 1,
       () => {
         const [, count] = parts[0];
+        gatherImageRows(net.backend.rawKernels, count, net.input, images, buf.x); // the caller's share
         const sums = this.replica.loss(count, this.replica.forward(count, buf.x, 'train', { offset: 0, total: rows }), buf.labels, buf.targets, true, metric);
         this.replica.backward(count);
         return sums;
