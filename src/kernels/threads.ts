@@ -10,7 +10,7 @@ import type { BackendName } from './backend';
 import { fail, type ErrorCode } from '../errors';
 
 /** Bumped when the command protocol changes: a worker script of another version is refused. */
-export const THREAD_PROTOCOL = 2;
+export const THREAD_PROTOCOL = 3;
 
 // One slot per worker, 4 KiB apart (no false sharing): int32 flags, f64 arguments, f64 results,
 // then the text of the last error.

@@ -36,7 +36,7 @@ export function gatherImageRows(k: Kernels, rows: number, input: number, images:
   if (images) k.gatherImages(rows, input, images.src, images.srcRows, images.indices, x);
 }
 export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
-export const OP_STEP = 7; // [op, id, from, count, t, lr, shares, ...share weights, ...state offsets]
+export const OP_STEP = 7; // [op, id, from, count, t, lr, thread, shares, ...share weights, ...state offsets]
 
 /** The optimizer a replica's parameter range is stepped with: its name and options (OPTIMIZERS). */
 export interface OptimizerSetup {

@@ -11,12 +11,15 @@ import type { Optimizer } from './optimizers';
  */
 export function reduceAndStep(
   k: Kernels, optimizer: Optimizer, params: number, gradBlocks: readonly number[], weights: readonly number[],
-  state: readonly number[], from: number, count: number, t: number, lr: number,
+  state: readonly number[], from: number, count: number, t: number, lr: number, own = 0,
 ): void {
   if (count <= 0) return;
   const at = (block: number) => block + from * 4;
-  const g = at(gradBlocks[0]);
-  for (let w = 1; w < weights.length; w++) k.weightedSum(count, g, at(gradBlocks[w]), g, w === 1 ? weights[0] : 1, weights[w]);
+  // The sum goes into this thread's own block when it is one of the first two (its lines are in
+  // this core's cache; writing the first block's would move them from its owner's core). The
+  // arithmetic, and so the result, is the same whichever block holds the sum.
+  const g = at(gradBlocks[own <= 1 && weights.length > 1 ? own : 0]);
+  for (let w = 1; w < weights.length; w++) k.weightedSum(count, w === 1 ? at(gradBlocks[0]) : g, at(gradBlocks[w]), g, w === 1 ? weights[0] : 1, weights[w]);
   optimizer.step(k, count, at(params), g, state.map(at), t, lr);
 }
 

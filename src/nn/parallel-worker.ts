@@ -65,10 +65,10 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       case OP_STEP: {
         const setup = setups.get(id), optimizer = optimizers.get(id);
         if (!setup || !optimizer) fail('THREAD', `threads: the worker has no replica or optimizer ${id}`);
-        const [from, count, t, lr, shares] = args.subarray(2, 7);
-        const weights = Array.from(args.subarray(7, 7 + shares));
-        const state = Array.from(args.subarray(7 + shares, 7 + shares + optimizer.slots));
-        reduceAndStep(k, optimizer, setup.params, setup.gradBlocks, weights, state, from, count, t, lr);
+        const [from, count, t, lr, thread, shares] = args.subarray(2, 8);
+        const weights = Array.from(args.subarray(8, 8 + shares));
+        const state = Array.from(args.subarray(8 + shares, 8 + shares + optimizer.slots));
+        reduceAndStep(k, optimizer, setup.params, setup.gradBlocks, weights, state, from, count, t, lr, thread);
         break;
       }
       case OP_TRAIN: {

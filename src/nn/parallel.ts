@@ -184,7 +184,7 @@ export class Parallel {
     }
     const ranges = paramRanges(net.paramCount, this.threads);
     this.run(
-      (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, weights.length, ...weights, ...state],
+      (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, w + 1, weights.length, ...weights, ...state],
       this.pool.size,
       () => reduceAndStep(net.backend.rawKernels, optimizer, net.paramsPtr, gradBlocks, weights, state, ranges[0][0], ranges[0][1], t, lr),
     );
