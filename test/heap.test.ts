@@ -38,6 +38,22 @@ describe('the free-list heap', () => {
     expect(heap.regions).toBe(0);
   });
 
+
+  it('allocBytes and allocF32From write their values over old data and zero only the padding', () => {
+    const heap = fresh();
+    const old = heap.alloc(64);
+    heap.u8(old, 64).fill(0xff);
+    heap.release(old);
+    const bytes = heap.allocBytes(new Uint8Array([1, 2, 3]));
+    expect(bytes).toBe(old);
+    expect(Array.from(heap.u8(bytes, 16))).toEqual([1, 2, 3, ...new Array(13).fill(0)]);
+    heap.release(bytes);
+    const floats = heap.allocF32From([0.5, -2]);
+    expect(Array.from(heap.f32(floats, 4))).toEqual([0.5, -2, 0, 0]);
+    heap.release(floats);
+    const empty = heap.allocBytes(new Uint8Array(0)); // one byte, zeroed
+    expect(Array.from(heap.u8(empty, 16))).toEqual(new Array(16).fill(0));
+  });
   it('a random sequence of allocations and frees never hands out overlapping regions', () => {
     const heap = fresh();
     const rng = new Rng(5);
