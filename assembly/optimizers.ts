@@ -112,7 +112,7 @@ export function rmsprop(count: i32, params: usize, grads: usize, s: usize, lr: f
 }
 
 /**
- * y = wa·a + wb·b (y may equal a): the fixed-order reduction of per-thread gradient blocks, each
+ * y = wa·a + wb·b (y may equal a or b): the fixed-order reduction of per-thread gradient blocks, each
  * weighted by its share of the batch's rows.
  */
 export function weightedSum(count: i32, a: usize, b: usize, y: usize, wa: f32, wb: f32): void {

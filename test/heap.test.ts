@@ -38,7 +38,6 @@ describe('the free-list heap', () => {
     expect(heap.regions).toBe(0);
   });
 
-
   it('allocBytes and allocF32From write their values over old data and zero only the padding', () => {
     const heap = fresh();
     const old = heap.alloc(64);

@@ -349,7 +349,8 @@ export class Network {
   /**
    * A training batch (gathered in the buffers): forward ('train' mode), loss and backward, the
    * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
-   * share of the rows and the shares' gradients are summed in a fixed order. With `images` (from
+   * share of the rows and the shares' gradients are summed in a fixed order (with `reduce` false,
+   * by step(), which leaves the full mean only over the caller's range of the block). With `images` (from
    * gatherRows(…, deferImages)), each thread first gathers its share's uint8 inputs.
    */
   trainBatch(rows: number, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {

@@ -14,7 +14,7 @@ export const OP_PREDICT = 5; // [op, id, rows, x, ...gather] → results[0] = of
 // gather: [src, srcRows, indices], or [0, 0, 0]: with src, the share first gathers its rows' uint8
 // images into x (gatherImages(rows, input, src, srcRows, indices, x)), so the threads convert the
 // bytes of a chunk in parallel instead of the caller alone.
-/** A share's images to gather before its forward pass (see OP_EVAL, OP_PREDICT); indices: the chunk's first row's. */
+/** A share's images to gather before its forward pass (see OP_TRAIN, OP_EVAL, OP_PREDICT); indices: the chunk's first row's. */
 export interface ImageGather {
   src: number;
   srcRows: number;

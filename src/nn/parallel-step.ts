@@ -6,8 +6,10 @@ import type { Kernels } from '../kernels/kernels';
 import type { Optimizer } from './optimizers';
 
 /**
- * Sums gradBlocks[0 … weights.length) weighted by `weights` into gradBlocks[0], then steps the
- * parameters, over floats from … from + count.
+ * Sums gradBlocks[0 … weights.length) weighted by `weights`, then steps the parameters, over floats
+ * from … from + count. The sum goes into the block of thread `own` when that is 0 or 1 (a later
+ * thread's own block would be overwritten before its term is added), else into gradBlocks[0]; so
+ * after a threaded step the network's block holds the mean gradient only over the caller's range.
  */
 export function reduceAndStep(
   k: Kernels, optimizer: Optimizer, params: number, gradBlocks: readonly number[], weights: readonly number[],
