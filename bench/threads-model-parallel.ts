@@ -27,7 +27,7 @@ import { loadMnist } from '../src/data/mnist-node';
 import { emit, median, progress } from './support';
 
 const B = 64, SIZES = [784, 80, 70, 10], NX = 16;
-interface Plan { T: number; mem: WebAssembly.Memory; module: WebAssembly.Module; sync: SharedArrayBuffer; p: Record<string, number>; scratch: number[]; steps: number }
+interface Plan { T: number; mem: WebAssembly.Memory; module: WebAssembly.Module; sync: SharedArrayBuffer; p: Record<string, number>; scratch: number[] }
 
 /** Thread t's block [first, count] of n features. */
 function split(n: number, T: number, t: number): [number, number] { const s = Math.ceil(n / T); const a = Math.min(n, t * s); return [a, Math.min(n, a + s) - a]; }
@@ -98,7 +98,7 @@ function stepFn(k: Kernels, plan: Plan, t: number, f32: () => Float32Array) {
 }
 
 /** The prototype on T threads: runs n steps, returns µs per step; lastLoss() the last batch's mean loss. */
-async function prototype(T: number, steps: number): Promise<{ run: (n: number) => number; lastLoss: () => number }> {
+async function prototype(T: number): Promise<{ run: (n: number) => number; lastLoss: () => number }> {
   const mem = sharedMemory();
   const module = await compileWasmKernels('relaxed', true);
   const { kernels: k, heap, scratchBytes } = await instantiateKernelModule(module, mem);
@@ -121,7 +121,7 @@ async function prototype(T: number, steps: number): Promise<{ run: (n: number) =
   const labels = new Int32Array(mem.buffer, p.labels, B);
   for (let i = 0; i < B; i++) labels[i] = Math.floor(rnd() * 10);
   const sync = new SharedArrayBuffer(64), ctl = new Int32Array(sync);
-  const plan: Plan = { T, mem, module, sync, p, scratch: T > 1 ? [heap.alloc(scratchBytes, 'worker scratch')] : [], steps };
+  const plan: Plan = { T, mem, module, sync, p, scratch: T > 1 ? [heap.alloc(scratchBytes, 'worker scratch')] : [] };
   const step = stepFn(k, plan, 0, view);
   if (T > 1) {
     const worker = new Worker(new URL(import.meta.url), { workerData: plan });
@@ -164,7 +164,7 @@ async function main() {
   const steps = Number(process.env.STEPS ?? 1500), rounds = Number(process.env.ROUNDS ?? 7);
   const { train } = await loadMnist();
   const cases: [string, (n: number) => number][] = [];
-  const protos = [await prototype(1, steps), await prototype(2, steps)];
+  const protos = [await prototype(1), await prototype(2)];
   cases.push(['data-parallel (library), 1 thread', await library(1, train)], ['data-parallel (library), 2 threads', await library(2, train)]);
   cases.push(['model-parallel prototype, 1 thread', protos[0].run], ['model-parallel prototype, 2 threads', protos[1].run]);
   for (const [, run] of cases) run(300); // warm-up

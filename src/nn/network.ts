@@ -355,7 +355,7 @@ export class Network {
    */
   trainBatch(rows: number, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
     if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce, images);
-    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
+    this.gatherInput(rows, images);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
     return sums;
@@ -376,7 +376,7 @@ export class Network {
    */
   lossBatch(rows: number, metric: MetricKind, outputs?: ShareOutputs, images?: ImageGather): BatchSums {
     if (this.parallel && rows > 1) return this.parallel.evaluate(rows, this.buf, metric, outputs, images);
-    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
+    this.gatherInput(rows, images);
     const y = this.forwardRows(rows);
     const sums = this.lossRows(rows, y, false, metric);
     outputs?.(0, rows, y);
@@ -389,8 +389,13 @@ export class Network {
    */
   outputBatch(rows: number, images?: ImageGather): [number, number, number][] {
     if (this.parallel && rows > 1) return this.parallel.predict(rows, this.buf, images);
-    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
+    this.gatherInput(rows, images);
     return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
+  }
+
+  /** The uint8 images of `rows` rows into the input buffer on this thread, when `images` says where they are. */
+  private gatherInput(rows: number, images?: ImageGather): void {
+    gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
   }
 
   /** Checks a dataset against the network and copies its uint8 parts to the heap, in `regions` (the caller frees them). */
@@ -419,7 +424,7 @@ export class Network {
     if (order) for (let r = 0; r < rows; r++) v.i32[idx + r] = order[from + r];
     else for (let r = 0; r < rows; r++) v.i32[idx + r] = from + r;
     const images = data.xBytes ? { src: data.xBytes, srcRows: data.count, indices: b.indices } : undefined;
-    if (images) { if (!deferImages) gatherImageRows(k, rows, F, images, b.x); }
+    if (images) { if (!deferImages) this.gatherInput(rows, images); }
     else for (let r = 0, x0 = b.x >>> 2; r < rows; r++) { const i = v.i32[idx + r]; v.f32.set(ds.x.subarray(i * F, (i + 1) * F) as Float32Array, x0 + r * F); }
     const n = this.outputs, t0 = b.targets >>> 2;
     if (data.metric === 'accuracy') {

@@ -147,7 +147,7 @@ export class Parallel {
       parts.length - 1,
       () => {
         const [, count] = parts[0];
-        gatherImageRows(net.backend.rawKernels, count, net.input, images, buf.x); // the caller's share
+        this.gatherCallerShare(count, buf, images);
         const sums = this.replica.loss(count, this.replica.forward(count, buf.x, 'train', { offset: 0, total: rows }), buf.labels, buf.targets, true, metric);
         this.replica.backward(count);
         return sums;
@@ -201,7 +201,7 @@ export class Parallel {
       (w) => this.command(OP_EVAL, parts[w + 1], buf, metric, gatherArgs(images, parts[w + 1][0])),
       parts.length - 1,
       () => {
-        gatherImageRows(this.net.backend.rawKernels, parts[0][1], this.net.input, images, buf.x); // the caller's share
+        this.gatherCallerShare(parts[0][1], buf, images);
         return this.replica.loss(parts[0][1], (own = this.replica.forward(parts[0][1], buf.x, 'infer')), buf.labels, buf.targets, false, metric);
       },
     );
@@ -220,11 +220,16 @@ export class Parallel {
       (w) => [OP_PREDICT, this.id, parts[w + 1][1], buf.x + parts[w + 1][0] * this.net.input * 4, ...gatherArgs(images, parts[w + 1][0])],
       parts.length - 1,
       () => {
-        gatherImageRows(this.net.backend.rawKernels, parts[0][1], this.net.input, images, buf.x); // the caller's share
+        this.gatherCallerShare(parts[0][1], buf, images);
         return this.replica.output(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'));
       },
     );
     return parts.map(([first, count], t) => [first, count, t === 0 ? mine! : results[t - 1][0]]);
+  }
+
+  /** The caller's share (the batch's first rows) of `images` into its input, on this thread. */
+  private gatherCallerShare(rows: number, buf: Buffers, images?: ImageGather): void {
+    gatherImageRows(this.net.backend.rawKernels, rows, this.net.input, images, buf.x);
   }
 
   private command(op: number, [first, count]: [number, number], buf: Buffers, metric: MetricKind, rest: number[]): number[] {
