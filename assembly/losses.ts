@@ -56,16 +56,26 @@ export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize
       if (v > mx) { mx = v; arg = j; }
     }
     if (arg == label) correct++;
+    const xLabel = load<f32>(xr + (<usize>label << 2));
     let sum: f32 = 0;
-    for (let j = 0; j < n; j++) sum += Mathf.exp(load<f32>(xr + (<usize>j << 2)) - mx);
+    const dr = dLogits + ((<usize>i * n) << 2);
+    if (dLogits != 0) {
+      // Each exp once: kept in dLogits until it becomes p (the same values as computing it twice).
+      for (let j = 0; j < n; j++) {
+        const e = Mathf.exp(load<f32>(xr + (<usize>j << 2)) - mx);
+        store<f32>(dr + (<usize>j << 2), e);
+        sum += e;
+      }
+    } else {
+      for (let j = 0; j < n; j++) sum += Mathf.exp(load<f32>(xr + (<usize>j << 2)) - mx);
+    }
     const logSum = Mathf.log(sum);
     // −log p[label] = log Σ exp(x − max) − (x[label] − max)
-    loss += <f64>(logSum - (load<f32>(xr + (<usize>label << 2)) - mx));
+    loss += <f64>(logSum - (xLabel - mx));
     if (dLogits != 0) {
-      const dr = dLogits + ((<usize>i * n) << 2);
       const inv = <f32>1 / sum;
       for (let j = 0; j < n; j++) {
-        const p = Mathf.exp(load<f32>(xr + (<usize>j << 2)) - mx) * inv;
+        const p = load<f32>(dr + (<usize>j << 2)) * inv;
         store<f32>(dr + (<usize>j << 2), (j == label ? p - 1 : p) * scale);
       }
     }

@@ -6,6 +6,10 @@
 //     CNN_IMAGES images (default 5,000; seconds scaled to 50,000);
 //   - EURNN training steps at the reference size (N 256, capacity 2, batch 100, 784 steps);
 //   - batch-10k inference of the seed-004 MLP and of the CNN (predict on the 10,000 test images).
+// Each variant first warms up for WARMUP_SECONDS (default 3; at least one run): V8 compiles the
+// training loop's JavaScript over the first seconds of a run, on helper threads that take a core
+// from a 2-thread step for a few milliseconds at a time (the first seed-004 epochs on 2 threads
+// ran up to 1.8× slower than later ones); a training run of many epochs spends its time after that.
 // scripts/bench.mjs runs this one pinned to cores 0,1.
 import { createBackend, detectFeatures, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
@@ -24,6 +28,7 @@ const ROUNDS = Number(process.env.THREAD_ROUNDS ?? 5);
 const THREADS = Number(process.env.THREADS ?? 2);
 const CNN_IMAGES = Number(process.env.CNN_IMAGES ?? 5000);
 const EURNN_STEPS = Number(process.env.EURNN_STEPS ?? 5);
+const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 3);
 const name = detectFeatures().relaxedSimd ? 'wasm-relaxed' : 'wasm-simd';
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
@@ -66,7 +71,11 @@ const only = process.env.WORKLOADS?.split(',');
 progress(`threads: ${name}, 1 vs ${THREADS} threads, ${ROUNDS} rounds each, ${cpus()[0]?.model ?? 'unknown CPU'}`);
 for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
   const runs = new Map([...backends].map(([t, b]) => [t, w.make(b)]));
-  for (const run of runs.values()) await run(); // warm-up: tier-up, plans, worker replicas
+  // Warm-up: tier-up, plans, worker replicas (see WARMUP_SECONDS).
+  for (const run of runs.values()) {
+    const start = performance.now();
+    do await run(); while (performance.now() - start < WARMUP_SECONDS * 1000);
+  }
   const times = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   const cpuTimes = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   for (let r = 0; r < ROUNDS; r++) {

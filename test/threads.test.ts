@@ -180,6 +180,104 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
     net.dispose();
   });
 
+  describe('model-parallel training of dense stacks (parallel-model.ts)', () => {
+    const config: NetworkConfig = { input: 13, layers: [dense(9, 'relu'), dense(7, 'leaky-relu'), dense(5, 'sigmoid'), dense(4, 'tanh'), dense(3)], seed: 6 };
+    const split = (net: Network) => (net as unknown as { parallel?: { trainsModelParallel(rows: number, images?: object): boolean } }).parallel;
+
+    it.each([1, 3, 63, 65, 256])('batch %i: the gradient on 2 and 3 threads is one thread\'s (to float rounding), all of it in the block', (batch) => {
+      const ds = data(300, [13], 3, 12);
+      const grads = [one, two, three].map((b) => {
+        const net = new Network(b, config);
+        net.plan(batch, batch);
+        const work = b.heap.group('test');
+        const images = net.gatherRows(net.upload(ds, work), null, 7, batch, true);
+        if (b !== one) expect(split(net)!.trainsModelParallel(batch, images)).toBe(true);
+        const sums = net.trainBatch(batch, 'accuracy', true, images);
+        const g = net.gradients();
+        // The input buffer is filled when read (fit() reads it after an epoch's last step).
+        const out = net.forwardRows(batch);
+        const y = b.heap.read(out, batch * 3);
+        work.release();
+        net.dispose();
+        return { g, loss: sums.loss, y };
+      });
+      for (const r of grads.slice(1)) {
+        let worst = 0;
+        for (let i = 0; i < r.g.length; i++) worst = Math.max(worst, Math.abs(r.g[i] - grads[0].g[i]));
+        expect(worst).toBeLessThan(1e-6);
+        expect(r.loss).toBeCloseTo(grads[0].loss, 4);
+        expect(Array.from(r.y)).toEqual(Array.from(grads[0].y));
+      }
+    });
+
+    it('fit steps each thread\'s parameters within the batch: the same weights as trainBatch, then step', async () => {
+      const ds = data(200, [13], 3, 13);
+      const fitted = new Network(two, config);
+      await fitted.fit(ds, { epochs: 2, batchSize: 32, optimizer: adam({ lr: 0.01 }), seed: 4, shuffle: false });
+      const stepped = new Network(two, config);
+      const optimizer = adam({ lr: 0.01 });
+      stepped.plan(32, 32);
+      const work = two.heap.group('test');
+      const uploaded = stepped.upload(ds, work);
+      const state = Array.from({ length: optimizer.slots }, () => work.allocF32(stepped.paramCount));
+      let t = 0;
+      for (let epoch = 0; epoch < 2; epoch++) {
+        for (let from = 0; from < 200; from += 32) {
+          const rows = Math.min(32, 200 - from);
+          const images = stepped.gatherRows(uploaded, null, from, rows, true);
+          expect(split(stepped)!.trainsModelParallel(rows, images)).toBe(true);
+          stepped.trainBatch(rows, 'accuracy', false, images);
+          stepped.step(optimizer, state, ++t, 0.01);
+        }
+      }
+      work.release();
+      expect(Array.from(stepped.getWeights())).toEqual(Array.from(fitted.getWeights()));
+      fitted.dispose(); stepped.dispose();
+    });
+
+    it('other networks and batches train data-parallel', () => {
+      const cases: [NetworkConfig, number[], number, number][] = [
+        [{ input: [9, 9, 2], layers: [conv2d(4, 3, { activation: 'relu' }), flatten(), dense(3)] }, [9, 9, 2], 3, 64], // not only dense layers
+        [{ input: 13, layers: [dense(16, 'relu'), dropout(0.3), dense(3)] }, [13], 3, 64], // dropout
+        [{ input: 13, layers: [dense(9, 'relu'), dense(1)], loss: 'sigmoid-cross-entropy' }, [13], 2, 64], // a layer narrower than the threads
+        [config, [13], 3, 257], // a batch too large to gain from it
+      ];
+      for (const [c, shape, classes, batch] of cases) {
+        const net = new Network(two, c);
+        net.plan(batch, batch);
+        const work = two.heap.group('test');
+        const images = net.gatherRows(net.upload(data(300, shape, classes, 1), work), null, 0, batch, true);
+        expect(split(net)!.trainsModelParallel(batch, images)).toBe(false);
+        work.release();
+        net.dispose();
+      }
+      // Float features (no uint8 images to gather) and an augment hook (fit gathers on the caller) too.
+      const net = new Network(two, config);
+      net.plan(64, 64);
+      expect(split(net)!.trainsModelParallel(64, undefined)).toBe(false);
+      net.dispose();
+    });
+
+    if (choice !== 'js') {
+      it('a worker that fails mid-step fails the caller\'s call with its error, not a hang; the pool goes on working', async () => {
+        const net = new Network(two, config);
+        net.plan(8, 8);
+        const work = two.heap.group('test');
+        const indices = work.allocI32(8, 'indices');
+        // Row 0 of an "image set" 20 bytes before the end of memory: the caller's block of the
+        // values (the first 7 of 13) lies inside it, the worker's does not: the worker traps while
+        // the caller waits for it at a barrier.
+        const src = two.heap.memory.buffer.byteLength - 10;
+        expect(() => net.trainBatch(8, 'accuracy', true, { src, srcRows: 1, indices })).toThrow(/memory access out of bounds \(in worker 1\)/);
+        work.release();
+        const ds = data(100, [13], 3, 1);
+        await net.fit(ds, { epochs: 2, batchSize: 16 });
+        expect(net.evaluate(ds).accuracy).toBeGreaterThan(0.3);
+        net.dispose();
+      });
+    }
+  });
+
   it('dispose() stops the workers; the backend then refuses work', async () => {
     const b = await createBackend({ backend: choice, threads: 2 });
     const net = new Network(b, { input: 13, layers: [dense(3)] });
@@ -200,13 +298,17 @@ describe('createBackend threads option', () => {
     b.dispose();
   });
 
-  it('8,000 training steps never stall (a handoff race once waited for a finished command until the next one)', () => {
+  it.each([
+    ['data-parallel (float features)', 'new Float32Array(rows * 784).map((_, i) => ((i * 37) % 11) / 11)'],
+    ['model-parallel (uint8 images)', 'new Uint8Array(rows * 784).map((_, i) => (i * 37) % 251)'],
+  ])('8,000 training steps never stall, %s (a handoff race once waited for a finished command until the next one)', (_, images) => {
     // The caller and the worker finish their equal shares at about the same moment: the race needs
-    // that, and thousands of handoffs. A child process, so a stall fails by its timeout, not CI's.
+    // that, and thousands of handoffs (model-parallel: seven barriers a step). A child process, so
+    // a stall fails by its timeout, not CI's.
     const run = runScript('long.mjs', `
       import { createBackend, Network, dense, fromArrays, sgd } from SIMDNET;
       const backend = await createBackend({ threads: 2 });
-      const rows = 1024, x = new Float32Array(rows * 784).map((_, i) => ((i * 37) % 11) / 11), y = new Uint8Array(rows).map((_, i) => i % 10);
+      const rows = 1024, x = ${images}, y = new Uint8Array(rows).map((_, i) => i % 10);
       const net = new Network(backend, { input: 784, layers: [dense(80, 'relu'), dense(70, 'tanh'), dense(10)], seed: 1 });
       let steps = 0;
       await net.fit(fromArrays({ x, shape: [784], y, classes: 10 }), { steps: 8000, evalEvery: 1e9, batchSize: 64, optimizer: sgd({ lr: 0.05 }), onBatch: () => steps++ });

@@ -157,6 +157,15 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       indexList(K, rows, indices, srcRows);
       raw.gatherImages(rows, cols, src, srcRows, indices, dst);
     },
+    gatherImagesT(rows, cols, first, count, src, srcRows, indices, dst) {
+      const K = 'gatherImagesT';
+      size(K, 'rows', rows); size(K, 'cols', cols); size(K, 'count', count); size(K, 'srcRows', srcRows);
+      if (!Number.isInteger(first) || first < 0 || first + count > cols) fail('SHAPE', `${K}: first (${first}) must be an integer ≥ 0 with first + count (${count}) ≤ cols (${cols})`);
+      region(K, 'src', src, srcRows * cols, 1);
+      f32s(K, 'dst', dst, count * rows);
+      indexList(K, rows, indices, srcRows);
+      raw.gatherImagesT(rows, cols, first, count, src, srcRows, indices, dst);
+    },
     gatherLabels(rows, src, srcRows, indices, dst) {
       const K = 'gatherLabels';
       size(K, 'rows', rows); size(K, 'srcRows', srcRows);

@@ -89,6 +89,11 @@ export interface Kernels {
    * (each in [0, srcRows)), dst f32 [rows, cols].
    */
   gatherImages(rows: number, cols: number, src: number, srcRows: number, indices: number, dst: number): void;
+  /**
+   * dst[c, r] = src[indices[r], first + c] / 255 for c < count, r < rows: a block of the images'
+   * values stored values × rows (model-parallel training); dst f32 [count, rows], first + count ≤ cols.
+   */
+  gatherImagesT(rows: number, cols: number, first: number, count: number, src: number, srcRows: number, indices: number, dst: number): void;
   /** dst[r] = src[indices[r]]; src u8[srcRows] labels, indices i32[rows], dst i32[rows]. */
   gatherLabels(rows: number, src: number, srcRows: number, indices: number, dst: number): void;
   /**
@@ -190,6 +195,7 @@ export const KERNEL_ARGS = {
   rmsprop: optimizer([nonNegativeInput('s')], lr, nonNegative('alpha', 0.9, 0.999), nonNegative('eps', 1e-8, 1e-6)),
   weightedSum: elementwise(['a', 'b'], ['y'], nonNegative('wa', 0.1, 1), nonNegative('wb', 0.1, 1)),
   gatherImages: custom,
+  gatherImagesT: custom,
   gatherLabels: custom,
   gather32: custom,
   argmax: custom,

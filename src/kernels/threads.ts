@@ -10,7 +10,7 @@ import type { BackendName } from './backend';
 import { fail, type ErrorCode } from '../errors';
 
 /** Bumped when the command protocol changes: a worker script of another version is refused. */
-export const THREAD_PROTOCOL = 3;
+export const THREAD_PROTOCOL = 4;
 
 // One slot per worker, 4 KiB apart (no false sharing): int32 flags, f64 arguments, f64 results,
 // then the text of the last error.
@@ -91,7 +91,7 @@ function canBlock(): boolean {
 }
 
 /** Waits until flags[index] !== value: spins, then sleeps (in slices, calling `check` between them). */
-function waitWhile(flags: Int32Array, index: number, value: number, check: () => void): void {
+export function waitWhile(flags: Int32Array, index: number, value: number, check: () => void): void {
   if (spin(flags, index, value, SPIN_MS)) return;
   const block = canBlock();
   while (Atomics.load(flags, index) === value) {

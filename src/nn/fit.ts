@@ -313,13 +313,14 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
         // Without an augment hook, each thread gathers its own share of the batch's uint8 images.
         const images = net.gatherRows(trainData, order, from, rows, !options.augment);
         if (options.augment) options.augment(heap.f32(net.inputPtr, rows * net.input), rows, train.shape[1] ?? 1, train.shape[0]);
-        const batch = net.trainBatch(rows, metric, false, images); // net.step sums the threads' gradients
+        // The batch and its step at once (the threads may step their parameters within the batch).
+        // A diverged batch has stepped the weights too: diverged() restores them either way.
+        const batch = net.trainStep(rows, metric, images, optimizer, state, ++t, lr);
         const mean = net.metrics(batch, rows, metric, 0);
         if (Number.isNaN(firstLoss)) firstLoss = mean.loss;
         if (!Number.isFinite(mean.loss) || mean.loss > divergenceFactor * Math.max(firstLoss, 1)) {
           diverged(`at ${stepsMode ? `step ${step + 1}` : `epoch ${period}, batch ${b + 1} of ${batches}`}: the mean loss is ${mean.loss.toPrecision(4)} (it was ${firstLoss.toPrecision(4)} at the first batch)`);
         }
-        net.step(optimizer, state, ++t, lr);
         if (b === batches - 1) {
           // The period's last step is not checked by a following batch: check the weights (one SIMD
           // pass) and this batch's loss after the step, now, while it is still in the buffers

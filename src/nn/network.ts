@@ -130,6 +130,8 @@ export class Network {
   private readonly replica: Replica;
   /** With threads: the workers' replicas (made at the first plan). */
   private parallel?: Parallel;
+  /** The last training batch's images, when it trained without filling the input buffer (see fillInput). */
+  private unfilled?: { rows: number; images: ImageGather };
 
   constructor(backend: Backend, config: NetworkConfig) {
     this.backend = backend;
@@ -225,6 +227,7 @@ export class Network {
 
   /** Byte offset of the input batch buffer (rows × input floats) of the current plan. */
   get inputPtr(): number {
+    this.fillInput();
     return this.buf.x;
   }
 
@@ -333,6 +336,7 @@ export class Network {
 
   /** Forward pass over the rows in the input buffer (on this thread); returns the output offset. */
   forwardRows(rows: number, mode: ForwardMode = 'infer'): number {
+    this.fillInput();
     return this.replica.forward(rows, this.buf.x, mode);
   }
 
@@ -351,13 +355,35 @@ export class Network {
    * gradient of the batch's mean loss left in the gradient block. With threads, each thread takes a
    * share of the rows and the shares' gradients are summed in a fixed order (with `reduce` false,
    * by step(), which leaves the full mean only over the caller's range of the block). With `images` (from
-   * gatherRows(…, deferImages)), each thread first gathers its share's uint8 inputs.
+   * gatherRows(…, deferImages)), each thread first gathers its share's uint8 inputs. A dense stack
+   * with such images and small batches trains model-parallel instead (parallel-model.ts): the whole
+   * mean gradient is then in the block, and the input buffer is filled only when read.
    */
   trainBatch(rows: number, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
-    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce, images);
+    this.unfilled = undefined;
+    if (this.parallel) {
+      const sums = this.parallel.train(rows, this.buf, metric, reduce, images);
+      if (this.parallel.inputSkipped) this.unfilled = { rows, images: images! };
+      return sums;
+    }
     this.gatherInput(rows, images);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
+    return sums;
+  }
+
+  /**
+   * A training batch and its optimizer step: trainBatch(rows, metric, false, images), then
+   * step(optimizer, state, t, lr). A model-parallel batch (see trainBatch) steps each thread's
+   * parameters within the batch, as soon as their gradients are written.
+   */
+  trainStep(rows: number, metric: MetricKind, images: ImageGather | undefined, optimizer: Optimizer, state: readonly number[], t: number, lr: number): BatchSums {
+    if (this.parallel?.trainsModelParallel(rows, images)) {
+      this.unfilled = { rows, images: images! };
+      return this.parallel.trainModel(rows, this.buf, metric, images!, { optimizer, state, t, lr });
+    }
+    const sums = this.trainBatch(rows, metric, false, images);
+    this.step(optimizer, state, t, lr);
     return sums;
   }
 
@@ -393,6 +419,13 @@ export class Network {
     return [[0, rows, this.replica.output(rows, this.forwardRows(rows))]];
   }
 
+  /** The input buffer's images, when a model-parallel batch left them ungathered (fit() reads them after an epoch's last step). */
+  private fillInput(): void {
+    if (!this.unfilled) return;
+    this.gatherInput(this.unfilled.rows, this.unfilled.images);
+    this.unfilled = undefined;
+  }
+
   /** The uint8 images of `rows` rows into the input buffer on this thread, when `images` says where they are. */
   private gatherInput(rows: number, images?: ImageGather): void {
     gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
@@ -419,6 +452,7 @@ export class Network {
    */
   gatherRows(data: UploadedData, order: Int32Array | null, from: number, rows: number, deferImages = false): ImageGather | undefined {
     const k = this.backend.rawKernels, b = this.buf, F = this.input, ds = data.ds;
+    this.unfilled = undefined; // this batch's rows replace the last one's
     const v = this.backend.heap.views();
     const idx = b.indices >>> 2;
     if (order) for (let r = 0; r < rows; r++) v.i32[idx + r] = order[from + r];

@@ -5,6 +5,7 @@ import type { Kernels } from '../kernels/kernels';
 import type { Shape } from './layer';
 import type { LayerSpec } from './layers/index';
 import type { LossName } from './losses';
+import type { ModelPlan } from './parallel-model';
 
 export const OP_SETUP = 1; // [op, id, jsonPtr, jsonBytes]: build (or rebuild) replica `id`
 export const OP_DROP = 2; // [op, id]: forget replica `id`
@@ -37,6 +38,8 @@ export function gatherImageRows(k: Kernels, rows: number, input: number, images:
 }
 export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
 export const OP_STEP = 7; // [op, id, from, count, t, lr, thread, shares, ...share weights, ...state offsets]
+export const OP_TRAIN_MODEL = 8; // [op, id, rows, thread, ...gather, step?, t, lr, ...state offsets]: thread's part of a model-parallel batch (parallel-model.ts), with its optimizer step when step = 1
+export const OP_STEP_OWNED = 9; // [op, id, t, lr, thread, ...state offsets]: steps the parameter ranges the thread owns (model-parallel)
 
 /** The optimizer a replica's parameter range is stepped with: its name and options (OPTIMIZERS). */
 export interface OptimizerSetup {
@@ -60,4 +63,6 @@ export interface ReplicaSetup {
   /** The parameter block, and every thread's gradient block in thread order (the caller's first). */
   params: number;
   gradBlocks: number[];
+  /** The model-parallel training plan, when the network trains that way (parallel-model.ts). */
+  model: ModelPlan | null;
 }

@@ -7,9 +7,10 @@ import { buildLayers } from './layers/index';
 import { LOSSES } from './losses';
 import { Replica, METRIC_KINDS } from './replica';
 import { OPTIMIZERS, type Optimizer, type OptimizerName } from './optimizers';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, gatherAt, gatherImageRows, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherAt, gatherImageRows, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
 import { sizeOf } from './layer';
 import { reduceAndStep } from './parallel-step';
+import { modelParallelStep, ownedRanges, type ModelPlan } from './parallel-model';
 
 /** Hands a replica the regions the caller planned for it, in the same order, checking each size. */
 class PlannedRegions extends HeapRegions {
@@ -41,6 +42,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
   const optimizers = new Map<number, Optimizer>();
   const text = (args: Float64Array) => new TextDecoder().decode(heap.u8(args[2], args[3]).slice());
   const replica = (id: number) => replicas.get(id) ?? fail('THREAD', `threads: the worker has no replica ${id}`);
+  const modelPlan = (id: number): ModelPlan => setups.get(id)?.model ?? fail('THREAD', `threads: the worker has no model-parallel plan for replica ${id}`);
   /** The share's uint8 images into x first, when the command carries a gather from args[at] on (parallel-protocol). */
   const gather = (args: Float64Array, at: number, id: number, rows: number, x: number) => gatherImageRows(k, rows, sizeOf(setups.get(id)!.input), gatherAt(args, at), x);
   return (args, results) => {
@@ -69,6 +71,25 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
         const weights = Array.from(args.subarray(8, 8 + shares));
         const state = Array.from(args.subarray(8 + shares, 8 + shares + optimizer.slots));
         reduceAndStep(k, optimizer, setup.params, setup.gradBlocks, weights, state, from, count, t, lr, thread);
+        break;
+      }
+      case OP_STEP_OWNED: {
+        const plan = modelPlan(id), optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
+        const [t, lr, thread] = args.subarray(2, 5);
+        const state = Array.from(args.subarray(5, 5 + optimizer.slots));
+        for (const [from, count] of ownedRanges(plan, thread)) reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+        break;
+      }
+      case OP_TRAIN_MODEL: {
+        const images = gatherAt(args, 4) ?? fail('THREAD', 'threads: a model-parallel step without images');
+        const plan = modelPlan(id);
+        let update: ((from: number, count: number) => void) | undefined;
+        if (args[7]) {
+          const optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
+          const [t, lr] = args.subarray(8, 10), state = Array.from(args.subarray(10, 10 + optimizer.slots));
+          update = (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+        }
+        modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, undefined, update);
         break;
       }
       case OP_TRAIN: {

@@ -10,8 +10,9 @@ import type { Network, ShareOutputs } from './network';
 import { buildLayers } from './layers/index';
 import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replica';
 import type { Optimizer } from './optimizers';
-import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
+import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
+import { MODEL_PARALLEL_MAX_ROWS, isPeerFailure, modelParallelLayers, modelParallelStep, ownedRanges, planModelParallel, resetBarrier, type ModelPlan } from './parallel-model';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -40,6 +41,14 @@ export function shares(rows: number, threads: number): [number, number][] {
   return out;
 }
 
+/** An optimizer step to run with a training batch: what Network.step takes. */
+export interface StepArgs {
+  optimizer: Optimizer;
+  state: readonly number[];
+  t: number;
+  lr: number;
+}
+
 interface Buffers {
   x: number;
   labels: number;
@@ -53,13 +62,22 @@ export class Parallel {
   private readonly regions: RecordedRegions[];
   private grads: number[] = [];
   private planned = false;
-  /** The last training batch's share weights (rows / batch rows), until its step; the optimizer the workers have. */
-  private pending: number[] | null = null;
+  /**
+   * The last training batch's share weights (rows / batch rows), until its step ('owned': it ran
+   * model-parallel, each thread steps its own parameters); the optimizer the workers have.
+   */
+  private pending: number[] | 'owned' | null = null;
   private optimizer?: Optimizer;
+  /** Model-parallel training of a dense stack (parallel-model.ts), when the network and its batches allow it. */
+  private model: ModelPlan | null = null;
+  private readonly modelRegions: HeapRegions;
+  /** Whether the last training batch left the input buffer unfilled (model-parallel: each thread gathered its block of features elsewhere). */
+  inputSkipped = false;
 
   constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
     this.heap = net.backend.heap;
     this.regions = pool.slots.map((_, i) => new RecordedRegions(this.heap, `worker ${i + 1}'s replica`));
+    this.modelRegions = new HeapRegions(this.heap, 'model-parallel training');
   }
 
   private get threads(): number {
@@ -72,6 +90,7 @@ export class Parallel {
     const shareRows = Math.ceil(rows / this.threads), shareTrain = Math.ceil(trainRows / this.threads);
     for (const regions of this.regions) regions.release();
     this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
+    this.model = this.planModel(trainRows);
     const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
       const grads = this.grads[w];
       // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
@@ -88,7 +107,7 @@ export class Parallel {
       return {
         input: [...net.inputShape], specs: [...net.specs], seed: net.seed, loss: net.loss, outputs: net.outputs,
         binds, rows: shareRows, trainRows: shareTrain, allocations: regions.log.slice(),
-        params: net.paramsPtr, gradBlocks: [net.gradsPtr, ...this.grads],
+        params: net.paramsPtr, gradBlocks: [net.gradsPtr, ...this.grads], model: this.model,
       };
     });
     const texts = setups.map((s) => new TextEncoder().encode(JSON.stringify(s)));
@@ -103,9 +122,31 @@ export class Parallel {
   }
 
   /**
+   * The model-parallel plan for training batches of up to `trainRows` rows, when every layer is
+   * dense (with its activation), each is at least a feature per thread wide and the batches are
+   * small enough to gain from it; else null (data-parallel training).
+   */
+  private planModel(trainRows: number): ModelPlan | null {
+    this.modelRegions.release();
+    const net = this.net, stack = modelParallelLayers(this.replica.layers, this.threads);
+    if (!stack || trainRows < 1 || trainRows > MODEL_PARALLEL_MAX_ROWS) return null;
+    // Each runtime layer's first tensor: a dense layer's weights, then its bias.
+    const firstTensor: number[] = [];
+    let t = 0;
+    for (const layer of this.replica.layers) { firstTensor.push(t); t += layer.params().length; }
+    const at = (layer: number, i: number) => net.tensors[firstTensor[layer] + i].offset;
+    const layers = this.replica.layers;
+    const dims = stack.map(({ dense, activation }) => {
+      const i = layers.indexOf(dense);
+      return { in: dense.inSize, out: dense.outSize, activation, weights: at(i, 0), bias: at(i, 1) };
+    });
+    return planModelParallel(this.modelRegions, this.threads, trainRows, dims, net.paramsPtr, net.gradsPtr);
+  }
+
+  /**
    * Gives each worker w (of `count`) its command, runs `mine` on this thread meanwhile, then waits
    * for every worker (even when one failed: no command may still run when this returns) and
-   * rethrows the first error.
+   * rethrows the first error (an error that only says another thread failed comes last).
    */
   private run<T>(command: (w: number) => number[], count = this.pool.size, mine?: () => T): { mine?: T; results: Float64Array[] } {
     for (let w = 0; w < count; w++) this.pool.post(w, command(w));
@@ -120,7 +161,7 @@ export class Parallel {
       try {
         results.push(this.pool.wait(w).slice(0, 5));
       } catch (e) {
-        error ??= e;
+        if (error === undefined || isPeerFailure(error)) error = e;
       }
     }
     if (error !== undefined) throw error;
@@ -134,6 +175,8 @@ export class Parallel {
    * step() sums them (in parallel, with the optimizer step).
    */
   train(rows: number, buf: Buffers, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
+    this.inputSkipped = false;
+    if (this.trainsModelParallel(rows, images)) return this.trainModel(rows, buf, metric, images!);
     const net = this.net, parts = shares(rows, this.threads);
     // The layers' states (a dropout RNG) before the batch: each worker starts its share from them.
     const states: number[] = [];
@@ -163,30 +206,76 @@ export class Parallel {
     return addSums(mine!, results);
   }
 
+  /** Whether a training batch of `rows` rows with these images runs model-parallel (parallel-model.ts). */
+  trainsModelParallel(rows: number, images?: ImageGather): boolean {
+    return this.model !== null && images !== undefined && rows <= this.model.rows;
+  }
+
+  /**
+   * A model-parallel training batch (parallel-model.ts): every thread gathers its block of the
+   * images' values and runs its part; this thread also runs the loss. The batch's mean gradient is
+   * then whole in the network's block. With `update`, each thread also steps the parameters it
+   * owns, within the batch; else step() does.
+   */
+  trainModel(rows: number, buf: Buffers, metric: MetricKind, images: ImageGather, update?: StepArgs): BatchSums {
+    const plan = this.model!, heap = this.heap, views = () => heap.views(), k = this.net.backend.rawKernels;
+    let sums: BatchSums | undefined;
+    if (update) this.ensureOptimizer(update.optimizer);
+    const stepArgs = update ? [1, update.t, update.lr, ...update.state] : [0];
+    const mine = update && ((from: number, count: number) => reduceAndStep(k, update.optimizer, plan.params, [plan.grads], [1], update.state, from, count, update.t, update.lr));
+    resetBarrier(views(), plan);
+    this.run(
+      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, ...gatherArgs(images, 0), ...stepArgs],
+      this.pool.size,
+      () => modelParallelStep(k, views, plan, 0, rows, images, () => {
+        sums = this.replica.loss(rows, plan.outputs, buf.labels, buf.targets, true, metric);
+        return this.replica.outputGradient;
+      }, mine),
+    );
+    this.pending = update ? null : 'owned';
+    this.inputSkipped = true;
+    return sums!;
+  }
+
+  /** Sends `optimizer` to the workers, unless they have it. */
+  private ensureOptimizer(optimizer: Optimizer): void {
+    if (this.optimizer === optimizer) return;
+    const text = new TextEncoder().encode(JSON.stringify({ name: optimizer.name, options: optimizer.options }));
+    const scratch = this.heap.group('optimizer setup');
+    try {
+      const ptr = scratch.allocBytes(text, 'optimizer setup');
+      this.run(() => [OP_OPTIMIZER, this.id, ptr, text.length]);
+    } finally {
+      scratch.release();
+    }
+    this.optimizer = optimizer;
+  }
+
   /**
    * The optimizer step after train(…, reduce = false): each thread sums the shares' gradients over
-   * its range of the parameters and steps that range (bit for bit the one-thread reduction and step).
+   * its range of the parameters and steps that range (bit for bit the one-thread reduction and
+   * step); after a model-parallel batch, each thread steps the parameters it owns.
    */
   step(optimizer: Optimizer, state: readonly number[], t: number, lr: number): void {
-    const net = this.net, weights = this.pending ?? [1];
+    const net = this.net, pending = this.pending;
     this.pending = null;
-    const gradBlocks = [net.gradsPtr, ...this.grads];
-    if (this.optimizer !== optimizer) {
-      const text = new TextEncoder().encode(JSON.stringify({ name: optimizer.name, options: optimizer.options }));
-      const scratch = this.heap.group('optimizer setup');
-      try {
-        const ptr = scratch.allocBytes(text, 'optimizer setup');
-        this.run(() => [OP_OPTIMIZER, this.id, ptr, text.length]);
-      } finally {
-        scratch.release();
-      }
-      this.optimizer = optimizer;
+    this.ensureOptimizer(optimizer);
+    const k = net.backend.rawKernels;
+    if (pending === 'owned') {
+      const plan = this.model!;
+      this.run(
+        (w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state],
+        this.pool.size,
+        () => { for (const [from, count] of ownedRanges(plan, 0)) reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr); },
+      );
+      return;
     }
+    const weights = pending ?? [1], gradBlocks = [net.gradsPtr, ...this.grads];
     const ranges = paramRanges(net.paramCount, this.threads);
     this.run(
       (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, w + 1, weights.length, ...weights, ...state],
       this.pool.size,
-      () => reduceAndStep(net.backend.rawKernels, optimizer, net.paramsPtr, gradBlocks, weights, state, ranges[0][0], ranges[0][1], t, lr),
+      () => reduceAndStep(k, optimizer, net.paramsPtr, gradBlocks, weights, state, ranges[0][0], ranges[0][1], t, lr),
     );
   }
 
@@ -244,6 +333,7 @@ export class Parallel {
   dispose(): void {
     if (this.planned && !this.net.backend.disposed) this.run(() => [OP_DROP, this.id]);
     for (const r of this.regions) r.release();
+    this.modelRegions.release();
   }
 }
 

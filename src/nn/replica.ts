@@ -34,6 +34,11 @@ export class Replica {
     readonly heap: Heap,
   ) {}
 
+  /** Where loss(…, grad) writes dL/dOutput: rows × outputs. */
+  get outputGradient(): number {
+    return this.dOut;
+  }
+
   /** Buffers for forward passes of up to `rows` rows and backward passes of up to `trainRows`. */
   plan(regions: HeapRegions, rows: number, trainRows: number): void {
     const out = this.outputs;

@@ -771,6 +771,23 @@ for (const [rows, cols] of ROW_SHAPES) {
   });
 }
 
+for (const [rows, cols] of ROW_SHAPES) {
+  // A block from the middle of the row, and the whole row.
+  const blocks = cols > 2 ? [[Math.floor(cols / 3), cols - Math.floor(cols / 3) - 1], [0, cols]] : [[0, cols]];
+  for (const [first, count] of blocks) {
+    add('gatherImagesT', `${rows}×${cols} [${first}, +${count}]`, { dst: EXACT }, rows * count, (rng) => {
+      const srcRows = datasetRows(rows);
+      const src = randomBytes(rng, srcRows * cols), indices = indexList(rng, rows, srcRows);
+      return {
+        regions: [u8('src', srcRows * cols, src), i32('indices', 'in', rows, indices), f32('dst', 'out', count * rows)],
+        call: (kn, p) => kn.gatherImagesT(rows, cols, first, count, p.src, srcRows, p.indices, p.dst),
+        outputs: [whole('dst')],
+        reference: () => ref.gatherImagesT(rows, cols, first, count, src, indices),
+      };
+    });
+  }
+}
+
 /** f32 bit patterns a copy through floats could change: NaNs with payloads (signalling, negative), −0, a subnormal, ∞. */
 const WORD_SPECIALS = [0x7f800001, 0x7fc12345, 0xffc00001 | 0, 0x80000000 | 0, 0x00000001, 0x7f800000];
 for (const [rows, cols] of ROW_SHAPES) {

@@ -379,6 +379,16 @@ export function gatherImages(rows: number, cols: number, src: Num, indices: Num)
   return { dst: out(d) };
 }
 
+/** dst[c, r] = f32(src[idx[r]·cols + first + c] · f32(1/255)): gatherImages' values, a block of them stored values × rows. */
+export function gatherImagesT(rows: number, cols: number, first: number, count: number, src: Num, indices: Num): { dst: RefOutput } {
+  const scale = Math.fround(1 / 255);
+  const d = new Float64Array(count * rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < count; c++) d[c * rows + r] = Math.fround(src[indices[r] * cols + first + c] * scale);
+  }
+  return { dst: out(d) };
+}
+
 export function gatherLabels(src: Num, indices: Num): { dst: RefOutput } {
   const d = new Float64Array(indices.length);
   for (let r = 0; r < indices.length; r++) d[r] = src[indices[r]];

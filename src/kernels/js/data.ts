@@ -18,6 +18,15 @@ export function dataKernels(views: () => HeapViews) {
       }
     },
 
+    gatherImagesT(rows, cols, first, count, src, _srcRows, indices, dst) {
+      const f = F(), u = U(), idx = I();
+      const scale = Math.fround(1 / 255);
+      for (let r = 0; r < rows; r++) {
+        const s = src + idx[(indices >>> 2) + r] * cols + first;
+        for (let c = 0, d = (dst >>> 2) + r; c < count; c++, d += rows) f[d] = u[s + c] * scale;
+      }
+    },
+
     gatherLabels(rows, src, _srcRows, indices, dst) {
       const u = U(), idx = I();
       for (let r = 0; r < rows; r++) idx[(dst >>> 2) + r] = u[src + idx[(indices >>> 2) + r]];

@@ -28,21 +28,29 @@ export class Activation implements Layer {
     this.y = heap.allocF32(rows * this.outSize, `${this.activation} output`);
   }
   forward(k: Kernels, rows: number, x: number): number {
-    const n = rows * this.outSize;
-    if (this.activation === 'relu') k.reluForward(n, x, this.y); // y = max(0, x)
-    else if (this.activation === 'leaky-relu') k.leakyReluForward(n, x, this.y, LEAKY_SLOPE); // y = x > 0 ? x : 0.01·x
-    else if (this.activation === 'tanh') k.tanhForward(n, x, this.y); // y = tanh(x)
-    else k.sigmoidForward(n, x, this.y); // y = 1 / (1 + e^−x)
+    activationForward(k, this.activation, rows * this.outSize, x, this.y);
     return this.y;
   }
   backward(k: Kernels, rows: number, dy: number): number {
-    const n = rows * this.outSize;
-    if (this.activation === 'relu') k.reluBackward(n, this.y, dy, dy); // dx = dy·[y > 0]
-    else if (this.activation === 'leaky-relu') k.leakyReluBackward(n, this.y, dy, dy, LEAKY_SLOPE); // dx = dy·(y > 0 ? 1 : 0.01)
-    else if (this.activation === 'tanh') k.tanhBackward(n, this.y, dy, dy); // dx = dy·(1 − y²)
-    else k.sigmoidBackward(n, this.y, dy, dy); // dx = dy·y·(1 − y)
+    activationBackward(k, this.activation, rows * this.outSize, this.y, dy, dy);
     return dy;
   }
+}
+
+/** y = f(x) over n values (y may be x). */
+export function activationForward(k: Kernels, f: Exclude<ActivationName, 'linear'>, n: number, x: number, y: number): void {
+  if (f === 'relu') k.reluForward(n, x, y); // y = max(0, x)
+  else if (f === 'leaky-relu') k.leakyReluForward(n, x, y, LEAKY_SLOPE); // y = x > 0 ? x : 0.01·x
+  else if (f === 'tanh') k.tanhForward(n, x, y); // y = tanh(x)
+  else k.sigmoidForward(n, x, y); // y = 1 / (1 + e^−x)
+}
+
+/** dx = dy · f′ over n values, from f's outputs y (dx may be dy). */
+export function activationBackward(k: Kernels, f: Exclude<ActivationName, 'linear'>, n: number, y: number, dy: number, dx: number): void {
+  if (f === 'relu') k.reluBackward(n, y, dy, dx); // dx = dy·[y > 0]
+  else if (f === 'leaky-relu') k.leakyReluBackward(n, y, dy, dx, LEAKY_SLOPE); // dx = dy·(y > 0 ? 1 : 0.01)
+  else if (f === 'tanh') k.tanhBackward(n, y, dy, dx); // dx = dy·(1 − y²)
+  else k.sigmoidBackward(n, y, dy, dx); // dx = dy·y·(1 − y)
 }
 
 /** The runtime layers of a spec's activation: none for linear. */

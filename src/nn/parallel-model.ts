@@ -1,0 +1,238 @@
+// Model-parallel training of a stack of dense layers on threads (../shared/DESIGN.md, Threads).
+//
+// Why: data-parallel training (parallel.ts) gives each thread a share of the rows, so each thread
+// reads every parameter and writes a whole gradient block. For a small network, each step then
+// moves half of the parameters and gradients from one core's cache to the other's (~250 KB for
+// the seed-004 MLP, 784-80-70-10). That traffic cost about as much time as the second core saved.
+//
+// Here each thread owns a block of every dense layer's INPUT features: the rows of W for those
+// features, and the biases of its block of OUTPUT features. Activations are stored
+// features × rows, so each block is contiguous. Per step:
+//   forward, per dense layer: each thread multiplies its input block by its rows of W into a
+//     partial product [out, rows]. After a barrier, each thread sums its output block of the
+//     partials (in thread order), adds its biases and applies the activation;
+//   after a barrier, the caller turns the outputs back into rows, runs the loss, and turns dL/dy
+//     into features × rows;
+//   backward, per dense layer after a barrier: each thread writes dW for its rows, db for its
+//     output block, and dX plus the previous activation's backward for its input block.
+// Parameters and gradients never cross cores. The gradient block ends up whole, because each
+// thread wrote its own parts. The optimizer then steps each thread's parts on that thread
+// (ownedRanges). The split and the order of every sum are fixed, so the same seed and thread
+// count give the same weights. Against one thread, results differ by float rounding: the
+// forward products are summed in parts.
+import type { Kernels } from '../kernels/kernels';
+import type { HeapRegions, HeapViews } from '../kernels/heap';
+import { waitWhile } from '../kernels/threads';
+import { simdnetError } from '../errors';
+import type { Layer } from './layer';
+import { Dense } from './layers/dense';
+import { Activation, activationBackward, activationForward } from './layers/activation';
+import type { ImageGather } from './parallel-protocol';
+
+/** Batches larger than this train data-parallel: their arithmetic outweighs the parameters' traffic. */
+export const MODEL_PARALLEL_MAX_ROWS = 256;
+
+type Nonlinear = Activation['activation'];
+
+/** One dense layer of the plan, with the activation that follows it. Offsets are bytes on the shared heap. */
+export interface ModelLayer {
+  in: number;
+  out: number;
+  activation: Nonlinear | null;
+  /** W [in, out] and b [out] as float offsets in the parameter (and gradient) block. */
+  weights: number;
+  bias: number;
+  /** Per thread: its partial product [out, rows]. */
+  partials: number[];
+  /** The layer's output after its activation, and dL/d(that output) turned into dL/d(pre-activation): [out, rows]. */
+  y: number;
+  dy: number;
+}
+
+/** Everything every thread needs to run its part: plain numbers (it travels to workers as JSON). */
+export interface ModelPlan {
+  threads: number;
+  /** Most rows a batch may have. */
+  rows: number;
+  input: number;
+  layers: ModelLayer[];
+  /** Parameter and gradient blocks (the network's). */
+  params: number;
+  grads: number;
+  /** The input [input, rows], a row of ones [rows], the outputs as rows [rows, out] for the loss. */
+  x: number;
+  ones: number;
+  outputs: number;
+  /** Two i32: the barrier's count, and a flag a failing thread raises. */
+  sync: number;
+}
+
+/**
+ * The dense layers (each with its activation) of `layers` when the network can train
+ * model-parallel on `threads` threads: only dense layers, each followed by at most one activation,
+ * and every width at least `threads` so that each thread owns features. Otherwise null.
+ */
+export function modelParallelLayers(layers: readonly Layer[], threads: number): { dense: Dense; activation: Nonlinear | null; index: number }[] | null {
+  const out: { dense: Dense; activation: Nonlinear | null; index: number }[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    if (!(layer instanceof Dense) || layer.inSize < threads || layer.outSize < threads) return null;
+    const next = layers[i + 1];
+    const activation = next instanceof Activation ? next.activation : null;
+    if (activation) i++;
+    out.push({ dense: layer, activation, index: i });
+  }
+  return out.length > 0 ? out : null;
+}
+
+/**
+ * Plans the buffers of model-parallel training for batches of up to `rows` rows. `tensors`: each
+ * dense layer's [weights, bias] float offsets in the parameter block.
+ */
+export function planModelParallel(
+  regions: HeapRegions, threads: number, rows: number, dims: { in: number; out: number; activation: Nonlinear | null; weights: number; bias: number }[],
+  params: number, grads: number,
+): ModelPlan {
+  const f32 = (n: number, what: string) => regions.allocF32(n, what);
+  const layers: ModelLayer[] = dims.map((d) => ({
+    ...d,
+    partials: Array.from({ length: threads }, (_, t) => f32(d.out * rows, `model-parallel partial product of thread ${t + 1}`)),
+    y: f32(d.out * rows, 'model-parallel output'),
+    dy: f32(d.out * rows, 'model-parallel output gradient'),
+  }));
+  const input = dims[0].in, outputs = dims[dims.length - 1].out;
+  const plan: ModelPlan = {
+    threads, rows, input, layers, params, grads,
+    x: f32(input * rows, 'model-parallel input'),
+    ones: f32(rows, 'model-parallel ones'),
+    outputs: f32(rows * outputs, 'model-parallel outputs'),
+    sync: regions.alloc(64, 'model-parallel barrier'),
+  };
+  regions.heap.f32(plan.ones, rows).fill(1);
+  return plan;
+}
+
+/** Thread t's block [first, count] of n features (n ≥ threads: never empty). */
+export function featureBlock(n: number, threads: number, t: number): [number, number] {
+  const size = Math.ceil(n / threads), first = Math.min(n, t * size);
+  return [first, Math.min(n, first + size) - first];
+}
+
+/** The float ranges [from, count] of the parameter block that thread t owns and steps. */
+export function ownedRanges(plan: ModelPlan, t: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const L of plan.layers) {
+    const [i0, ic] = featureBlock(L.in, plan.threads, t), [o0, oc] = featureBlock(L.out, plan.threads, t);
+    ranges.push([L.weights + i0 * L.out, ic * L.out], [L.bias + o0, oc]);
+  }
+  return ranges;
+}
+
+/** Resets the barrier before a step's command goes out (no thread is in it: the last step ended on every thread). */
+export function resetBarrier(views: HeapViews, plan: ModelPlan): void {
+  const at = plan.sync >>> 2;
+  Atomics.store(views.i32, at, 0);
+  Atomics.store(views.i32, at + 1, 0);
+}
+
+/** Whether an error says only that another thread of the step failed (the other thread's error is the one to report). */
+export function isPeerFailure(e: unknown): boolean {
+  return (e as { peerFailed?: unknown } | null)?.peerFailed === true;
+}
+
+/**
+ * Where the threads meet between phases of a step: a count on the shared heap. Each thread adds
+ * one and waits until every thread of this round has. A thread that fails raises the flag and
+ * bumps the count, so the others stop waiting and throw (no hang).
+ */
+class Barrier {
+  private readonly i: number;
+  constructor(private readonly views: () => HeapViews, at: number, private readonly threads: number) {
+    this.i = at >>> 2;
+  }
+  wait(): void {
+    const f = this.views().i32, i = this.i, T = this.threads;
+    const arrived = Atomics.add(f, i, 1) + 1, target = Math.ceil(arrived / T) * T;
+    if (arrived === target) Atomics.notify(f, i);
+    else {
+      const check = () => this.check();
+      for (let v = Atomics.load(f, i); v < target && Atomics.load(f, i + 1) === 0; v = Atomics.load(f, i)) waitWhile(f, i, v, check);
+    }
+    this.check();
+  }
+  private check(): void {
+    if (Atomics.load(this.views().i32, this.i + 1) !== 0) {
+      throw Object.assign(simdnetError('THREAD', 'threads: another thread of this model-parallel step failed'), { peerFailed: true });
+    }
+  }
+  fail(): void {
+    const f = this.views().i32;
+    Atomics.store(f, this.i + 1, 1);
+    Atomics.add(f, this.i, 1 << 20);
+    Atomics.notify(f, this.i);
+  }
+}
+
+/**
+ * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find.
+ * Thread 0 (the caller) runs `loss` between forward and backward: it reads the outputs as rows at
+ * plan.outputs and returns where it wrote dL/dOutput (rows × outputs). With `update`, each thread
+ * steps its own parameters (the float ranges of ownedRanges) as soon as their gradients are written
+ * and nothing else reads them.
+ */
+export function modelParallelStep(
+  k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
+  loss?: () => number, update?: (from: number, count: number) => void,
+): void {
+  const T = plan.threads, B = rows, barrier = new Barrier(views, plan.sync, T);
+  try {
+    // The input block of this thread, features × rows.
+    const [x0, xc] = featureBlock(plan.input, T, t);
+    k.gatherImagesT(B, plan.input, x0, xc, images.src, images.srcRows, images.indices, plan.x + x0 * B * 4);
+    const P = (f: number) => plan.params + f * 4, G = (f: number) => plan.grads + f * 4;
+    let x = plan.x;
+    for (const L of plan.layers) {
+      const [i0, ic] = featureBlock(L.in, T, t), [o0, oc] = featureBlock(L.out, T, t);
+      // partial[out, B] = W[i0 …, :]ᵀ · x[i0 …, B]
+      k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[t], 0);
+      barrier.wait();
+      const y = L.y + o0 * B * 4, n = oc * B, at = (p: number) => p + o0 * B * 4;
+      for (let s = 1; s < T; s++) k.weightedSum(n, at(s === 1 ? L.partials[0] : L.y), at(L.partials[s]), y, 1, 1);
+      k.gemm(0, 0, oc, B, 1, P(L.bias + o0), plan.ones, y, 1); // y[o, :] += b[o]
+      if (L.activation) activationForward(k, L.activation, n, y, y);
+      x = L.y;
+    }
+    barrier.wait();
+    const last = plan.layers[plan.layers.length - 1];
+    if (t === 0) {
+      const v = views();
+      transpose(v.f32, last.y, last.out, B, plan.outputs);
+      const dOut = loss!();
+      transpose(v.f32, dOut, B, last.out, last.dy);
+    }
+    barrier.wait();
+    for (let l = plan.layers.length - 1; l >= 0; l--) {
+      const L = plan.layers[l], [i0, ic] = featureBlock(L.in, T, t), [o0, oc] = featureBlock(L.out, T, t);
+      // dy holds dL/d(output after the activation), each thread's block written by that thread
+      // (the caller wrote all of the last layer's): the block through the activation, then wait
+      // for every block before the products that read all of dy.
+      if (L.activation) activationBackward(k, L.activation, oc * B, L.y + o0 * B * 4, L.dy + o0 * B * 4, L.dy + o0 * B * 4);
+      if (L.activation || L !== last) barrier.wait();
+      const input = l > 0 ? plan.layers[l - 1].y : plan.x;
+      k.gemm(0, 1, ic, L.out, B, input + i0 * B * 4, L.dy, G(L.weights + i0 * L.out), 0); // dW[i0 …, :] = x[i0 …, :] · dyᵀ
+      k.gemm(0, 0, oc, 1, B, L.dy + o0 * B * 4, plan.ones, G(L.bias + o0), 0); // db[o] = Σ_rows dy[o, :]
+      if (l > 0) k.gemm(0, 0, ic, B, L.out, P(L.weights + i0 * L.out), L.dy, plan.layers[l - 1].dy + i0 * B * 4, 0); // dx[i0 …] = W[i0 …, :] · dy
+      // This thread alone reads its rows of W and its biases (in this backward pass and the next forward pass).
+      if (update) { update(L.weights + i0 * L.out, ic * L.out); update(L.bias + o0, oc); }
+    }
+  } catch (e) {
+    barrier.fail();
+    throw e;
+  }
+}
+
+/** dst[c, r] = src[r, c] for a [rows, cols] matrix of floats (byte offsets). */
+function transpose(f: Float32Array, src: number, rows: number, cols: number, dst: number): void {
+  const s0 = src >>> 2, d0 = dst >>> 2;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f[d0 + c * rows + r] = f[s0 + r * cols + c];
+}
