@@ -1,6 +1,8 @@
-// Where a 2-thread training step of the seed-004 MLP spends its time: the caller's share alone
-// (forward, loss, backward on 32 rows), the whole threaded batch (64 rows on 2 threads: the
-// difference is the handoff, the wait for the slower share and the sums), the threaded optimizer
+// Where a 2-thread training step of the seed-004 MLP spends its time. Its model-parallel batch and
+// step, as fit() runs it (parallel-model.ts: each thread gathers its block of pixel values), and the
+// data-parallel path that other networks take (float features, augmented batches): the caller's
+// share alone (forward, loss, backward on 32 rows), the whole threaded batch (64 rows on 2 threads:
+// the difference is the handoff, the wait for the slower share and the sums), the threaded optimizer
 // step against the one-thread reduction + step, and gathering the batch. Medians of ROUNDS × N.
 import { createBackend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
@@ -24,6 +26,7 @@ for (const [name, optimizer] of [['sgd', sgd({ lr: 0.1 })], ['adam', adam()]] as
   const k = backend.rawKernels;
   const time = (f: () => void) => { const t0 = performance.now(); for (let i = 0; i < N; i++) f(); return ((performance.now() - t0) / N) * 1000; };
   const cases: Record<string, () => void> = {
+    'model-parallel batch and step (64 rows, 2 threads)': () => net.trainStep(64, 'accuracy', net.gatherRows(data, order, 0, 64, true), optimizer, state, 3, 0.001),
     'gather 64 rows': () => net.gatherRows(data, order, 0, 64),
     'caller\'s share alone (32 rows)': () => { replica.loss(32, replica.forward(32, buf.x, 'train'), buf.labels, buf.targets, true, 'accuracy'); replica.backward(32); },
     'threaded batch (64 rows, 2 threads)': () => net.trainBatch(64, 'accuracy', false),
