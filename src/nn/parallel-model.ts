@@ -11,8 +11,8 @@
 //   forward, per dense layer: each thread multiplies its input block by its rows of W into a
 //     partial product [out, rows]. After a barrier, each thread sums its output block of the
 //     partials (in thread order), adds its biases and applies the activation;
-//   after a barrier, the caller turns the outputs back into rows, runs the loss, and turns dL/dy
-//     into features × rows;
+//   after a barrier, each thread turns its share of the rows' outputs back into rows, runs the loss
+//     on them, and turns dL/dy into features × rows (scaled to the whole batch's mean);
 //   backward, per dense layer after a barrier: each thread writes dW for its rows, db for its
 //     output block, and dX plus the previous activation's backward for its input block.
 // Parameters and gradients never cross cores. The gradient block ends up whole, because each
@@ -175,14 +175,15 @@ class Barrier {
 
 /**
  * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find.
- * Thread 0 (the caller) runs `loss` between forward and backward: it reads the outputs as rows at
- * plan.outputs and returns where it wrote dL/dOutput (rows × outputs). With `update`, each thread
- * steps its own parameters (the float ranges of ownedRanges) as soon as their gradients are written
- * and nothing else reads them.
+ * Between forward and backward, each thread runs `loss(first, count, outputs)` on its share of the
+ * rows (rowShare), if it has one: the outputs of rows first … first + count as rows at `outputs`; it
+ * returns where it wrote dL/dOutput for them (the mean over its rows, count × outputs). With
+ * `update`, each thread steps its own parameters (the float ranges of ownedRanges) as soon as their
+ * gradients are written and nothing else reads them.
  */
 export function modelParallelStep(
   k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
-  loss?: () => number, update?: (from: number, count: number) => void,
+  loss: (first: number, count: number, outputs: number) => number, update?: (from: number, count: number) => void,
 ): void {
   const T = plan.threads, B = rows, barrier = new Barrier(views, plan.sync, T);
   try {
@@ -204,11 +205,13 @@ export function modelParallelStep(
     }
     barrier.wait();
     const last = plan.layers[plan.layers.length - 1];
-    if (t === 0) {
-      const v = views();
-      transpose(v.f32, last.y, last.out, B, plan.outputs);
-      const dOut = loss!();
-      transpose(v.f32, dOut, B, last.out, last.dy);
+    const [r0, rc] = rowShare(B, T, t);
+    if (rc > 0) {
+      const n = last.out, outputs = plan.outputs + r0 * n * 4;
+      transpose(views().f32, last.y + r0 * 4, n, rc, B, outputs, n, 1);
+      const dOut = loss(r0, rc, outputs);
+      // dL/dy of these rows into their columns of dy, from the mean over rc rows to the mean over B.
+      transpose(views().f32, dOut, rc, n, n, last.dy + r0 * 4, B, rc / B);
     }
     barrier.wait();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
@@ -231,8 +234,17 @@ export function modelParallelStep(
   }
 }
 
-/** dst[c, r] = src[r, c] for a [rows, cols] matrix of floats (byte offsets). */
-function transpose(f: Float32Array, src: number, rows: number, cols: number, dst: number): void {
+/** Thread t's rows [first, count] of the loss: the rows' shares of data-parallel training (count 0: none). */
+export function rowShare(rows: number, threads: number, t: number): [number, number] {
+  const base = Math.floor(rows / threads), extra = rows % threads;
+  return [t * base + Math.min(t, extra), base + (t < extra ? 1 : 0)];
+}
+
+/**
+ * dst[c, r] = scale · src[r, c] for r < rows, c < cols: src rows `srcStride` floats apart, dst
+ * rows `dstStride` floats apart (byte offsets).
+ */
+function transpose(f: Float32Array, src: number, rows: number, cols: number, srcStride: number, dst: number, dstStride: number, scale: number): void {
   const s0 = src >>> 2, d0 = dst >>> 2;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f[d0 + c * rows + r] = f[s0 + r * cols + c];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f[d0 + c * dstStride + r] = f[s0 + r * srcStride + c] * scale;
 }

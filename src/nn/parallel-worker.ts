@@ -82,14 +82,19 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
       }
       case OP_TRAIN_MODEL: {
         const images = gatherAt(args, 4) ?? fail('THREAD', 'threads: a model-parallel step without images');
-        const plan = modelPlan(id);
+        const plan = modelPlan(id), r = replica(id), n = r.outputs;
+        const [labelsAt, targetsAt, metricAt] = args.subarray(7, 10);
         let update: ((from: number, count: number) => void) | undefined;
-        if (args[7]) {
+        if (args[10]) {
           const optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
-          const [t, lr] = args.subarray(8, 10), state = Array.from(args.subarray(10, 10 + optimizer.slots));
+          const [t, lr] = args.subarray(11, 13), state = Array.from(args.subarray(13, 13 + optimizer.slots));
           update = (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
         }
-        modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, undefined, update);
+        writeSums(results, { loss: 0, correct: 0, sse: 0, sae: 0 }); // a thread with no rows of the loss (a batch smaller than the threads)
+        modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, (first, count, out) => {
+          writeSums(results, r.loss(count, out, labelsAt + first * 4, targetsAt ? targetsAt + first * n * 4 : 0, true, METRIC_KINDS[metricAt]));
+          return r.outputGradient;
+        }, update);
         break;
       }
       case OP_TRAIN: {

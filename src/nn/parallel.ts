@@ -218,23 +218,23 @@ export class Parallel {
    * owns, within the batch; else step() does.
    */
   trainModel(rows: number, buf: Buffers, metric: MetricKind, images: ImageGather, update?: StepArgs): BatchSums {
-    const plan = this.model!, heap = this.heap, views = () => heap.views(), k = this.net.backend.rawKernels;
-    let sums: BatchSums | undefined;
+    const plan = this.model!, heap = this.heap, views = () => heap.views(), k = this.net.backend.rawKernels, n = this.net.outputs;
+    let sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
     if (update) this.ensureOptimizer(update.optimizer);
     const stepArgs = update ? [1, update.t, update.lr, ...update.state] : [0];
     const mine = update && ((from: number, count: number) => reduceAndStep(k, update.optimizer, plan.params, [plan.grads], [1], update.state, from, count, update.t, update.lr));
     resetBarrier(views(), plan);
-    this.run(
-      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, ...gatherArgs(images, 0), ...stepArgs],
+    const { results } = this.run(
+      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
       this.pool.size,
-      () => modelParallelStep(k, views, plan, 0, rows, images, () => {
-        sums = this.replica.loss(rows, plan.outputs, buf.labels, buf.targets, true, metric);
+      () => modelParallelStep(k, views, plan, 0, rows, images, (first, count, out) => {
+        sums = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
         return this.replica.outputGradient;
       }, mine),
     );
     this.pending = update ? null : 'owned';
     this.inputSkipped = true;
-    return sums!;
+    return addSums(sums, results);
   }
 
   /** Sends `optimizer` to the workers, unless they have it. */
