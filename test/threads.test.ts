@@ -235,6 +235,21 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       fitted.dispose(); stepped.dispose();
     });
 
+    it('the input buffer a model-parallel batch left ungathered never leaks into predict or evaluate', async () => {
+      const ds = data(200, [13], 3, 14);
+      const x = ds.x as Uint8Array, row = x.subarray(13 * 5, 13 * 6), pair = x.subarray(13 * 5, 13 * 7);
+      const net = new Network(two, config);
+      const alone = () => Array.from(net.predict(row));
+      const first = () => Array.from(net.predict(pair).subarray(0, 3));
+      const seen: [number[], number[]][] = [];
+      const stop = new AbortController();
+      await net.fit(ds, { epochs: 1, batchSize: 16, onBatch: ({ batch }) => { seen.push([alone(), first()]); if (batch === 3) stop.abort(); }, signal: stop.signal });
+      for (const [a, b] of seen) expect(a).toEqual(b);
+      expect(alone()).toEqual(first());
+      expect(alone()).toEqual(alone());
+      net.dispose();
+    });
+
     it('other networks and batches train data-parallel', () => {
       const cases: [NetworkConfig, number[], number, number][] = [
         [{ input: [9, 9, 2], layers: [conv2d(4, 3, { activation: 'relu' }), flatten(), dense(3)] }, [9, 9, 2], 3, 64], // not only dense layers
@@ -270,6 +285,15 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
         const src = two.heap.memory.buffer.byteLength - 10;
         expect(() => net.trainBatch(8, 'accuracy', true, { src, srcRows: 1, indices })).toThrow(/memory access out of bounds \(in worker 1\)/);
         work.release();
+        // On 3 threads, worker 2's block (values 9 … 12) is the one outside: its error is the one
+        // thrown, not worker 1's "another thread failed".
+        const net3 = new Network(three, config);
+        net3.plan(8, 8);
+        const work3 = three.heap.group('test');
+        const indices3 = work3.allocI32(8, 'indices');
+        expect(() => net3.trainBatch(8, 'accuracy', true, { src: three.heap.memory.buffer.byteLength - 11, srcRows: 1, indices: indices3 })).toThrow(/memory access out of bounds \(in worker 2\)/);
+        work3.release();
+        net3.dispose();
         const ds = data(100, [13], 3, 1);
         await net.fit(ds, { epochs: 2, batchSize: 16 });
         expect(net.evaluate(ds).accuracy).toBeGreaterThan(0.3);

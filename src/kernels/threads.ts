@@ -225,15 +225,7 @@ export class ThreadPool {
 
   /** Waits for worker i's last command; rethrows its error (same code and message). Returns its results. */
   wait(i: number): Float64Array {
-    const slot = this.slots[i], target = this.seq[i], since = performance.now();
-    const check = () => {
-      if (Atomics.load(slot.flags, STARTED) !== target && Atomics.load(slot.flags, DONE) !== target && performance.now() - since > PICKUP_TIMEOUT_MS) {
-        fail('THREAD', `threads: worker ${i + 1} did not pick up command ${target} in ${PICKUP_TIMEOUT_MS / 1000} s (it last started ${Atomics.load(slot.flags, STARTED)}, finished ${Atomics.load(slot.flags, DONE)}; the command number is ${Atomics.load(slot.flags, SEQ)}): a bug in simdnet's threads, please report it`);
-      }
-      if (Atomics.load(slot.flags, ALIVE) === 0 && Atomics.load(slot.flags, DONE) !== target) {
-        fail('THREAD', `threads: worker ${i + 1} stopped while running a command${slot.flags[STATUS] ? `: ${slot.error().message}` : ''}`);
-      }
-    };
+    const slot = this.slots[i], target = this.seq[i], check = this.liveness(i);
     // Read DONE once per round: waiting while it equals a second, later read could wait for a
     // value the worker has just written, until its next command (a hang).
     for (let done = Atomics.load(slot.flags, DONE); done !== target; done = Atomics.load(slot.flags, DONE)) {
@@ -244,6 +236,22 @@ export class ThreadPool {
       fail((code || 'THREAD') as ErrorCode, `${message} (in worker ${i + 1})`);
     }
     return slot.results;
+  }
+
+  /**
+   * A check for a wait on worker i's last command (from now on): it fails when the worker has not
+   * picked the command up within PICKUP_TIMEOUT_MS, or stopped before finishing it.
+   */
+  liveness(i: number): () => void {
+    const slot = this.slots[i], target = this.seq[i], since = performance.now();
+    return () => {
+      if (Atomics.load(slot.flags, STARTED) !== target && Atomics.load(slot.flags, DONE) !== target && performance.now() - since > PICKUP_TIMEOUT_MS) {
+        fail('THREAD', `threads: worker ${i + 1} did not pick up command ${target} in ${PICKUP_TIMEOUT_MS / 1000} s (it last started ${Atomics.load(slot.flags, STARTED)}, finished ${Atomics.load(slot.flags, DONE)}; the command number is ${Atomics.load(slot.flags, SEQ)}): a bug in simdnet's threads, please report it`);
+      }
+      if (Atomics.load(slot.flags, ALIVE) === 0 && Atomics.load(slot.flags, DONE) !== target) {
+        fail('THREAD', `threads: worker ${i + 1} stopped while running a command${slot.flags[STATUS] ? `: ${slot.error().message}` : ''}`);
+      }
+    };
   }
 
   /** Ends every worker (idempotent). */

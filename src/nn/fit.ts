@@ -364,6 +364,7 @@ export async function fit(net: Network, train: Dataset, options: FitOptions = {}
     optimizer.saved = { t, state: state.map((s) => heap.read(s, net.paramCount)) };
     return history;
   } finally {
+    net.forgetUngatheredInput(); // its images are in `work`
     work.release();
   }
 }

@@ -208,6 +208,7 @@ export class Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.unfilled = undefined;
     this.parallel?.dispose();
     this.planRegions.release();
     this.paramRegions.release();
@@ -319,6 +320,7 @@ export class Network {
     trainRows = Math.max(trainRows, this.trainRows);
     this.planRegions.release();
     this.rows = this.trainRows = 0;
+    this.unfilled = undefined; // the buffers it would fill are gone
     const heap = this.planRegions;
     this.buf = {
       x: heap.allocF32(rows * this.input, 'input batch'),
@@ -421,13 +423,21 @@ export class Network {
 
   /** The input buffer's images, when a model-parallel batch left them ungathered (fit() reads them after an epoch's last step). */
   private fillInput(): void {
-    if (!this.unfilled) return;
-    this.gatherInput(this.unfilled.rows, this.unfilled.images);
+    const pending = this.unfilled;
+    if (pending) this.gatherInput(pending.rows, pending.images);
+  }
+
+  /**
+   * Forgets a training batch whose images the input buffer has not gathered yet (see trainBatch):
+   * fit() calls it before it frees the data they are in.
+   */
+  forgetUngatheredInput(): void {
     this.unfilled = undefined;
   }
 
   /** The uint8 images of `rows` rows into the input buffer on this thread, when `images` says where they are. */
   private gatherInput(rows: number, images?: ImageGather): void {
+    this.unfilled = undefined; // whatever this writes replaces the batch it held
     gatherImageRows(this.backend.rawKernels, rows, this.input, images, this.buf.x);
   }
 
@@ -603,6 +613,7 @@ export class Network {
       const rows = Math.min(cap, count - from);
       const v = this.backend.heap.views();
       const x0 = this.buf.x >>> 2, size = rows * this.input, src = from * this.input;
+      this.unfilled = undefined; // these rows replace the last training batch's
       if (isFloat) {
         v.f32.set(values.subarray(src, src + size), x0);
         // One SIMD pass (max |x| is NaN or ∞ if any value is); the JS loop only to name the culprit.

@@ -23,7 +23,7 @@
 import type { Kernels } from '../kernels/kernels';
 import type { HeapRegions, HeapViews } from '../kernels/heap';
 import { waitWhile } from '../kernels/threads';
-import { simdnetError } from '../errors';
+import { fail, simdnetError } from '../errors';
 import type { Layer } from './layer';
 import { Dense } from './layers/dense';
 import { Activation, activationBackward, activationForward } from './layers/activation';
@@ -72,15 +72,16 @@ export interface ModelPlan {
  * model-parallel on `threads` threads: only dense layers, each followed by at most one activation,
  * and every width at least `threads` so that each thread owns features. Otherwise null.
  */
-export function modelParallelLayers(layers: readonly Layer[], threads: number): { dense: Dense; activation: Nonlinear | null; index: number }[] | null {
-  const out: { dense: Dense; activation: Nonlinear | null; index: number }[] = [];
+export function modelParallelLayers(layers: readonly Layer[], threads: number): { dense: Dense; activation: Nonlinear | null }[] | null {
+  if (threads < 2) return null;
+  const out: { dense: Dense; activation: Nonlinear | null }[] = [];
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
     if (!(layer instanceof Dense) || layer.inSize < threads || layer.outSize < threads) return null;
     const next = layers[i + 1];
     const activation = next instanceof Activation ? next.activation : null;
     if (activation) i++;
-    out.push({ dense: layer, activation, index: i });
+    out.push({ dense: layer, activation });
   }
   return out.length > 0 ? out : null;
 }
@@ -93,6 +94,7 @@ export function planModelParallel(
   regions: HeapRegions, threads: number, rows: number, dims: { in: number; out: number; activation: Nonlinear | null; weights: number; bias: number }[],
   params: number, grads: number,
 ): ModelPlan {
+  if (threads < 2) fail('THREAD', `threads: model-parallel training needs 2 threads or more, got ${threads}`);
   const f32 = (n: number, what: string) => regions.allocF32(n, what);
   const layers: ModelLayer[] = dims.map((d) => ({
     ...d,
@@ -106,23 +108,28 @@ export function planModelParallel(
     x: f32(input * rows, 'model-parallel input'),
     ones: f32(rows, 'model-parallel ones'),
     outputs: f32(rows * outputs, 'model-parallel outputs'),
-    sync: regions.alloc(64, 'model-parallel barrier'),
+    // Its own 64-byte cache line: the count is written by every thread at every barrier.
+    sync: Math.ceil(regions.alloc(128, 'model-parallel barrier') / 64) * 64,
   };
   regions.heap.f32(plan.ones, rows).fill(1);
   return plan;
 }
 
-/** Thread t's block [first, count] of n features (n ≥ threads: never empty). */
-export function featureBlock(n: number, threads: number, t: number): [number, number] {
-  const size = Math.ceil(n / threads), first = Math.min(n, t * size);
-  return [first, Math.min(n, first + size) - first];
+/**
+ * Thread t's block [first, count] of n features, or of n rows of the loss: contiguous blocks in
+ * thread order, the first ones a feature larger (as the shares of data-parallel training). A
+ * block is empty only when n < threads (never for the features: see modelParallelLayers).
+ */
+export function block(n: number, threads: number, t: number): [number, number] {
+  const base = Math.floor(n / threads), extra = n % threads;
+  return [t * base + Math.min(t, extra), base + (t < extra ? 1 : 0)];
 }
 
 /** The float ranges [from, count] of the parameter block that thread t owns and steps. */
 export function ownedRanges(plan: ModelPlan, t: number): [number, number][] {
   const ranges: [number, number][] = [];
   for (const L of plan.layers) {
-    const [i0, ic] = featureBlock(L.in, plan.threads, t), [o0, oc] = featureBlock(L.out, plan.threads, t);
+    const [i0, ic] = block(L.in, plan.threads, t), [o0, oc] = block(L.out, plan.threads, t);
     ranges.push([L.weights + i0 * L.out, ic * L.out], [L.bias + o0, oc]);
   }
   return ranges;
@@ -135,9 +142,22 @@ export function resetBarrier(views: HeapViews, plan: ModelPlan): void {
   Atomics.store(views.i32, at + 1, 0);
 }
 
-/** Whether an error says only that another thread of the step failed (the other thread's error is the one to report). */
+const PEER_FAILED = 'threads: another thread of this model-parallel step failed';
+
+/**
+ * Whether an error says only that another thread of the step failed (that thread's error is the
+ * one to report). By its text: an error crosses from a worker as its code and message.
+ */
 export function isPeerFailure(e: unknown): boolean {
-  return (e as { peerFailed?: unknown } | null)?.peerFailed === true;
+  return String((e as { message?: unknown } | null)?.message).startsWith(PEER_FAILED);
+}
+
+/** Raises the failure flag of the barrier at `sync` and wakes every thread waiting in it (they throw). */
+export function failBarrier(views: HeapViews, sync: number): void {
+  const f = views.i32, i = sync >>> 2;
+  Atomics.store(f, i + 1, 1);
+  Atomics.add(f, i, 1 << 20);
+  Atomics.notify(f, i);
 }
 
 /**
@@ -147,7 +167,8 @@ export function isPeerFailure(e: unknown): boolean {
  */
 class Barrier {
   private readonly i: number;
-  constructor(private readonly views: () => HeapViews, at: number, private readonly threads: number) {
+  /** `alive`: called while waiting long; throws when a thread can no longer arrive (a worker stopped). */
+  constructor(private readonly views: () => HeapViews, private readonly at: number, private readonly threads: number, private readonly alive?: () => void) {
     this.i = at >>> 2;
   }
   wait(): void {
@@ -155,45 +176,42 @@ class Barrier {
     const arrived = Atomics.add(f, i, 1) + 1, target = Math.ceil(arrived / T) * T;
     if (arrived === target) Atomics.notify(f, i);
     else {
-      const check = () => this.check();
+      const check = () => { this.alive?.(); this.check(); };
       for (let v = Atomics.load(f, i); v < target && Atomics.load(f, i + 1) === 0; v = Atomics.load(f, i)) waitWhile(f, i, v, check);
     }
     this.check();
   }
   private check(): void {
     if (Atomics.load(this.views().i32, this.i + 1) !== 0) {
-      throw Object.assign(simdnetError('THREAD', 'threads: another thread of this model-parallel step failed'), { peerFailed: true });
+      throw simdnetError('THREAD', PEER_FAILED);
     }
   }
   fail(): void {
-    const f = this.views().i32;
-    Atomics.store(f, this.i + 1, 1);
-    Atomics.add(f, this.i, 1 << 20);
-    Atomics.notify(f, this.i);
+    failBarrier(this.views(), this.at);
   }
 }
 
 /**
  * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find.
  * Between forward and backward, each thread runs `loss(first, count, outputs)` on its share of the
- * rows (rowShare), if it has one: the outputs of rows first … first + count as rows at `outputs`; it
+ * rows (block(rows, threads, t)), if it has one: the outputs of rows first … first + count as rows at `outputs`; it
  * returns where it wrote dL/dOutput for them (the mean over its rows, count × outputs). With
  * `update`, each thread steps its own parameters (the float ranges of ownedRanges) as soon as their
  * gradients are written and nothing else reads them.
  */
 export function modelParallelStep(
   k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
-  loss: (first: number, count: number, outputs: number) => number, update?: (from: number, count: number) => void,
+  loss: (first: number, count: number, outputs: number) => number, update?: (from: number, count: number) => void, alive?: () => void,
 ): void {
-  const T = plan.threads, B = rows, barrier = new Barrier(views, plan.sync, T);
+  const T = plan.threads, B = rows, barrier = new Barrier(views, plan.sync, T, alive);
   try {
     // The input block of this thread, features × rows.
-    const [x0, xc] = featureBlock(plan.input, T, t);
+    const [x0, xc] = block(plan.input, T, t);
     k.gatherImagesT(B, plan.input, x0, xc, images.src, images.srcRows, images.indices, plan.x + x0 * B * 4);
     const P = (f: number) => plan.params + f * 4, G = (f: number) => plan.grads + f * 4;
     let x = plan.x;
     for (const L of plan.layers) {
-      const [i0, ic] = featureBlock(L.in, T, t), [o0, oc] = featureBlock(L.out, T, t);
+      const [i0, ic] = block(L.in, T, t), [o0, oc] = block(L.out, T, t);
       // partial[out, B] = W[i0 …, :]ᵀ · x[i0 …, B]
       k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[t], 0);
       barrier.wait();
@@ -205,7 +223,7 @@ export function modelParallelStep(
     }
     barrier.wait();
     const last = plan.layers[plan.layers.length - 1];
-    const [r0, rc] = rowShare(B, T, t);
+    const [r0, rc] = block(B, T, t);
     if (rc > 0) {
       const n = last.out, outputs = plan.outputs + r0 * n * 4;
       transpose(views().f32, last.y + r0 * 4, n, rc, B, outputs, n, 1);
@@ -215,7 +233,7 @@ export function modelParallelStep(
     }
     barrier.wait();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
-      const L = plan.layers[l], [i0, ic] = featureBlock(L.in, T, t), [o0, oc] = featureBlock(L.out, T, t);
+      const L = plan.layers[l], [i0, ic] = block(L.in, T, t), [o0, oc] = block(L.out, T, t);
       // dy holds dL/d(output after the activation), each thread's block written by that thread
       // (the caller wrote all of the last layer's): the block through the activation, then wait
       // for every block before the products that read all of dy.
@@ -232,12 +250,6 @@ export function modelParallelStep(
     barrier.fail();
     throw e;
   }
-}
-
-/** Thread t's rows [first, count] of the loss: the rows' shares of data-parallel training (count 0: none). */
-export function rowShare(rows: number, threads: number, t: number): [number, number] {
-  const base = Math.floor(rows / threads), extra = rows % threads;
-  return [t * base + Math.min(t, extra), base + (t < extra ? 1 : 0)];
 }
 
 /**

@@ -38,7 +38,7 @@ export function gatherImageRows(k: Kernels, rows: number, input: number, images:
 }
 export const OP_OPTIMIZER = 6; // [op, id, jsonPtr, jsonBytes]: the optimizer the next steps use (OptimizerSetup)
 export const OP_STEP = 7; // [op, id, from, count, t, lr, thread, shares, ...share weights, ...state offsets]
-export const OP_TRAIN_MODEL = 8; // [op, id, rows, thread, ...gather, labels, targets, metric, step?, t, lr, ...state offsets]: thread's part of a model-parallel batch (parallel-model.ts; results: its rows' loss sums), with its optimizer step when step = 1
+export const OP_TRAIN_MODEL = 8; // [op, id, rows, thread, barrier, ...gather, labels, targets, metric, step?, t, lr, ...state offsets]: thread's part of a model-parallel batch (parallel-model.ts; results: its rows' loss sums), with its optimizer step when step = 1
 export const OP_STEP_OWNED = 9; // [op, id, t, lr, thread, ...state offsets]: steps the parameter ranges the thread owns (model-parallel)
 
 /** The optimizer a replica's parameter range is stepped with: its name and options (OPTIMIZERS). */

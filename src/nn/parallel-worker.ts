@@ -10,7 +10,7 @@ import { OPTIMIZERS, type Optimizer, type OptimizerName } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherAt, gatherImageRows, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
 import { sizeOf } from './layer';
 import { reduceAndStep } from './parallel-step';
-import { modelParallelStep, ownedRanges, type ModelPlan } from './parallel-model';
+import { failBarrier, modelParallelStep, ownedRanges, type ModelPlan } from './parallel-model';
 
 /** Hands a replica the regions the caller planned for it, in the same order, checking each size. */
 class PlannedRegions extends HeapRegions {
@@ -81,20 +81,27 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
         break;
       }
       case OP_TRAIN_MODEL: {
-        const images = gatherAt(args, 4) ?? fail('THREAD', 'threads: a model-parallel step without images');
-        const plan = modelPlan(id), r = replica(id), n = r.outputs;
-        const [labelsAt, targetsAt, metricAt] = args.subarray(7, 10);
-        let update: ((from: number, count: number) => void) | undefined;
-        if (args[10]) {
-          const optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
-          const [t, lr] = args.subarray(11, 13), state = Array.from(args.subarray(13, 13 + optimizer.slots));
-          update = (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+        try {
+          const images = gatherAt(args, 5) ?? fail('THREAD', 'threads: a model-parallel step without images');
+          const plan = modelPlan(id), r = replica(id), n = r.outputs;
+          const [labelsAt, targetsAt, metricAt] = args.subarray(8, 11);
+          let update: ((from: number, count: number) => void) | undefined;
+          if (args[11]) {
+            const optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
+            const [t, lr] = args.subarray(12, 14), state = Array.from(args.subarray(14, 14 + optimizer.slots));
+            update = (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+          }
+          writeSums(results, { loss: 0, correct: 0, sse: 0, sae: 0 }); // a thread with no rows of the loss (a batch smaller than the threads)
+          modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, (first, count, out) => {
+            writeSums(results, r.loss(count, out, labelsAt + first * 4, targetsAt ? targetsAt + first * n * 4 : 0, true, METRIC_KINDS[metricAt]));
+            return r.outputGradient;
+          }, update);
+        } catch (e) {
+          // Whatever failed (before the step's own part too: no plan, no optimizer), the other
+          // threads must not wait for this one at a barrier.
+          failBarrier(heap.views(), args[4]);
+          throw e;
         }
-        writeSums(results, { loss: 0, correct: 0, sse: 0, sae: 0 }); // a thread with no rows of the loss (a batch smaller than the threads)
-        modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, (first, count, out) => {
-          writeSums(results, r.loss(count, out, labelsAt + first * 4, targetsAt ? targetsAt + first * n * 4 : 0, true, METRIC_KINDS[metricAt]));
-          return r.outputGradient;
-        }, update);
         break;
       }
       case OP_TRAIN: {

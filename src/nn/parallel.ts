@@ -208,7 +208,7 @@ export class Parallel {
 
   /** Whether a training batch of `rows` rows with these images runs model-parallel (parallel-model.ts). */
   trainsModelParallel(rows: number, images?: ImageGather): boolean {
-    return this.model !== null && images !== undefined && rows <= this.model.rows;
+    return this.model !== null && images !== undefined && rows >= 1 && rows <= this.model.rows;
   }
 
   /**
@@ -225,12 +225,16 @@ export class Parallel {
     const mine = update && ((from: number, count: number) => reduceAndStep(k, update.optimizer, plan.params, [plan.grads], [1], update.state, from, count, update.t, update.lr));
     resetBarrier(views(), plan);
     const { results } = this.run(
-      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
+      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, plan.sync, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
       this.pool.size,
-      () => modelParallelStep(k, views, plan, 0, rows, images, (first, count, out) => {
-        sums = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
-        return this.replica.outputGradient;
-      }, mine),
+      () => {
+        // While it waits at a barrier, this thread also watches the workers (one that stopped never arrives).
+        const checks = this.pool.slots.map((_, w) => this.pool.liveness(w));
+        modelParallelStep(k, views, plan, 0, rows, images, (first, count, out) => {
+          sums = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
+          return this.replica.outputGradient;
+        }, mine, () => { for (const check of checks) check(); });
+      },
     );
     this.pending = update ? null : 'owned';
     this.inputSkipped = true;
@@ -261,7 +265,7 @@ export class Parallel {
     this.pending = null;
     this.ensureOptimizer(optimizer);
     const k = net.backend.rawKernels;
-    if (pending === 'owned') {
+    if (pending === 'owned' && this.model) {
       const plan = this.model!;
       this.run(
         (w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state],
@@ -270,7 +274,8 @@ export class Parallel {
       );
       return;
     }
-    const weights = pending ?? [1], gradBlocks = [net.gradsPtr, ...this.grads];
+    // ('owned' without a plan: the network was planned anew since; the whole gradient is in its block.)
+    const weights = pending === 'owned' ? [1] : (pending ?? [1]), gradBlocks = [net.gradsPtr, ...this.grads];
     const ranges = paramRanges(net.paramCount, this.threads);
     this.run(
       (w) => [OP_STEP, this.id, ranges[w + 1][0], ranges[w + 1][1], t, lr, w + 1, weights.length, ...weights, ...state],
