@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend, type Backend } from '../src/kernels/backend';
 import { Network, type NetworkConfig } from '../src/nn/network';
-import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier } from '../src/nn/layers/index';
+import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier, reshape } from '../src/nn/layers/index';
 import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
@@ -208,6 +208,19 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
         expect(r.loss).toBeCloseTo(grads[0].loss, 4);
         expect(Array.from(r.y)).toEqual(Array.from(grads[0].y));
       }
+    });
+
+    it('flatten and reshape layers (no-ops) do not stand in its way', async () => {
+      const c: NetworkConfig = { input: [13, 1], layers: [flatten(), dense(9, 'tanh'), reshape([3, 3]), flatten(), dense(3)], seed: 3 };
+      const ds = data(100, [13, 1], 3, 15);
+      const [a, b] = [one, two].map((backend) => new Network(backend, c));
+      b.plan(16, 16);
+      const work = two.heap.group('test');
+      expect(split(b)!.trainsModelParallel(16, b.gatherRows(b.upload(ds, work), null, 0, 16, true))).toBe(true);
+      work.release();
+      for (const n of [a, b]) await n.fit(ds, { epochs: 2, batchSize: 16, seed: 1 });
+      expect(maxRelDiff(b.getWeights(), a.getWeights())).toBeLessThan(1e-3);
+      a.dispose(); b.dispose();
     });
 
     it('fit steps each thread\'s parameters within the batch: the same weights as trainBatch, then step', async () => {

@@ -26,6 +26,8 @@ import { waitWhile } from '../kernels/threads';
 import { fail, simdnetError } from '../errors';
 import type { Layer } from './layer';
 import { Dense } from './layers/dense';
+import { Flatten } from './layers/flatten';
+import { Reshape } from './layers/reshape';
 import { Activation, activationBackward, activationForward } from './layers/activation';
 import type { ImageGather } from './parallel-protocol';
 
@@ -70,13 +72,15 @@ export interface ModelPlan {
 /**
  * The dense layers (each with its activation) of `layers` when the network can train
  * model-parallel on `threads` threads: only dense layers, each followed by at most one activation,
- * and every width at least `threads` so that each thread owns features. Otherwise null.
+ * and every width at least `threads` so that each thread owns features; flatten and reshape
+ * layers (which pass their input on as it is) may stand between them. Otherwise null.
  */
 export function modelParallelLayers(layers: readonly Layer[], threads: number): { dense: Dense; activation: Nonlinear | null }[] | null {
   if (threads < 2) return null;
   const out: { dense: Dense; activation: Nonlinear | null }[] = [];
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
+    if (layer instanceof Flatten || layer instanceof Reshape) continue;
     if (!(layer instanceof Dense) || layer.inSize < threads || layer.outSize < threads) return null;
     const next = layers[i + 1];
     const activation = next instanceof Activation ? next.activation : null;
