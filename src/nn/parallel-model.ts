@@ -16,8 +16,8 @@
 //   backward, per dense layer after a barrier: each thread writes dW for its rows, db for its
 //     output block, and dX plus the previous activation's backward for its input block.
 // Parameters and gradients never cross cores. The gradient block ends up whole, because each
-// thread wrote its own parts. The optimizer then steps each thread's parts on that thread
-// (ownedRanges). The split and the order of every sum are fixed, so the same seed and thread
+// thread wrote its own parts. Each thread steps its own parts (ownedRanges): within the batch,
+// right after their gradients (Network.trainStep, which fit uses), or after it (step()). The split and the order of every sum are fixed, so the same seed and thread
 // count give the same weights. Against one thread, results differ by float rounding: the
 // forward products are summed in parts.
 import type { Kernels } from '../kernels/kernels';
@@ -198,10 +198,11 @@ class Barrier {
 /**
  * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find.
  * Between forward and backward, each thread runs `loss(first, count, outputs)` on its share of the
- * rows (block(rows, threads, t)), if it has one: the outputs of rows first … first + count as rows at `outputs`; it
- * returns where it wrote dL/dOutput for them (the mean over its rows, count × outputs). With
- * `update`, each thread steps its own parameters (the float ranges of ownedRanges) as soon as their
- * gradients are written and nothing else reads them.
+ * rows (block(rows, threads, t)), if it has one: the outputs of rows first … first + count, as rows
+ * at `outputs`; it returns where it wrote dL/dOutput for them (the mean over its rows, count ×
+ * outputs). With `update`, each thread steps its own parameters (the float ranges of ownedRanges)
+ * as soon as their gradients are written and nothing else reads them. `alive` (the caller's):
+ * called while a barrier waits long; throws when a worker stopped.
  */
 export function modelParallelStep(
   k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
@@ -238,9 +239,10 @@ export function modelParallelStep(
     barrier.wait();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
       const L = plan.layers[l], [i0, ic] = block(L.in, T, t), [o0, oc] = block(L.out, T, t);
-      // dy holds dL/d(output after the activation), each thread's block written by that thread
-      // (the caller wrote all of the last layer's): the block through the activation, then wait
-      // for every block before the products that read all of dy.
+      // dy holds dL/d(output after the activation). A hidden layer's: each thread wrote its block
+      // of features (its dx below); the last layer's: each thread its rows, before the barrier
+      // above. This thread's block goes through the activation, then all of dy must be written
+      // before the products that read it.
       if (L.activation) activationBackward(k, L.activation, oc * B, L.y + o0 * B * 4, L.dy + o0 * B * 4, L.dy + o0 * B * 4);
       if (L.activation || L !== last) barrier.wait();
       const input = l > 0 ? plan.layers[l - 1].y : plan.x;
