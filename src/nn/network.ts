@@ -13,7 +13,7 @@ import { LOSSES, LOSS_NAMES, type Loss, type LossName } from './losses';
 import { fit, type FitOptions, type History } from './fit';
 import { parseNetworkJson, asModelError, type NetworkJson, type LayerJson } from './network-json';
 import { Replica, type BatchSums, type MetricKind } from './replica';
-import { Parallel } from './parallel';
+import { Parallel, type StepArgs } from './parallel';
 import { gatherImageRows, type ImageGather } from './parallel-protocol';
 import type { Optimizer } from './optimizers';
 
@@ -112,6 +112,8 @@ export class Network {
   /** Rows per evaluation chunk: EVAL_ROWS, fewer for networks with large activations (see EVAL_CACHE_FLOATS). */
   readonly evalRows: number;
   readonly tensors: readonly ParamTensor[];
+  /** Each runtime layer's tensors, in params() order. */
+  readonly layerTensors: readonly (readonly ParamTensor[])[];
   readonly paramCount: number;
   /** Byte offsets of the parameter and gradient blocks. */
   readonly paramsPtr: number;
@@ -170,10 +172,11 @@ export class Network {
       throw e;
     }
     let t = 0;
-    for (const layer of this.layers) {
-      const mine = this.tensors.slice(t, (t += layer.params().length));
+    this.layerTensors = this.layers.map((layer) => this.tensors.slice(t, (t += layer.params().length)));
+    this.layers.forEach((layer, i) => {
+      const mine = this.layerTensors[i];
       layer.bind(mine.map((x) => this.paramsPtr + x.offset * 4), mine.map((x) => this.gradsPtr + x.offset * 4));
-    }
+    });
     this.replica = new Replica(this.layers, this.lossFn, this.outputs, backend.rawKernels, backend.heap);
     this.initialize(this.seed);
   }
@@ -362,12 +365,9 @@ export class Network {
    * mean gradient is then in the block, and the input buffer is filled only when read.
    */
   trainBatch(rows: number, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
+    if (this.parallel?.trainsModelParallel(rows, images)) return this.trainModelParallel(rows, metric, images!);
     this.unfilled = undefined;
-    if (this.parallel) {
-      const sums = this.parallel.train(rows, this.buf, metric, reduce, images);
-      if (this.parallel.inputSkipped) this.unfilled = { rows, images: images! };
-      return sums;
-    }
+    if (this.parallel) return this.parallel.train(rows, this.buf, metric, reduce, images);
     this.gatherInput(rows, images);
     const sums = this.lossRows(rows, this.forwardRows(rows, 'train'), true, metric);
     this.backwardRows(rows);
@@ -380,13 +380,16 @@ export class Network {
    * parameters within the batch, as soon as their gradients are written.
    */
   trainStep(rows: number, metric: MetricKind, images: ImageGather | undefined, optimizer: Optimizer, state: readonly number[], t: number, lr: number): BatchSums {
-    if (this.parallel?.trainsModelParallel(rows, images)) {
-      this.unfilled = { rows, images: images! };
-      return this.parallel.trainModel(rows, this.buf, metric, images!, { optimizer, state, t, lr });
-    }
+    if (this.parallel?.trainsModelParallel(rows, images)) return this.trainModelParallel(rows, metric, images!, { optimizer, state, t, lr });
     const sums = this.trainBatch(rows, metric, false, images);
     this.step(optimizer, state, t, lr);
     return sums;
+  }
+
+  /** A model-parallel batch (with its step, given `update`); its images stay ungathered in the input buffer until read. */
+  private trainModelParallel(rows: number, metric: MetricKind, images: ImageGather, update?: StepArgs): BatchSums {
+    this.unfilled = { rows, images };
+    return this.parallel!.trainModel(rows, this.buf, metric, images, update);
   }
 
   /**

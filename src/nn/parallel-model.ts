@@ -30,6 +30,8 @@ import { Flatten } from './layers/flatten';
 import { Reshape } from './layers/reshape';
 import { Activation, activationBackward, activationForward } from './layers/activation';
 import type { ImageGather } from './parallel-protocol';
+import type { Optimizer } from './optimizers';
+import { reduceAndStep } from './parallel-step';
 
 /** Batches larger than this train data-parallel: their arithmetic outweighs the parameters' traffic. */
 export const MODEL_PARALLEL_MAX_ROWS = 256;
@@ -137,6 +139,16 @@ export function ownedRanges(plan: ModelPlan, t: number): [number, number][] {
     ranges.push([L.weights + i0 * L.out, ic * L.out], [L.bias + o0, oc]);
   }
   return ranges;
+}
+
+/** Steps floats from … from + count of the plan's parameters from its gradient block (which holds the whole batch's mean). */
+export function ownedUpdate(k: Kernels, optimizer: Optimizer, plan: ModelPlan, state: readonly number[], t: number, lr: number): (from: number, count: number) => void {
+  return (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+}
+
+/** Thread t's step of the parameters it owns, after a model-parallel batch that did not step them. */
+export function stepOwned(update: (from: number, count: number) => void, plan: ModelPlan, t: number): void {
+  for (const [from, count] of ownedRanges(plan, t)) update(from, count);
 }
 
 /** Resets the barrier before a step's command goes out (no thread is in it: the last step ended on every thread). */

@@ -10,7 +10,7 @@ import { OPTIMIZERS, type Optimizer, type OptimizerName } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherAt, gatherImageRows, type ReplicaSetup, type OptimizerSetup } from './parallel-protocol';
 import { sizeOf } from './layer';
 import { reduceAndStep } from './parallel-step';
-import { failBarrier, modelParallelStep, ownedRanges, type ModelPlan } from './parallel-model';
+import { failBarrier, modelParallelStep, ownedUpdate, stepOwned, type ModelPlan } from './parallel-model';
 
 /** Hands a replica the regions the caller planned for it, in the same order, checking each size. */
 class PlannedRegions extends HeapRegions {
@@ -77,7 +77,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
         const plan = modelPlan(id), optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
         const [t, lr, thread] = args.subarray(2, 5);
         const state = Array.from(args.subarray(5, 5 + optimizer.slots));
-        for (const [from, count] of ownedRanges(plan, thread)) reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+        stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), plan, thread);
         break;
       }
       case OP_TRAIN_MODEL: {
@@ -89,7 +89,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
           if (args[11]) {
             const optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
             const [t, lr] = args.subarray(12, 14), state = Array.from(args.subarray(14, 14 + optimizer.slots));
-            update = (from, count) => reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr);
+            update = ownedUpdate(k, optimizer, plan, state, t, lr);
           }
           writeSums(results, { loss: 0, correct: 0, sse: 0, sae: 0 }); // a thread with no rows of the loss (a batch smaller than the threads)
           modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, (first, count, out) => {

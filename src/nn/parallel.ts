@@ -12,7 +12,7 @@ import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replic
 import type { Optimizer } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
-import { MODEL_PARALLEL_MAX_ROWS, isPeerFailure, modelParallelLayers, modelParallelStep, ownedRanges, planModelParallel, resetBarrier, type ModelPlan } from './parallel-model';
+import { MODEL_PARALLEL_MAX_ROWS, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, stepOwned, type ModelPlan } from './parallel-model';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -71,8 +71,6 @@ export class Parallel {
   /** Model-parallel training of a dense stack (parallel-model.ts), when the network and its batches allow it. */
   private model: ModelPlan | null = null;
   private readonly modelRegions: HeapRegions;
-  /** Whether the last training batch left the input buffer unfilled (model-parallel: each thread gathered its block of features elsewhere). */
-  inputSkipped = false;
 
   constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
     this.heap = net.backend.heap;
@@ -95,13 +93,8 @@ export class Parallel {
       const grads = this.grads[w];
       // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
       const { layers } = buildLayers(net.inputShape, net.specs, net.seed);
-      const binds: [number[], number[]][] = [];
-      let t = 0;
-      for (const layer of layers) {
-        const mine = net.tensors.slice(t, (t += layer.params().length));
-        binds.push([mine.map((x) => net.paramsPtr + x.offset * 4), mine.map((x) => grads + x.offset * 4)]);
-        layer.bind(...binds[binds.length - 1]);
-      }
+      const binds = net.layerTensors.map((mine): [number[], number[]] => [mine.map((x) => net.paramsPtr + x.offset * 4), mine.map((x) => grads + x.offset * 4)]);
+      layers.forEach((layer, i) => layer.bind(...binds[i]));
       regions.log.length = 0; // the gradient block is not the replica's to plan
       new Replica(layers, this.replica.lossFn, net.outputs, net.backend.rawKernels, this.heap).plan(regions, shareRows, shareTrain);
       return {
@@ -130,15 +123,9 @@ export class Parallel {
     this.modelRegions.release();
     const net = this.net, stack = modelParallelLayers(this.replica.layers, this.threads);
     if (!stack || trainRows < 1 || trainRows > MODEL_PARALLEL_MAX_ROWS) return null;
-    // Each runtime layer's first tensor: a dense layer's weights, then its bias.
-    const firstTensor: number[] = [];
-    let t = 0;
-    for (const layer of this.replica.layers) { firstTensor.push(t); t += layer.params().length; }
-    const at = (layer: number, i: number) => net.tensors[firstTensor[layer] + i].offset;
-    const layers = this.replica.layers;
     const dims = stack.map(({ dense, activation }) => {
-      const i = layers.indexOf(dense);
-      return { in: dense.inSize, out: dense.outSize, activation, weights: at(i, 0), bias: at(i, 1) };
+      const [weights, bias] = net.layerTensors[this.replica.layers.indexOf(dense)]; // a dense layer's tensors
+      return { in: dense.inSize, out: dense.outSize, activation, weights: weights.offset, bias: bias.offset };
     });
     return planModelParallel(this.modelRegions, this.threads, trainRows, dims, net.paramsPtr, net.gradsPtr);
   }
@@ -169,14 +156,12 @@ export class Parallel {
   }
 
   /**
-   * Forward, loss and backward of a training batch on every thread (each first gathering its
-   * share's inputs, with `images`). With `reduce`, the mean loss's
+   * Forward, loss and backward of a data-parallel training batch on every thread (each first
+   * gathering its share's inputs, with `images`). With `reduce`, the mean loss's
    * gradient is then in the network's block; without, each share's is in its thread's block until
    * step() sums them (in parallel, with the optimizer step).
    */
   train(rows: number, buf: Buffers, metric: MetricKind, reduce = true, images?: ImageGather): BatchSums {
-    this.inputSkipped = false;
-    if (this.trainsModelParallel(rows, images)) return this.trainModel(rows, buf, metric, images!);
     const net = this.net, parts = shares(rows, this.threads);
     // The layers' states (a dropout RNG) before the batch: each worker starts its share from them.
     const states: number[] = [];
@@ -222,22 +207,22 @@ export class Parallel {
     let sums: BatchSums = { loss: 0, correct: 0, sse: 0, sae: 0 };
     if (update) this.ensureOptimizer(update.optimizer);
     const stepArgs = update ? [1, update.t, update.lr, ...update.state] : [0];
-    const mine = update && ((from: number, count: number) => reduceAndStep(k, update.optimizer, plan.params, [plan.grads], [1], update.state, from, count, update.t, update.lr));
+    const mine = update && ownedUpdate(k, update.optimizer, plan, update.state, update.t, update.lr);
     resetBarrier(views(), plan);
     const { results } = this.run(
       (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, plan.sync, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
       this.pool.size,
       () => {
-        // While it waits at a barrier, this thread also watches the workers (one that stopped never arrives).
-        const checks = this.pool.slots.map((_, w) => this.pool.liveness(w));
+        // While it waits long at a barrier, this thread also watches the workers (one that stopped
+        // never arrives); the checks are made then, not on every step.
+        let checks: (() => void)[] | undefined;
         modelParallelStep(k, views, plan, 0, rows, images, (first, count, out) => {
           sums = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
           return this.replica.outputGradient;
-        }, mine, () => { for (const check of checks) check(); });
+        }, mine, () => { for (const check of (checks ??= this.pool.slots.map((_, w) => this.pool.liveness(w)))) check(); });
       },
     );
     this.pending = update ? null : 'owned';
-    this.inputSkipped = true;
     return addSums(sums, results);
   }
 
@@ -266,12 +251,8 @@ export class Parallel {
     this.ensureOptimizer(optimizer);
     const k = net.backend.rawKernels;
     if (pending === 'owned' && this.model) {
-      const plan = this.model!;
-      this.run(
-        (w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state],
-        this.pool.size,
-        () => { for (const [from, count] of ownedRanges(plan, 0)) reduceAndStep(k, optimizer, plan.params, [plan.grads], [1], state, from, count, t, lr); },
-      );
+      const plan = this.model;
+      this.run((w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state], this.pool.size, () => stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), plan, 0));
       return;
     }
     // ('owned' without a plan: the network was planned anew since; the whole gradient is in its block.)
