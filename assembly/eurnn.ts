@@ -97,25 +97,39 @@ function rotationBackwardTile(rows: i32, n: i32, odd: i32, coeffs: usize, y: usi
     const po = <usize>pairAddr(odd, k, n) << 3, qo = <usize>partnerAddr(odd, k, n) << 3;
     let p2 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0);
     let yr = y, gr = gy, xr = gx;
-    const contiguous = qo == po + 8;
-    for (let r = 0; r < rows; r++) {
-      const g = contiguous ? v128.load(gr + po) : v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
-      const v = contiguous ? v128.load(yr + po) : v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
-      p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
-      q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
-      q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
-      let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
-      out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
-      out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
-      if (contiguous) {
+    // Two copies of the row loop, as in the forward kernel: a select between the contiguous and
+    // the wrap-around loads inside one loop kept V8 from hoisting d1..d3 out of it (and gave the
+    // shared-memory build slower code than the plain one: 22% on this kernel).
+    if (qo == po + 8) {
+      for (let r = 0; r < rows; r++) {
+        const g = v128.load(gr + po), v = v128.load(yr + po);
+        p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
+        q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
+        q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
+        let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
+        out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
+        out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
         v128.store(xr + po, out);
-      } else {
+        yr += rowBytes;
+        gr += rowBytes;
+        xr += rowBytes;
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const g = v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
+        const v = v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
+        p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
+        q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
+        q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
+        let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
+        out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
+        out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
         v128.store64_lane(xr + po, out, 0);
         v128.store64_lane(xr + qo, out, 1);
+        yr += rowBytes;
+        gr += rowBytes;
+        xr += rowBytes;
       }
-      yr += rowBytes;
-      gr += rowBytes;
-      xr += rowBytes;
     }
     // ∂φ = Σ Im(g_p·conj(y_p));  ∂θ = Σ Re(conj(g_q)·e^{−iφ}·y_p) − Re(conj(g_p)·e^{iφ}·y_q)
     const dphi = f32x4.extract_lane(p2, 1) - f32x4.extract_lane(p2, 0);
