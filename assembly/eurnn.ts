@@ -145,19 +145,31 @@ function rotationBackwardTile(rows: i32, n: i32, odd: i32, coeffs: usize, y: usi
 const EPS: f32 = 1e-5;
 
 /** h = max(|z| + ε + b, 0) · z / (|z| + ε), per unit (b: n floats); h may equal z. */
+// Both mod-ReLU kernels are bound by sqrt and division. They work on 4 units at a time, split into
+// a vector of real parts and one of imaginary parts, so each sqrt and division serves 4 units, not
+// 2 (the same operations in the same order per unit as 2 units a vector: the results are unchanged).
 export function modReluForward(rows: i32, n: i32, z: usize, bias: usize, h: usize): void {
   const eps = f32x4.splat(EPS), zero = f32x4.splat(0);
-  const pairs = n >> 1;
+  const n4 = n & ~3;
   for (let r = 0; r < rows; r++) {
     const zr = z + ((<usize>r * <usize>n) << 3), hr = h + ((<usize>r * <usize>n) << 3);
-    for (let j = 0; j < pairs; j++) {
-      const v = v128.load(zr + (<usize>j << 4));
-      const bb = v128.load64_zero(bias + (<usize>j << 3));
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const a = v128.load(zr + (<usize>j << 3)), c = v128.load(zr + (<usize>j << 3), 16);
+      const re = v128.shuffle<f32>(a, c, 0, 2, 4, 6), im = v128.shuffle<f32>(a, c, 1, 3, 5, 7);
+      const nrm = f32x4.add(f32x4.sqrt(f32x4.add(f32x4.mul(re, re), f32x4.mul(im, im))), eps);
+      const scale = f32x4.div(f32x4.max(f32x4.add(nrm, v128.load(bias + (<usize>j << 2))), zero), nrm);
+      v128.store(hr + (<usize>j << 3), f32x4.mul(a, v128.shuffle<f32>(scale, scale, 0, 0, 1, 1)));
+      v128.store(hr + (<usize>j << 3), f32x4.mul(c, v128.shuffle<f32>(scale, scale, 2, 2, 3, 3)), 16);
+    }
+    for (; j < n; j += 2) { // n ≡ 2 (mod 4): the last 2 units, one v128
+      const v = v128.load(zr + (<usize>j << 3));
+      const bb = v128.load64_zero(bias + (<usize>j << 2));
       const b = v128.shuffle<f32>(bb, bb, 0, 0, 1, 1);
       const sq = f32x4.mul(v, v);
       const nrm = f32x4.add(f32x4.sqrt(f32x4.add(sq, v128.shuffle<f32>(sq, sq, 1, 0, 3, 2))), eps);
       const scale = f32x4.div(f32x4.max(f32x4.add(nrm, b), zero), nrm);
-      v128.store(hr + (<usize>j << 4), f32x4.mul(v, scale));
+      v128.store(hr + (<usize>j << 3), f32x4.mul(v, scale));
     }
   }
 }
@@ -176,26 +188,50 @@ export function modReluBackward(rows: i32, n: i32, z: usize, bias: usize, gh: us
 
 function modReluBackwardTile(rows: i32, n: i32, z: usize, bias: usize, gh: usize, gz: usize, gBias: usize): void {
   const eps = f32x4.splat(EPS), zero = f32x4.splat(0), one = f32x4.splat(1);
-  const pairs = n >> 1;
-  for (let j = 0; j < pairs; j++) {
-    const bb = v128.load64_zero(bias + (<usize>j << 3));
+  const n4 = n & ~3;
+  let j = 0;
+  for (; j < n4; j += 4) {
+    const b = v128.load(bias + (<usize>j << 2));
+    let accB = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) {
+      const off = ((<usize>r * <usize>n) << 3) + (<usize>j << 3);
+      const va = v128.load(z + off), vc = v128.load(z + off, 16), ga = v128.load(gh + off), gc = v128.load(gh + off, 16);
+      const re = v128.shuffle<f32>(va, vc, 0, 2, 4, 6), im = v128.shuffle<f32>(va, vc, 1, 3, 5, 7);
+      const gre = v128.shuffle<f32>(ga, gc, 0, 2, 4, 6), gim = v128.shuffle<f32>(ga, gc, 1, 3, 5, 7);
+      const mag = f32x4.sqrt(f32x4.add(f32x4.mul(re, re), f32x4.mul(im, im)));
+      const nrm = f32x4.add(mag, eps);
+      const active = f32x4.gt(f32x4.add(nrm, b), zero);
+      const dot = f32x4.add(f32x4.mul(gre, re), f32x4.mul(gim, im)); // Re(conj(gh)·z), per unit
+      const k2 = v128.and(f32x4.div(b, f32x4.mul(f32x4.mul(nrm, nrm), mag)), f32x4.gt(mag, zero));
+      const fg = f32x4.add(one, f32x4.div(b, nrm)), fz = f32x4.mul(k2, dot);
+      const lo = f32x4.sub(f32x4.mul(v128.shuffle<f32>(fg, fg, 0, 0, 1, 1), ga), f32x4.mul(v128.shuffle<f32>(fz, fz, 0, 0, 1, 1), va));
+      const hi = f32x4.sub(f32x4.mul(v128.shuffle<f32>(fg, fg, 2, 2, 3, 3), gc), f32x4.mul(v128.shuffle<f32>(fz, fz, 2, 2, 3, 3), vc));
+      v128.store(gz + off, v128.and(lo, v128.shuffle<f32>(active, active, 0, 0, 1, 1)));
+      v128.store(gz + off, v128.and(hi, v128.shuffle<f32>(active, active, 2, 2, 3, 3)), 16);
+      accB = f32x4.add(accB, v128.and(f32x4.div(dot, nrm), active));
+    }
+    const gb = gBias + (<usize>j << 2);
+    v128.store(gb, f32x4.add(v128.load(gb), accB));
+  }
+  for (; j < n; j += 2) { // n ≡ 2 (mod 4): the last 2 units, one v128
+    const bb = v128.load64_zero(bias + (<usize>j << 2));
     const b = v128.shuffle<f32>(bb, bb, 0, 0, 1, 1);
     let accB = f32x4.splat(0);
     for (let r = 0; r < rows; r++) {
-      const off = ((<usize>r * <usize>n) << 3) + (<usize>j << 4);
+      const off = ((<usize>r * <usize>n) << 3) + (<usize>j << 3);
       const v = v128.load(z + off), g = v128.load(gh + off);
       const sq = f32x4.mul(v, v);
       const mag = f32x4.sqrt(f32x4.add(sq, v128.shuffle<f32>(sq, sq, 1, 0, 3, 2)));
       const nrm = f32x4.add(mag, eps);
       const active = f32x4.gt(f32x4.add(nrm, b), zero);
       const d = f32x4.mul(g, v);
-      const dot = f32x4.add(d, v128.shuffle<f32>(d, d, 1, 0, 3, 2)); // Re(conj(gh)·z), per unit in both lanes
+      const dot = f32x4.add(d, v128.shuffle<f32>(d, d, 1, 0, 3, 2));
       const k2 = v128.and(f32x4.div(b, f32x4.mul(f32x4.mul(nrm, nrm), mag)), f32x4.gt(mag, zero));
       const out = f32x4.sub(f32x4.mul(f32x4.add(one, f32x4.div(b, nrm)), g), f32x4.mul(f32x4.mul(k2, dot), v));
       v128.store(gz + off, v128.and(out, active));
       accB = f32x4.add(accB, v128.and(f32x4.div(dot, nrm), active));
     }
-    const gb = gBias + (<usize>j << 3);
+    const gb = gBias + (<usize>j << 2);
     store<f32>(gb, load<f32>(gb) + f32x4.extract_lane(accB, 0));
     store<f32>(gb, load<f32>(gb, 4) + f32x4.extract_lane(accB, 2), 4);
   }
