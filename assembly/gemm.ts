@@ -251,6 +251,12 @@ function rowTimesListedRows(nnz: i32, n: i32, offs: usize, vals: usize, b: usize
   }
 }
 
+/** count products of consecutive matrices: C_i = op(A_i)·op(B_i) (+ C_i), A_i at a + i·m·k floats, B_i at b + i·k·n, C_i at c + i·m·n. */
+export function gemmBatch(count: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const sa = (<usize>m * <usize>k) << 2, sb = (<usize>k * <usize>n) << 2, sc = (<usize>m * <usize>n) << 2;
+  for (let i = 0; i < count; i++) gemm(transA, transB, m, n, k, a + <usize>i * sa, b + <usize>i * sb, c + <usize>i * sc, accumulate);
+}
+
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const ldc = <usize>n << 2;
   if (k == 0) {

@@ -7,3 +7,4 @@ export * from "./optimizers";
 export * from "./data";
 export * from "./conv";
 export * from "./eurnn";
+export * from "./winograd";

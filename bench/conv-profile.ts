@@ -30,9 +30,11 @@ for (const name of Object.keys(raw)) {
     const t0 = performance.now();
     const r = f(...a);
     const dt = performance.now() - t0;
-    const key = name === 'gemm' ? `gemm t${a[0]}${a[1]} ${a[2]}×${a[3]}×${a[4]}` : name;
+    const key = name === 'gemm' ? `gemm t${a[0]}${a[1]} ${a[2]}×${a[3]}×${a[4]}` : name === 'gemmBatch' ? `gemmBatch ${a[0]}× t${a[1]}${a[2]} ${a[3]}×${a[4]}×${a[5]}` : name;
     const e = totals.get(key) ?? { ms: 0, calls: 0, flops: 0 };
-    e.ms += dt; e.calls++; if (name === 'gemm') e.flops += 2 * a[2] * a[3] * a[4];
+    e.ms += dt; e.calls++;
+    if (name === 'gemm') e.flops += 2 * a[2] * a[3] * a[4];
+    if (name === 'gemmBatch') e.flops += 2 * a[0] * a[3] * a[4] * a[5];
     totals.set(key, e);
     return r;
   };

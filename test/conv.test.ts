@@ -7,6 +7,8 @@ import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist } from '../src/data/mnist-node';
 import { take } from '../src/data/dataset';
 import { Rng } from '../src/rng';
+import { usesWinograd } from '../src/nn/layers/conv2d';
+import * as ref from './support/reference';
 
 const batch = (rows: number, input: number, classes: number, seed: number) => {
   const rng = new Rng(seed);
@@ -91,6 +93,56 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
         heap.release();
       }
       b.dispose();
+    }
+  });
+
+  it('gradient check: 5×5 convs on 6 and 8 channels (Winograd), same and valid, every tensor within 1e-3', () => {
+    const net = new Network(backend, {
+      input: [9, 7, 6],
+      layers: [conv2d(8, 5, { activation: 'tanh' }), conv2d(3, 5, { padding: 'valid', activation: 'sigmoid' }), dense(4)],
+      init: 'glorot',
+      seed: 6,
+    });
+    expect(net.layers.filter((l) => l.type === 'conv2d').map((l) => usesWinograd((l as Conv2D).kernel, (l as Conv2D).stride, (l as Conv2D).inShape[2]))).toEqual([true, true]);
+    const { x, labels } = batch(3, 9 * 7 * 6, 4, 8);
+    const res = checkGradients(net, x, labels, { samples: 60 });
+    expect(res.map((r) => r.name)).toEqual(['conv2d0.weights', 'conv2d0.bias', 'conv2d1.weights', 'conv2d1.bias', 'dense2.weights', 'dense2.bias']);
+    for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
+  });
+
+  it('Winograd F(2×2, 5×5) forward, dW and dx equal the float64 convolution (im2col · W) within 3e-5 of the terms', async () => {
+    // [h, w, c, filters, padding]: the CNN preset's second conv, odd outputs (partial tiles), channel
+    // counts around vectors of 4, explicit padding that differs per side.
+    for (const [h, w, c, f, pad] of [[14, 14, 32, 64, 'same'], [9, 7, 5, 6, 'same'], [8, 11, 7, 3, 'valid'], [6, 9, 12, 5, [1, 2, 0, 3]]] as const) {
+      const conv = new Conv2D([h, w, c], f, [5, 5], 1, pad as never);
+      expect(usesWinograd(conv.kernel, conv.stride, c)).toBe(true);
+      const heap = backend.heap.group('Winograd test');
+      const rows = 2, rng = new Rng(11), K = 25 * c, [oh, ow] = conv.outShape;
+      const Wv = Float32Array.from({ length: K * f }, () => rng.normal()), bv = Float32Array.from({ length: f }, () => rng.normal());
+      const xv = Float32Array.from({ length: rows * h * w * c }, () => rng.normal()), dyv = Float32Array.from({ length: rows * oh * ow * f }, () => rng.normal());
+      const dW = heap.allocF32(K * f), db = heap.allocF32(f);
+      conv.bind([heap.allocF32From(Wv), heap.allocF32From(bv)], [dW, db]);
+      conv.plan(heap, rows, rows);
+      const x = heap.allocF32From(xv), dy = heap.allocF32From(dyv);
+      const y = backend.heap.f32(conv.forward(backend.kernels, rows, x, 'grad'), rows * conv.outSize).slice();
+      const dx = backend.heap.f32(conv.backward(backend.kernels, rows, dy, true), rows * h * w * c).slice();
+      const [padT, padL] = [(conv as unknown as { padT: number }).padT, (conv as unknown as { padL: number }).padL];
+      const cols = ref.im2col(rows, h, w, c, 5, 5, 1, padT, padL, oh, ow, xv).cols.values;
+      const want = {
+        y: ref.convForward(rows, h, w, c, 5, 5, 1, padT, padL, oh, ow, f, xv, Wv, bv).y,
+        dW: ref.gemm(1, 0, K, f, rows * oh * ow, cols, dyv, null).c,
+        dx: ref.col2im(rows, h, w, c, 5, 5, 1, padT, padL, oh, ow, ref.gemm(0, 1, rows * oh * ow, K, f, dyv, Wv, null).c.values).dx,
+      };
+      const got = { y, dW: backend.heap.f32(dW, K * f).slice(), dx };
+      for (const name of ['y', 'dW', 'dx'] as const) {
+        const { values, scale } = want[name];
+        let worst = 0;
+        for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(got[name][i] - values[i]) / (scale ? scale[i] : Math.abs(values[i])));
+        // The transforms' own rounding (coefficients up to 5/2 and 16/15, 6×6 sums) on top of the
+        // products': about 10× what im2col's single dot product gives (Lavin & Gray report the same).
+        expect(worst, `${choice} [${h}, ${w}, ${c}] f${f} ${JSON.stringify(pad)}: ${name}`).toBeLessThan(3e-5);
+      }
+      heap.release();
     }
   });
 

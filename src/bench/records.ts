@@ -87,7 +87,7 @@ export interface ResultRecord {
   throughputUnit: string;
   /** Floating-point operations per second at the median (null where the case has no flop count). */
   gflops: number | null;
-  /** gflops / (threads × the FMA peak; the mul + add peak where FMA is missing). */
+  /** gflops / (threads × the FMA peak; the mul + add peak where FMA is missing); null for an effective rate (BenchCase.effectiveFlops). */
   peakFraction: number | null;
   /** Our js backend's median seconds (1 thread) / this one's: the speed-up over the pure-TS path. */
   vsJs: number | null;

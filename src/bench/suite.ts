@@ -230,7 +230,7 @@ export async function runSuite(options: SuiteOptions, env: Environment, events: 
         cpuSeconds: env.cpuSeconds ? sig(median(v.cpu)) : null,
         throughput: sig(c.unitItems / s.median), throughputUnit: c.throughputUnit,
         gflops: gflops === null ? null : sig(gflops),
-        peakFraction: gflops === null ? null : sig(gflops / (v.threads * peakGflops)),
+        peakFraction: gflops === null || c.effectiveFlops ? null : sig(gflops / (v.threads * peakGflops)),
         vsJs: js ? sig(median(js.runs) / s.median) : null,
         data: c.workload === 'gemm' || !data ? 'synthetic' : data.source,
         ...(v.note && { note: v.note }),

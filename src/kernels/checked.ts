@@ -1,4 +1,4 @@
-import { CONV_FORWARD_MAX_TAPS, KERNEL_ARGS, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
+import { CONV_FORWARD_MAX_TAPS, KERNEL_ARGS, winogradTiles, KERNEL_NAMES, type CustomKernelName, type KernelName, type Kernels } from './kernels';
 import type { FlatArgs, ScalarArg } from './kernel-args';
 import type { Heap } from './heap';
 import { fail } from '../errors';
@@ -109,6 +109,15 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       f32s(K, `C (${m}×${n})`, c, m * n);
       raw.gemm(transA, transB, m, n, k, a, b, c, accumulate);
     },
+    gemmBatch(count, transA, transB, m, n, k, a, b, c, accumulate) {
+      const K = 'gemmBatch';
+      flag(K, 'transA', transA); flag(K, 'transB', transB); flag(K, 'accumulate', accumulate);
+      size(K, 'count', count); size(K, 'm', m); size(K, 'n', n); size(K, 'k', k);
+      f32s(K, `A (${count} × ${transA ? `${k}×${m}` : `${m}×${k}`})`, a, count * m * k);
+      f32s(K, `B (${count} × ${transB ? `${n}×${k}` : `${k}×${n}`})`, b, count * k * n);
+      f32s(K, `C (${count} × ${m}×${n})`, c, count * m * n);
+      raw.gemmBatch(count, transA, transB, m, n, k, a, b, c, accumulate);
+    },
     biasAdd(m, n, x, bias) {
       size('biasAdd', 'm', m); size('biasAdd', 'n', n);
       f32s('biasAdd', 'x', x, m * n); f32s('biasAdd', 'bias', bias, n);
@@ -211,6 +220,48 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       f32s(K, `cols (${batch * oh * ow}×${kh * kw * c})`, cols, batch * oh * ow * kh * kw * c);
       f32s(K, `dx (${batch}×${h}×${w}×${c})`, dx, batch * h * w * c);
       raw.col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx);
+    },
+    winogradInput(batch, h, w, c, padT, padL, oh, ow, x, v) {
+      const K = 'winogradInput';
+      convShape(K, batch, h, w, c, 5, 5, 1, padT, padL, oh, ow);
+      f32s(K, `x (${batch}×${h}×${w}×${c})`, x, batch * h * w * c);
+      f32s(K, `v (36×${winogradTiles(batch, oh, ow)}×${c})`, v, 36 * winogradTiles(batch, oh, ow) * c);
+      raw.winogradInput(batch, h, w, c, padT, padL, oh, ow, x, v);
+    },
+    winogradInputBackward(batch, h, w, c, padT, padL, oh, ow, dv, dx) {
+      const K = 'winogradInputBackward';
+      convShape(K, batch, h, w, c, 5, 5, 1, padT, padL, oh, ow);
+      f32s(K, `dv (36×${winogradTiles(batch, oh, ow)}×${c})`, dv, 36 * winogradTiles(batch, oh, ow) * c);
+      f32s(K, `dx (${batch}×${h}×${w}×${c})`, dx, batch * h * w * c);
+      raw.winogradInputBackward(batch, h, w, c, padT, padL, oh, ow, dv, dx);
+    },
+    winogradOutput(batch, oh, ow, c, m, y) {
+      const K = 'winogradOutput';
+      for (const [name, v] of [['batch', batch], ['oh', oh], ['ow', ow], ['c', c]] as const) size(K, name, v);
+      f32s(K, `m (36×${winogradTiles(batch, oh, ow)}×${c})`, m, 36 * winogradTiles(batch, oh, ow) * c);
+      f32s(K, `y (${batch}×${oh}×${ow}×${c})`, y, batch * oh * ow * c);
+      raw.winogradOutput(batch, oh, ow, c, m, y);
+    },
+    winogradOutputBackward(batch, oh, ow, c, dy, dm) {
+      const K = 'winogradOutputBackward';
+      for (const [name, v] of [['batch', batch], ['oh', oh], ['ow', ow], ['c', c]] as const) size(K, name, v);
+      f32s(K, `dy (${batch}×${oh}×${ow}×${c})`, dy, batch * oh * ow * c);
+      f32s(K, `dm (36×${winogradTiles(batch, oh, ow)}×${c})`, dm, 36 * winogradTiles(batch, oh, ow) * c);
+      raw.winogradOutputBackward(batch, oh, ow, c, dy, dm);
+    },
+    winogradFilter(cin, cout, w, u) {
+      const K = 'winogradFilter';
+      size(K, 'cin', cin); size(K, 'cout', cout);
+      f32s(K, `w (${25 * cin}×${cout})`, w, 25 * cin * cout);
+      f32s(K, `u (36×${cin}×${cout})`, u, 36 * cin * cout);
+      raw.winogradFilter(cin, cout, w, u);
+    },
+    winogradFilterBackward(cin, cout, du, dw) {
+      const K = 'winogradFilterBackward';
+      size(K, 'cin', cin); size(K, 'cout', cout);
+      f32s(K, `du (36×${cin}×${cout})`, du, 36 * cin * cout);
+      f32s(K, `dw (${25 * cin}×${cout})`, dw, 25 * cin * cout);
+      raw.winogradFilterBackward(cin, cout, du, dw);
     },
     maxPoolForward(batch, h, w, c, ph, pw, stride, oh, ow, x, y, arg) {
       const K = 'maxPoolForward';

@@ -20,6 +20,11 @@ export interface Kernels {
    * op(B) is [k,n]: B is stored [k,n], or [n,k] when transB=1.
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: number): void;
+  /**
+   * `count` products of consecutive matrices, as gemm: C_i = op(A_i)·op(B_i) (+ C_i) with A_i at
+   * a + 4·i·m·k bytes, B_i at b + 4·i·k·n, C_i at c + 4·i·m·n (Winograd's 36 per pass, in one call).
+   */
+  gemmBatch(count: number, transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: number): void;
 
   /** x[m,n] += bias[n] for every row (in place). */
   biasAdd(m: number, n: number, x: number, bias: number): void;
@@ -118,6 +123,21 @@ export interface Kernels {
   convForward(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, filters: number, x: number, wt: number, bias: number, y: number): void;
   /** The adjoint of im2col: dx = 0, then every cols entry is added to the x element it came from. */
   col2im(batch: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padT: number, padL: number, oh: number, ow: number, cols: number, dx: number): void;
+  // --- Winograd F(2×2, 5×5) for 5×5, stride-1 convolutions (assembly/winograd.ts): y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A
+  // on 6×6 input tiles that give 2×2 outputs. Tiled data is [36][tiles][channels], the tiles of an
+  // oh×ow output numbered t = (b·⌈oh/2⌉ + ty)·⌈ow/2⌉ + tx; the host runs one GEMM per tile position.
+  /** v[ξ, t, ci] = (Bᵀ d B)[ξ], d[i, j] = x[b, 2ty − padT + i, 2tx − padL + j, ci] (0 outside the image). */
+  winogradInput(batch: number, h: number, w: number, c: number, padT: number, padL: number, oh: number, ow: number, x: number, v: number): void;
+  /** The adjoint of winogradInput: dx = 0, then each tile's B dv Bᵀ is added to the input elements it covers. */
+  winogradInputBackward(batch: number, h: number, w: number, c: number, padT: number, padL: number, oh: number, ow: number, dv: number, dx: number): void;
+  /** y[b, 2ty + i, 2tx + j, c] = (Aᵀ m A)[i, j] for the outputs inside oh×ow (y [batch, oh, ow, c] is written). */
+  winogradOutput(batch: number, oh: number, ow: number, c: number, m: number, y: number): void;
+  /** The adjoint of winogradOutput: dm[ξ, t, c] = (A g Aᵀ)[ξ], g the tile's 2×2 of dy (0 outside oh×ow). */
+  winogradOutputBackward(batch: number, oh: number, ow: number, c: number, dy: number, dm: number): void;
+  /** u[ξ, ci, co] = (G g Gᵀ)[ξ] of each 5×5 filter g[ky, kx] = w[(ky·5 + kx)·cin + ci, co]. */
+  winogradFilter(cin: number, cout: number, w: number, u: number): void;
+  /** The adjoint of winogradFilter: dw[(ky·5 + kx)·cin + ci, co] = (Gᵀ du G)[ky, kx] (dw is written). */
+  winogradFilterBackward(cin: number, cout: number, du: number, dw: number): void;
   /**
    * Max pooling, NHWC, ph×pw windows every `stride` (clipped at the border): y [batch, oh, ow, c] and
    * arg (i32, same shape) = flat index into x of each maximum (the first on ties); arg 0: no indices
@@ -173,6 +193,7 @@ const adamArgs = [lr, fraction('beta1', 0.8, 0.95), fraction('beta2', 0.99, 0.99
  */
 export const KERNEL_ARGS = {
   gemm: custom,
+  gemmBatch: custom,
   biasAdd: custom,
   biasGrad: custom,
   reluForward: elementwise(['x'], ['y']),
@@ -202,6 +223,12 @@ export const KERNEL_ARGS = {
   im2col: custom,
   convForward: custom,
   col2im: custom,
+  winogradInput: custom,
+  winogradInputBackward: custom,
+  winogradOutput: custom,
+  winogradOutputBackward: custom,
+  winogradFilter: custom,
+  winogradFilterBackward: custom,
   maxPoolForward: custom,
   maxPoolBackward: custom,
   multiply: elementwise(['x', 'm'], ['y']),
@@ -216,6 +243,9 @@ export const KERNEL_ARGS = {
 
 /** convForward's largest kh·kw·c: the WASM kernel pads kh·kw·c + 1 rows of 16 floats into the GEMM's scratch. */
 export const CONV_FORWARD_MAX_TAPS = 16383;
+
+/** The tiles of a Winograd F(2×2, ·) pass over a batch of oh×ow outputs: each gives 2×2 of them. */
+export const winogradTiles = (batch: number, oh: number, ow: number): number => batch * Math.ceil(oh / 2) * Math.ceil(ow / 2);
 
 /** Every kernel name, in the table's order: it drives the WASM adapter, the checks and the parity coverage test. */
 export const KERNEL_NAMES = Object.keys(KERNEL_ARGS) as readonly KernelName[];

@@ -405,6 +405,30 @@ function addGemm(ta: number, tb: number, m: number, n: number, k: number, accumu
   );
 }
 
+/** gemmBatch: the reference is each product's gemm, concatenated (scales too). */
+function addGemmBatch(count: number, ta: number, tb: number, m: number, n: number, k: number, accumulate: number): void {
+  add('gemmBatch', `${count} × ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}${accumulate ? ' acc' : ''}`, { C: GEMM_TOL }, 2 * count * m * n * k, (rng) => {
+    const a = uniform(rng, count * m * k, -1, 1), b = uniform(rng, count * k * n, -1, 1);
+    const c0 = accumulate ? uniform(rng, count * m * n, -1, 1) : undefined;
+    return {
+      regions: [f32('A', 'in', a.length, a), f32('B', 'in', b.length, b), f32('C', accumulate ? 'inout' : 'out', count * m * n, c0)],
+      call: (kn, p) => kn.gemmBatch(count, ta, tb, m, n, k, p.A, p.B, p.C, accumulate),
+      outputs: [whole('C')],
+      reference: () => {
+        const parts = Array.from({ length: count }, (_, i) => ref.gemm(ta, tb, m, n, k, a.subarray(i * m * k, (i + 1) * m * k), b.subarray(i * k * n, (i + 1) * k * n), c0 ? c0.subarray(i * m * n, (i + 1) * m * n) : null).c);
+        const join = (get: (r: (typeof parts)[number]) => Float64Array) => { const o = new Float64Array(count * m * n); parts.forEach((r, i) => o.set(get(r), i * m * n)); return o; };
+        return { C: { values: join((r) => r.values), scale: join((r) => r.scale ?? r.values.map(Math.abs)) } };
+      },
+    };
+  }, { usesScratch: true });
+}
+// Winograd's three shapes for one block of the CNN preset's second conv (49 tiles, 32 → 64), and odd ones.
+addGemmBatch(36, 0, 0, 49, 64, 32, 0);
+addGemmBatch(36, 1, 0, 32, 64, 49, 1);
+addGemmBatch(36, 0, 1, 49, 32, 64, 0);
+addGemmBatch(3, 1, 1, 5, 7, 3, 1);
+addGemmBatch(1, 0, 0, 1, 1, 1, 0);
+
 // A spread of (m, n, k) from SIZES (not the cartesian product), every transpose combination; an
 // accumulate=1 variant of each with one transpose combination (rotating).
 SIZES.forEach((m, i) => {
@@ -873,6 +897,77 @@ for (const [batch, h, w, c, kh, kw, st, pad, filters] of CONV_SHAPES) {
       reference: () => ref.col2im(batch, h, w, c, kh, kw, st, pad, pad, oh, ow, cols),
     };
   });
+}
+
+/**
+ * Winograd F(2×2, 5×5) transforms: [batch, h, w, c, padT, padL, oh, ow]: one whole tile ('valid'
+ * 6×6), odd outputs (partial tiles), channels around vectors of 4 (1, 3, 5, 32), the CNN preset's
+ * second conv (14×14×32, 'same'), padding that differs between the axes.
+ */
+const WINOGRAD_SHAPES = [
+  [1, 6, 6, 4, 0, 0, 2, 2], [2, 7, 9, 5, 2, 2, 7, 9], [1, 14, 14, 32, 2, 2, 14, 14], [3, 8, 5, 3, 1, 2, 5, 5], [1, 5, 5, 1, 2, 2, 5, 5],
+] as const;
+const WINOGRAD_TOL: Tolerance = { rel: 2e-6, abs: 1e-30 };
+for (const [batch, h, w, c, pt, pl, oh, ow] of WINOGRAD_SHAPES) {
+  const label = `${batch}×${h}×${w}×${c} p${pt},${pl} → ${oh}×${ow}`;
+  const tiled = 36 * batch * Math.ceil(oh / 2) * Math.ceil(ow / 2) * c;
+  add('winogradInput', label, { v: WINOGRAD_TOL }, tiled, (rng) => {
+    const x = normal(rng, batch * h * w * c);
+    return {
+      regions: [f32('x', 'in', x.length, x), f32('v', 'out', tiled)],
+      call: (kn, p) => kn.winogradInput(batch, h, w, c, pt, pl, oh, ow, p.x, p.v),
+      outputs: [whole('v')],
+      reference: () => ref.winogradInput(batch, h, w, c, pt, pl, oh, ow, x),
+    };
+  }, { usesScratch: true });
+  add('winogradInputBackward', label, { dx: WINOGRAD_TOL }, tiled, (rng) => {
+    const dv = normal(rng, tiled);
+    return {
+      regions: [f32('dv', 'in', tiled, dv), f32('dx', 'out', batch * h * w * c)],
+      call: (kn, p) => kn.winogradInputBackward(batch, h, w, c, pt, pl, oh, ow, p.dv, p.dx),
+      outputs: [whole('dx')],
+      reference: () => ref.winogradInputBackward(batch, h, w, c, pt, pl, oh, ow, dv),
+    };
+  }, { usesScratch: true });
+  add('winogradOutput', label, { y: WINOGRAD_TOL }, tiled, (rng) => {
+    const m = normal(rng, tiled);
+    return {
+      regions: [f32('m', 'in', tiled, m), f32('y', 'out', batch * oh * ow * c)],
+      call: (kn, p) => kn.winogradOutput(batch, oh, ow, c, p.m, p.y),
+      outputs: [whole('y')],
+      reference: () => ref.winogradOutput(batch, oh, ow, c, m),
+    };
+  }, { usesScratch: true });
+  add('winogradOutputBackward', label, { dm: WINOGRAD_TOL }, tiled, (rng) => {
+    const dy = normal(rng, batch * oh * ow * c);
+    return {
+      regions: [f32('dy', 'in', dy.length, dy), f32('dm', 'out', tiled)],
+      call: (kn, p) => kn.winogradOutputBackward(batch, oh, ow, c, p.dy, p.dm),
+      outputs: [whole('dm')],
+      reference: () => ref.winogradOutputBackward(batch, oh, ow, c, dy),
+    };
+  }, { usesScratch: true });
+}
+for (const [cin, cout] of [[1, 1], [3, 5], [32, 64], [5, 13]] as const) {
+  const label = `${cin}→${cout}`;
+  add('winogradFilter', label, { u: WINOGRAD_TOL }, 36 * cin * cout, (rng) => {
+    const w = normal(rng, 25 * cin * cout);
+    return {
+      regions: [f32('w', 'in', w.length, w), f32('u', 'out', 36 * cin * cout)],
+      call: (kn, p) => kn.winogradFilter(cin, cout, p.w, p.u),
+      outputs: [whole('u')],
+      reference: () => ref.winogradFilter(cin, cout, w),
+    };
+  }, { usesScratch: true });
+  add('winogradFilterBackward', label, { dw: WINOGRAD_TOL }, 36 * cin * cout, (rng) => {
+    const du = normal(rng, 36 * cin * cout);
+    return {
+      regions: [f32('du', 'in', du.length, du), f32('dw', 'out', 25 * cin * cout)],
+      call: (kn, p) => kn.winogradFilterBackward(cin, cout, p.du, p.dw),
+      outputs: [whole('dw')],
+      reference: () => ref.winogradFilterBackward(cin, cout, du),
+    };
+  }, { usesScratch: true });
 }
 
 /** [batch, h, w, c, ph, pw, stride]; windows clipped at the border where the size does not divide. */

@@ -457,6 +457,115 @@ export function col2im(batch: number, h: number, w: number, c: number, kh: numbe
   return { dx: out(dx, scale) };
 }
 
+// --- Winograd F(2×2, 5×5): the matrices built from the interpolation points (Toom-Cook), not copied.
+const WINOGRAD_POINTS = [0, 1, -1, 1 / 2, -2]; // and ∞
+
+/** Coefficients (x⁰ first) of Π (x − p) over the points given. */
+function polyFromRoots(roots: number[]): number[] {
+  let c = [1];
+  for (const p of roots) c = [...c.map((v, i) => -p * v + (i > 0 ? c[i - 1] : 0)), c[c.length - 1]];
+  return c;
+}
+
+/** Aᵀ [2×6], G [6×5], Bᵀ [6×6] of F(2, 5) on WINOGRAD_POINTS and ∞. */
+function winogradMatrices(): { AT: number[][]; G: number[][]; BT: number[][] } {
+  const P = WINOGRAD_POINTS, n = P.length + 1;
+  const AT = [0, 1].map((i) => [...P.map((p) => p ** i), i === 1 ? 1 : 0]);
+  const G = [...P.map((p, j) => {
+    const f = P.reduce((acc, q, l) => (l === j ? acc : acc * (p - q)), 1);
+    return [0, 1, 2, 3, 4].map((k) => p ** k / f);
+  }), [0, 0, 0, 0, 1]];
+  const pad = (c: number[]) => [...c, ...new Array(n - c.length).fill(0)];
+  const BT = [...P.map((_, j) => pad(polyFromRoots(P.filter((_, l) => l !== j)))), pad(polyFromRoots(P))];
+  return { AT, G, BT };
+}
+const WINO = winogradMatrices();
+const transposed = (M: number[][]) => M[0].map((_, j) => M.map((r) => r[j]));
+
+/** L·X·Rᵀ and the same over magnitudes (the scale its f32 rounding is proportional to). */
+function sandwich(L: number[][], X: number[][], R: number[][]): { v: number[][]; s: number[][] } {
+  const mul = (abs: boolean) => {
+    const f = (x: number) => (abs ? Math.abs(x) : x);
+    const mid = L.map((l) => X[0].map((_, j) => l.reduce((acc, lv, r) => acc + f(lv) * f(X[r][j]), 0)));
+    return mid.map((row) => R.map((rv) => rv.reduce((acc, v, j) => acc + f(v) * row[j], 0)));
+  };
+  return { v: mul(false), s: mul(true) };
+}
+const wTiles = (n: number) => Math.ceil(n / 2);
+
+export function winogradInput(batch: number, h: number, w: number, c: number, pt: number, pl: number, oh: number, ow: number, x: Num): { v: RefOutput } {
+  const T = batch * wTiles(oh) * wTiles(ow), v = new Float64Array(36 * T * c), scale = new Float64Array(v.length);
+  for (let t = 0; t < T; t++) {
+    const b = Math.floor(t / (wTiles(oh) * wTiles(ow))), ty = Math.floor((t % (wTiles(oh) * wTiles(ow))) / wTiles(ow)), tx = t % wTiles(ow);
+    for (let ci = 0; ci < c; ci++) {
+      const d = [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => {
+        const iy = 2 * ty - pt + i, ix = 2 * tx - pl + j;
+        return iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * h + iy) * w + ix) * c + ci] : 0;
+      }));
+      const r = sandwich(WINO.BT, d, WINO.BT);
+      for (let xi = 0; xi < 36; xi++) { v[(xi * T + t) * c + ci] = r.v[Math.floor(xi / 6)][xi % 6]; scale[(xi * T + t) * c + ci] = r.s[Math.floor(xi / 6)][xi % 6]; }
+    }
+  }
+  return { v: out(v, scale) };
+}
+
+export function winogradInputBackward(batch: number, h: number, w: number, c: number, pt: number, pl: number, oh: number, ow: number, dv: Num): { dx: RefOutput } {
+  const T = batch * wTiles(oh) * wTiles(ow), dx = new Float64Array(batch * h * w * c), scale = new Float64Array(dx.length), B = transposed(WINO.BT);
+  for (let t = 0; t < T; t++) {
+    const b = Math.floor(t / (wTiles(oh) * wTiles(ow))), ty = Math.floor((t % (wTiles(oh) * wTiles(ow))) / wTiles(ow)), tx = t % wTiles(ow);
+    for (let ci = 0; ci < c; ci++) {
+      const r = sandwich(B, [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => dv[((6 * i + j) * T + t) * c + ci])), B);
+      for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
+        const iy = 2 * ty - pt + i, ix = 2 * tx - pl + j;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+        dx[((b * h + iy) * w + ix) * c + ci] += r.v[i][j]; scale[((b * h + iy) * w + ix) * c + ci] += r.s[i][j];
+      }
+    }
+  }
+  return { dx: out(dx, scale) };
+}
+
+export function winogradOutput(batch: number, oh: number, ow: number, c: number, m: Num): { y: RefOutput } {
+  const T = batch * wTiles(oh) * wTiles(ow), y = new Float64Array(batch * oh * ow * c), scale = new Float64Array(y.length);
+  for (let b = 0; b < batch; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ci = 0; ci < c; ci++) {
+    const t = (b * wTiles(oh) + (oy >> 1)) * wTiles(ow) + (ox >> 1);
+    const r = sandwich(WINO.AT, [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => m[((6 * i + j) * T + t) * c + ci])), WINO.AT);
+    y[((b * oh + oy) * ow + ox) * c + ci] = r.v[oy & 1][ox & 1]; scale[((b * oh + oy) * ow + ox) * c + ci] = r.s[oy & 1][ox & 1];
+  }
+  return { y: out(y, scale) };
+}
+
+export function winogradOutputBackward(batch: number, oh: number, ow: number, c: number, dy: Num): { dm: RefOutput } {
+  const T = batch * wTiles(oh) * wTiles(ow), dm = new Float64Array(36 * T * c), scale = new Float64Array(dm.length), A = transposed(WINO.AT);
+  for (let t = 0; t < T; t++) {
+    const b = Math.floor(t / (wTiles(oh) * wTiles(ow))), ty = Math.floor((t % (wTiles(oh) * wTiles(ow))) / wTiles(ow)), tx = t % wTiles(ow);
+    for (let ci = 0; ci < c; ci++) {
+      const g = [0, 1].map((i) => [0, 1].map((j) => (2 * ty + i < oh && 2 * tx + j < ow ? dy[((b * oh + 2 * ty + i) * ow + 2 * tx + j) * c + ci] : 0)));
+      const r = sandwich(A, g, A);
+      for (let xi = 0; xi < 36; xi++) { dm[(xi * T + t) * c + ci] = r.v[Math.floor(xi / 6)][xi % 6]; scale[(xi * T + t) * c + ci] = r.s[Math.floor(xi / 6)][xi % 6]; }
+    }
+  }
+  return { dm: out(dm, scale) };
+}
+
+export function winogradFilter(cin: number, cout: number, w: Num): { u: RefOutput } {
+  const u = new Float64Array(36 * cin * cout), scale = new Float64Array(u.length);
+  for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
+    const r = sandwich(WINO.G, [0, 1, 2, 3, 4].map((ky) => [0, 1, 2, 3, 4].map((kx) => w[((ky * 5 + kx) * cin + ci) * cout + co])), WINO.G);
+    for (let xi = 0; xi < 36; xi++) { u[(xi * cin + ci) * cout + co] = r.v[Math.floor(xi / 6)][xi % 6]; scale[(xi * cin + ci) * cout + co] = r.s[Math.floor(xi / 6)][xi % 6]; }
+  }
+  return { u: out(u, scale) };
+}
+
+export function winogradFilterBackward(cin: number, cout: number, du: Num): { dw: RefOutput } {
+  const dw = new Float64Array(25 * cin * cout), scale = new Float64Array(dw.length), GT = transposed(WINO.G);
+  for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
+    const r = sandwich(GT, [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => du[((6 * i + j) * cin + ci) * cout + co])), GT);
+    for (let ky = 0; ky < 5; ky++) for (let kx = 0; kx < 5; kx++) { dw[((ky * 5 + kx) * cin + ci) * cout + co] = r.v[ky][kx]; scale[((ky * 5 + kx) * cin + ci) * cout + co] = r.s[ky][kx]; }
+  }
+  return { dw: out(dw, scale) };
+}
+
 /** Max over each clipped window and the flat index of the first maximum. */
 export function maxPoolForward(batch: number, h: number, w: number, c: number, ph: number, pw: number, s: number, oh: number, ow: number, x: Num): { y: RefOutput; arg: RefOutput } {
   const y = new Float64Array(batch * oh * ow * c), arg = new Float64Array(y.length);

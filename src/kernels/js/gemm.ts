@@ -6,7 +6,10 @@ export function gemmKernels(views: () => HeapViews) {
   const F = () => views().f32;
   let row = new Float32Array(64);
 
-  return {
+  const kernels = {
+    gemmBatch(count, transA, transB, m, n, k, a, b, c, accumulate) {
+      for (let i = 0; i < count; i++) kernels.gemm(transA, transB, m, n, k, a + 4 * i * m * k, b + 4 * i * k * n, c + 4 * i * m * n, accumulate);
+    },
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
       const f = F();
       const A = a >>> 2, B = b >>> 2, C = c >>> 2;
@@ -38,4 +41,5 @@ export function gemmKernels(views: () => HeapViews) {
       }
     },
   } satisfies Partial<Kernels>;
+  return kernels;
 }

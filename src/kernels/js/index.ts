@@ -7,6 +7,7 @@ import { optimizerKernels } from './optimizers';
 import { dataKernels } from './data';
 import { convKernels } from './conv';
 import { eurnnKernels } from './eurnn';
+import { winogradKernels } from './winograd';
 
 /**
  * The pure-TypeScript kernels: the reference the WASM kernels are tested against, and the
@@ -28,6 +29,7 @@ export function jsKernels(views: () => HeapViews): Kernels {
     ...optimizerKernels(views),
     ...dataKernels(views),
     ...convKernels(views),
+    ...winogradKernels(views),
     ...eurnnKernels(views),
   } satisfies Kernels;
 }
