@@ -285,7 +285,8 @@ const CO_BYTES: usize = <usize>CO_CHUNK << 2;
 // @ts-ignore: decorator
 @inline function filterColumn(p: usize, ks: usize, o: usize, one: bool): void {
   const s5 = <usize>5 * ks;
-  g5(ld(p, one), ld(p + s5, one), ld(p + 2 * s5, one), ld(p + 3 * s5, one), ld(p + 4 * s5, one), o, <usize>5 * CO_BYTES, false);
+  // One lane stored for a tail channel: a whole vector would run past the end of a scratch row.
+  g5(ld(p, one), ld(p + s5, one), ld(p + 2 * s5, one), ld(p + 3 * s5, one), ld(p + 4 * s5, one), o, <usize>5 * CO_BYTES, one);
 }
 
 // @ts-ignore: decorator
@@ -315,7 +316,7 @@ export function winogradFilterBackward(cin: i32, cout: i32, du: usize, dw: usize
 
 // @ts-ignore: decorator
 @inline function filterRowBackward(p: usize, xi: usize, o: usize, one: bool): void {
-  gt6(ld(p, one), ld(p + xi, one), ld(p + 2 * xi, one), ld(p + 3 * xi, one), ld(p + 4 * xi, one), ld(p + 5 * xi, one), o, CO_BYTES, false);
+  gt6(ld(p, one), ld(p + xi, one), ld(p + 2 * xi, one), ld(p + 3 * xi, one), ld(p + 4 * xi, one), ld(p + 5 * xi, one), o, CO_BYTES, one);
 }
 
 // @ts-ignore: decorator

@@ -110,10 +110,11 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
     for (const r of res) expect(r.relativeError, `${r.name}: ${r.relativeError}`).toBeLessThan(1e-3);
   });
 
-  it('Winograd F(2×2, 5×5) forward, dW and dx equal the float64 convolution (im2col · W) within 3e-5 of the terms', async () => {
+  it('Winograd F(2×2, 5×5) forward, dW and dx equal the float64 convolution (im2col · W) within 1e-5 of the largest value of each tensor', async () => {
     // [h, w, c, filters, padding]: the CNN preset's second conv, odd outputs (partial tiles), channel
-    // counts around vectors of 4, explicit padding that differs per side.
-    for (const [h, w, c, f, pad] of [[14, 14, 32, 64, 'same'], [9, 7, 5, 6, 'same'], [8, 11, 7, 3, 'valid'], [6, 9, 12, 5, [1, 2, 0, 3]]] as const) {
+    // counts around vectors of 4, explicit padding that differs per side, filters that end the
+    // filter transform's 64-wide scratch rows with one-lane tails (62) and span two of them (130).
+    for (const [h, w, c, f, pad] of [[14, 14, 32, 64, 'same'], [9, 7, 5, 6, 'same'], [8, 11, 7, 3, 'valid'], [6, 9, 12, 5, [1, 2, 0, 3]], [9, 7, 5, 62, 'same'], [7, 8, 6, 130, 'valid']] as const) {
       const conv = new Conv2D([h, w, c], f, [5, 5], 1, pad as never);
       expect(usesWinograd(conv.kernel, conv.stride, c)).toBe(true);
       const heap = backend.heap.group('Winograd test');
@@ -135,12 +136,13 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
       };
       const got = { y, dW: backend.heap.f32(dW, K * f).slice(), dx };
       for (const name of ['y', 'dW', 'dx'] as const) {
-        const { values, scale } = want[name];
-        let worst = 0;
-        for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(got[name][i] - values[i]) / (scale ? scale[i] : Math.abs(values[i])));
+        const { values } = want[name];
+        let worst = 0, largest = 0;
+        for (let i = 0; i < values.length; i++) { worst = Math.max(worst, Math.abs(got[name][i] - values[i])); largest = Math.max(largest, Math.abs(values[i])); }
         // The transforms' own rounding (coefficients up to 5/2 and 16/15, 6×6 sums) on top of the
-        // products': about 10× what im2col's single dot product gives (Lavin & Gray report the same).
-        expect(worst, `${choice} [${h}, ${w}, ${c}] f${f} ${JSON.stringify(pad)}: ${name}`).toBeLessThan(3e-5);
+        // products' is spread over a tile: measured against the tensor's largest value (an edge
+        // element with one product term can be off by more than its own rounding).
+        expect(worst / largest, `${choice} [${h}, ${w}, ${c}] f${f} ${JSON.stringify(pad)}: ${name}`).toBeLessThan(1e-5);
       }
       heap.release();
     }

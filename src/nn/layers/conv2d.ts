@@ -62,14 +62,14 @@ export function imageShape(input: Shape, what: string): readonly [number, number
  */
 const DIRECT_MAX_CHANNELS = 4;
 
+/** The cache a Winograd block's tiles (V and M) should fit in. */
+const WINOGRAD_BLOCK_BYTES = 1 << 20;
+
 /**
  * 5×5, stride-1 convolutions on more input channels than that run Winograd F(2×2, 5×5)
  * (assembly/winograd.ts): 36 GEMMs over 6×6 input tiles instead of one im2col GEMM, 2.8× fewer
  * multiplies, forward and both backward passes. On fewer channels its GEMMs are too thin to pay.
  */
-/** The cache a Winograd block's tiles (V and M) should fit in. */
-const WINOGRAD_BLOCK_BYTES = 1 << 20;
-
 export const usesWinograd = (kernel: readonly [number, number], stride: number, channels: number): boolean =>
   kernel[0] === 5 && kernel[1] === 5 && stride === 1 && channels > DIRECT_MAX_CHANNELS;
 
