@@ -152,6 +152,22 @@ export function maxAbs(count: i32, x: usize): f32 {
   return mx;
 }
 
+/**
+ * 1 when copy[i] = src[i] bit for bit for every i < count; otherwise copies src over copy and gives
+ * 0 (a layer's check that its weights are those it derived a cached transform from).
+ */
+export function sameOrCopy32(count: i32, src: usize, copy: usize): i32 {
+  const c4 = count & ~3;
+  let i = 0;
+  for (; i < c4; i += 4) if (!i32x4.all_true(i32x4.eq(v128.load(src + (<usize>i << 2)), v128.load(copy + (<usize>i << 2))))) break;
+  if (i == c4) {
+    for (; i < count; i++) if (load<i32>(src + (<usize>i << 2)) != load<i32>(copy + (<usize>i << 2))) break;
+    if (i == count) return 1;
+  }
+  memory.copy(copy, src, <usize>count << 2);
+  return 0;
+}
+
 /** First byte the host may use: everything below holds the module's static data. */
 export function heapBase(): usize {
   return __heap_base;

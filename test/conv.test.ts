@@ -5,7 +5,7 @@ import { dense, conv2d, maxPool2d, flatten, dropout, windowGeometry, Conv2D } fr
 import { adam } from '../src/nn/optimizers';
 import { checkGradients } from '../src/nn/gradcheck';
 import { loadMnist } from '../src/data/mnist-node';
-import { take } from '../src/data/dataset';
+import { take, fromArrays } from '../src/data/dataset';
 import { Rng } from '../src/rng';
 import { usesWinograd } from '../src/nn/layers/conv2d';
 import * as ref from './support/reference';
@@ -146,6 +146,24 @@ describe.each(['js', 'wasm-simd'] as const)('conv networks on %s', (choice) => {
       }
       heap.release();
     }
+  });
+
+  it('Winograd reuses its transformed filters only while the weights are unchanged (setWeights, training, a weight set back)', async () => {
+    const make = () => new Network(backend, { input: [8, 8, 6], layers: [conv2d(5, 5, { activation: 'relu' }), dense(3)], init: 'he', seed: 9 });
+    const net = make(), fresh = make();
+    const { x, labels } = batch(4, 8 * 8 * 6, 3, 12);
+    const w0 = net.getWeights();
+    const p0 = net.predict(x);
+    expect(net.predict(x)).toEqual(p0); // reused
+    const w1 = w0.map((v, i) => (i % 7 === 0 ? v * 1.5 : v));
+    net.setWeights(w1);
+    fresh.setWeights(w1);
+    expect(net.predict(x)).toEqual(fresh.predict(x));
+    await net.fit(fromArrays({ x, shape: [8, 8, 6], y: Int32Array.from(labels), classes: 3 }), { epochs: 1, batchSize: 4, optimizer: adam({ lr: 0.01 }) });
+    fresh.setWeights(net.getWeights());
+    expect(net.predict(x)).toEqual(fresh.predict(x));
+    net.setWeights(w0); // back to the weights of the first prediction
+    expect(net.predict(x)).toEqual(p0);
   });
 
   it('JSON round trip of a conv network keeps its predictions', async () => {

@@ -221,6 +221,13 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       f32s(K, `dx (${batch}×${h}×${w}×${c})`, dx, batch * h * w * c);
       raw.col2im(batch, h, w, c, kh, kw, stride, padT, padL, oh, ow, cols, dx);
     },
+    sameOrCopy32(count, src, copy) {
+      const K = 'sameOrCopy32';
+      size(K, 'count', count);
+      region(K, 'src', src, count * 4); region(K, 'copy', copy, count * 4);
+      if (src < copy + count * 4 && copy < src + count * 4) fail('ARGUMENT', `${K}: src [${src}, ${src + count * 4}) and copy [${copy}, ${copy + count * 4}) overlap`);
+      return raw.sameOrCopy32(count, src, copy);
+    },
     winogradInput(batch, h, w, c, padT, padL, oh, ow, x, v) {
       const K = 'winogradInput';
       convShape(K, batch, h, w, c, 5, 5, 1, padT, padL, oh, ow);

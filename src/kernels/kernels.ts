@@ -154,6 +154,11 @@ export interface Kernels {
    * of its input). Used for the per-layer max |w| history.
    */
   maxAbs(count: number, x: number): number;
+  /**
+   * 1 when copy equals src bit for bit over count 32-bit words; otherwise copies src over copy and
+   * returns 0 (a cached transform of weights checks that they have not changed since).
+   */
+  sameOrCopy32(count: number, src: number, copy: number): number;
 
   // --- EURNN (docs/eurnn.md). Complex values are interleaved (re, im) f32 pairs; a
   // state is [rows, n] complex (2n floats a row), n even. A rotation layer mixes the pairs (p, q):
@@ -233,6 +238,7 @@ export const KERNEL_ARGS = {
   maxPoolBackward: custom,
   multiply: elementwise(['x', 'm'], ['y']),
   maxAbs: elementwise(['x'], []),
+  sameOrCopy32: custom,
   rotationForward: custom,
   rotationBackward: custom,
   modReluForward: custom,

@@ -451,7 +451,7 @@ addGemm(0, 0, 200, 1030, 513, 0, ['blocking']);
 addGemm(1, 1, 200, 1030, 513, 1, ['blocking']);
 
 // Fewer than 4 rows, neither transposed: the no-packing path (16-column blocks, 4-column strips
-// with k not a multiple of 4, scalar tail), e.g. one image through a 784-128-10 network.
+// with k not a multiple of 4, a tail of 1–3 columns), e.g. one image through a 784-128-10 network.
 for (const [m, n, k] of [[1, 128, 784], [1, 10, 128], [2, 21, 5], [3, 35, 3], [1, 7, 1], [2, 16, 130], [3, 4, 9]] as const) {
   for (const acc of [0, 1]) addGemm(0, 0, m, n, k, acc, ['few-rows']);
 }
@@ -850,6 +850,22 @@ for (const n of SIZES) {
       call: (kn, p) => kn.maxAbs(n, p.x),
       outputs: [{ name: 'result', region: 'return' }],
       reference: () => ref.maxAbs(x),
+    };
+  });
+}
+
+// sameOrCopy32: equal (1, copy untouched), a difference at the first or the last word (0, copy
+// becomes src), and −0 against 0 (different bits).
+for (const [n, change] of [[1, -1], [5, 4], [1000, 0], [1000, 999], [1003, -1], [7, -2]] as const) {
+  add('sameOrCopy32', `n=${n} ${change === -1 ? 'equal' : change === -2 ? '−0 vs 0' : `differs at ${change}`}`, { result: EXACT, copy: EXACT }, n, (rng) => {
+    const src = normal(rng, n), copy = Float32Array.from(src);
+    if (change >= 0) copy[change] += 1;
+    if (change === -2) { src[3] = -0; copy[3] = 0; }
+    return {
+      regions: [f32('src', 'in', n, src), f32('copy', 'inout', n, copy)],
+      call: (kn, p) => kn.sameOrCopy32(n, p.src, p.copy),
+      outputs: [{ name: 'result', region: 'return' }, whole('copy')],
+      reference: () => ref.sameOrCopy32(src, copy),
     };
   });
 }

@@ -416,6 +416,13 @@ export function maxAbs(x: Num): { result: RefOutput } {
   return { result: out(Float64Array.of(mx)) };
 }
 
+/** 1 and copy as it was when every word of copy has src's bits; else 0 and src's values. */
+export function sameOrCopy32(src: Float32Array, copy: Float32Array): { result: RefOutput; copy: RefOutput } {
+  const a = new Int32Array(src.buffer, src.byteOffset, src.length), b = new Int32Array(copy.buffer, copy.byteOffset, copy.length);
+  const same = a.every((v, i) => v === b[i]);
+  return { result: out(Float64Array.of(same ? 1 : 0)), copy: out(Float64Array.from(same ? copy : src)) };
+}
+
 /** The convolution as im2col · W + bias (the reference's own im2col and gemm). */
 export function convForward(batch: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pt: number, pl: number, oh: number, ow: number, filters: number, x: Num, wt: Num, bias: Num): { y: RefOutput } {
   const rows = batch * oh * ow;

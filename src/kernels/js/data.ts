@@ -40,6 +40,14 @@ export function dataKernels(views: () => HeapViews) {
       }
     },
 
+    sameOrCopy32(count, src, copy) {
+      const w = views().i32, S = src >>> 2, C = copy >>> 2;
+      let same = true;
+      for (let i = 0; i < count && same; i++) same = w[S + i] === w[C + i];
+      if (!same) w.copyWithin(C, S, S + count);
+      return same ? 1 : 0;
+    },
+
     maxAbs(count, x) {
       const f = F();
       const X = x >>> 2;

@@ -30,15 +30,35 @@ export const WINOGRAD_BT = [
 
 type Matrix = readonly (readonly number[])[];
 
-/** out = L · X · Rᵀ for small matrices (X as nested arrays). */
-function sandwich(L: Matrix, X: number[][], R: Matrix): number[][] {
-  const mid = L.map((l) => X[0].map((_, j) => l.reduce((s, lv, r) => s + lv * X[r][j], 0)));
-  return mid.map((row) => R.map((rv) => rv.reduce((s, v, j) => s + v * row[j], 0)));
+/** A small matrix as rows × cols and its values, row-major. */
+interface Flat { rows: number; cols: number; v: Float64Array }
+const flat = (M: Matrix): Flat => ({ rows: M.length, cols: M[0].length, v: Float64Array.from(M.flat()) });
+const transposed = (M: Flat): Flat => {
+  const v = new Float64Array(M.rows * M.cols);
+  for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) v[j * M.rows + i] = M.v[i * M.cols + j];
+  return { rows: M.cols, cols: M.rows, v };
+};
+const BT = flat(WINOGRAD_BT), AT = flat(WINOGRAD_AT), G = flat(WINOGRAD_G);
+const B = transposed(BT), A = transposed(AT), GT = transposed(G);
+
+// Scratch for one tile (at most 6×6), reused by every call: the kernels run one at a time.
+const tileIn = new Float64Array(36), mid = new Float64Array(36), tileOut = new Float64Array(36);
+
+/** tileOut = L · X · Rᵀ, X = tileIn as L.cols × R.cols (row-major); tileOut is L.rows × R.rows. */
+function sandwich(L: Flat, R: Flat): void {
+  const n = L.cols, m = R.cols;
+  for (let a = 0; a < L.rows; a++) for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += L.v[a * n + r] * tileIn[r * m + j];
+    mid[a * m + j] = s;
+  }
+  for (let a = 0; a < L.rows; a++) for (let b = 0; b < R.rows; b++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) s += mid[a * m + j] * R.v[b * m + j];
+    tileOut[a * R.rows + b] = s;
+  }
 }
-const transpose = (M: Matrix): number[][] => M[0].map((_, j) => M.map((row) => row[j]));
-const B = transpose(WINOGRAD_BT), A = transpose(WINOGRAD_AT), GT = transpose(WINOGRAD_G);
 const tiles = (n: number) => (n + 1) >> 1;
-const grid = (rows: number, cols: number, at: (i: number, j: number) => number) => Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => at(i, j)));
 
 export function winogradKernels(views: () => HeapViews) {
   const F = () => views().f32;
@@ -54,12 +74,12 @@ export function winogradKernels(views: () => HeapViews) {
       const f = F(), T = tileCount(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
-          const d = grid(6, 6, (i, j) => {
+          for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
             const iy = 2 * ty - padT + i, ix = 2 * tx - padL + j;
-            return iy >= 0 && iy < h && ix >= 0 && ix < w ? f[(x >>> 2) + ((b * h + iy) * w + ix) * c + ci] : 0;
-          });
-          const V = sandwich(WINOGRAD_BT, d, WINOGRAD_BT);
-          for (let xi = 0; xi < 36; xi++) f[(v >>> 2) + (xi * T + t) * c + ci] = V[(xi / 6) | 0][xi % 6];
+            tileIn[i * 6 + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? f[(x >>> 2) + ((b * h + iy) * w + ix) * c + ci] : 0;
+          }
+          sandwich(BT, BT);
+          for (let xi = 0; xi < 36; xi++) f[(v >>> 2) + (xi * T + t) * c + ci] = tileOut[xi];
         }
       });
     },
@@ -69,10 +89,11 @@ export function winogradKernels(views: () => HeapViews) {
       f.fill(0, dx >>> 2, (dx >>> 2) + batch * h * w * c);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
-          const dd = sandwich(B, grid(6, 6, (i, j) => f[(dv >>> 2) + ((6 * i + j) * T + t) * c + ci]), B);
+          for (let xi = 0; xi < 36; xi++) tileIn[xi] = f[(dv >>> 2) + (xi * T + t) * c + ci];
+          sandwich(B, B);
           for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
             const iy = 2 * ty - padT + i, ix = 2 * tx - padL + j;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) f[(dx >>> 2) + ((b * h + iy) * w + ix) * c + ci] += dd[i][j];
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) f[(dx >>> 2) + ((b * h + iy) * w + ix) * c + ci] += tileOut[i * 6 + j];
           }
         }
       });
@@ -82,10 +103,11 @@ export function winogradKernels(views: () => HeapViews) {
       const f = F(), T = tileCount(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
-          const Y = sandwich(WINOGRAD_AT, grid(6, 6, (i, j) => f[(m >>> 2) + ((6 * i + j) * T + t) * c + ci]), WINOGRAD_AT);
+          for (let xi = 0; xi < 36; xi++) tileIn[xi] = f[(m >>> 2) + (xi * T + t) * c + ci];
+          sandwich(AT, AT);
           for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
             const oy = 2 * ty + i, ox = 2 * tx + j;
-            if (oy < oh && ox < ow) f[(y >>> 2) + ((b * oh + oy) * ow + ox) * c + ci] = Y[i][j];
+            if (oy < oh && ox < ow) f[(y >>> 2) + ((b * oh + oy) * ow + ox) * c + ci] = tileOut[i * 2 + j];
           }
         }
       });
@@ -95,12 +117,12 @@ export function winogradKernels(views: () => HeapViews) {
       const f = F(), T = tileCount(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
-          const g = grid(2, 2, (i, j) => {
+          for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
             const oy = 2 * ty + i, ox = 2 * tx + j;
-            return oy < oh && ox < ow ? f[(dy >>> 2) + ((b * oh + oy) * ow + ox) * c + ci] : 0;
-          });
-          const M = sandwich(A, g, A);
-          for (let xi = 0; xi < 36; xi++) f[(dm >>> 2) + (xi * T + t) * c + ci] = M[(xi / 6) | 0][xi % 6];
+            tileIn[i * 2 + j] = oy < oh && ox < ow ? f[(dy >>> 2) + ((b * oh + oy) * ow + ox) * c + ci] : 0;
+          }
+          sandwich(A, A);
+          for (let xi = 0; xi < 36; xi++) f[(dm >>> 2) + (xi * T + t) * c + ci] = tileOut[xi];
         }
       });
     },
@@ -108,16 +130,18 @@ export function winogradKernels(views: () => HeapViews) {
     winogradFilter(cin, cout, w, u) {
       const f = F();
       for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
-        const U = sandwich(WINOGRAD_G, grid(5, 5, (ky, kx) => f[(w >>> 2) + ((ky * 5 + kx) * cin + ci) * cout + co]), WINOGRAD_G);
-        for (let xi = 0; xi < 36; xi++) f[(u >>> 2) + (xi * cin + ci) * cout + co] = U[(xi / 6) | 0][xi % 6];
+        for (let k = 0; k < 25; k++) tileIn[k] = f[(w >>> 2) + (k * cin + ci) * cout + co]; // k = ky·5 + kx
+        sandwich(G, G);
+        for (let xi = 0; xi < 36; xi++) f[(u >>> 2) + (xi * cin + ci) * cout + co] = tileOut[xi];
       }
     },
 
     winogradFilterBackward(cin, cout, du, dw) {
       const f = F();
       for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
-        const g = sandwich(GT, grid(6, 6, (i, j) => f[(du >>> 2) + ((6 * i + j) * cin + ci) * cout + co]), GT);
-        for (let ky = 0; ky < 5; ky++) for (let kx = 0; kx < 5; kx++) f[(dw >>> 2) + ((ky * 5 + kx) * cin + ci) * cout + co] = g[ky][kx];
+        for (let xi = 0; xi < 36; xi++) tileIn[xi] = f[(du >>> 2) + (xi * cin + ci) * cout + co];
+        sandwich(GT, GT);
+        for (let k = 0; k < 25; k++) f[(dw >>> 2) + (k * cin + ci) * cout + co] = tileOut[k];
       }
     },
   } satisfies Partial<Kernels>;
