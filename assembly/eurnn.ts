@@ -87,59 +87,53 @@ export function rotationBackward(rows: i32, n: i32, odd: i32, coeffs: usize, y: 
 }
 
 function rotationBackwardTile(rows: i32, n: i32, odd: i32, coeffs: usize, y: usize, gy: usize, gx: usize, gAngles: usize): void {
-  const rowBytes = <usize>n << 3;
   const blocks = n >> 1;
   for (let k = 0; k < blocks; k++) {
-    const cf = coeffs + (<usize>k << 5);
-    const ar = load<f32>(cf), ai = load<f32>(cf, 4), br = load<f32>(cf, 8), bi = load<f32>(cf, 12);
-    const s = load<f32>(cf, 16), c = load<f32>(cf, 20), er = load<f32>(cf, 24), ei = load<f32>(cf, 28);
-    const d1 = f32x4(ar, ar, br, br), d2 = f32x4(ai, -ai, bi, -bi), d3 = f32x4(s, s, c, c);
     const po = <usize>pairAddr(odd, k, n) << 3, qo = <usize>partnerAddr(odd, k, n) << 3;
-    let p2 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0);
-    let yr = y, gr = gy, xr = gx;
-    // Two copies of the row loop, as in the forward kernel: a select between the contiguous and
+    const cf = coeffs + (<usize>k << 5), ga = gAngles + (<usize>k << 3);
+    // One row loop per pair layout, as in the forward kernel: a select between the contiguous and
     // the wrap-around loads inside one loop kept V8 from hoisting d1..d3 out of it (and gave the
     // shared-memory build slower code than the plain one: 22% on this kernel).
-    if (qo == po + 8) {
-      for (let r = 0; r < rows; r++) {
-        const g = v128.load(gr + po), v = v128.load(yr + po);
-        p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
-        q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
-        q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
-        let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
-        out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
-        out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
-        v128.store(xr + po, out);
-        yr += rowBytes;
-        gr += rowBytes;
-        xr += rowBytes;
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        const g = v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
-        const v = v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
-        p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
-        q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
-        q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
-        let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
-        out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
-        out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
-        v128.store64_lane(xr + po, out, 0);
-        v128.store64_lane(xr + qo, out, 1);
-        yr += rowBytes;
-        gr += rowBytes;
-        xr += rowBytes;
-      }
-    }
-    // ∂φ = Σ Im(g_p·conj(y_p));  ∂θ = Σ Re(conj(g_q)·e^{−iφ}·y_p) − Re(conj(g_p)·e^{iφ}·y_q)
-    const dphi = f32x4.extract_lane(p2, 1) - f32x4.extract_lane(p2, 0);
-    const dtheta =
-      er * (f32x4.extract_lane(q1, 2) + f32x4.extract_lane(q1, 3)) + ei * (f32x4.extract_lane(q2, 2) - f32x4.extract_lane(q2, 3)) -
-      er * (f32x4.extract_lane(q1, 0) + f32x4.extract_lane(q1, 1)) - ei * (f32x4.extract_lane(q2, 1) - f32x4.extract_lane(q2, 0));
-    const ga = gAngles + (<usize>k << 3);
-    store<f32>(ga, load<f32>(ga) + dphi);
-    store<f32>(ga, load<f32>(ga, 4) + dtheta, 4);
+    if (qo == po + 8) blockBackward(rows, n, cf, po, qo, y, gy, gx, ga, true);
+    else blockBackward(rows, n, cf, po, qo, y, gy, gx, ga, false);
   }
+}
+
+/** One block's rows (its pair contiguous or not), then its angle gradients added at ga. */
+// @ts-ignore: decorator
+@inline function blockBackward(rows: i32, n: i32, cf: usize, po: usize, qo: usize, y: usize, gy: usize, gx: usize, ga: usize, contiguous: bool): void {
+  const rowBytes = <usize>n << 3;
+  const ar = load<f32>(cf), ai = load<f32>(cf, 4), br = load<f32>(cf, 8), bi = load<f32>(cf, 12);
+  const s = load<f32>(cf, 16), c = load<f32>(cf, 20), er = load<f32>(cf, 24), ei = load<f32>(cf, 28);
+  const d1 = f32x4(ar, ar, br, br), d2 = f32x4(ai, -ai, bi, -bi), d3 = f32x4(s, s, c, c);
+  let p2 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0);
+  let yr = y, gr = gy, xr = gx;
+  for (let r = 0; r < rows; r++) {
+    const g = contiguous ? v128.load(gr + po) : v128.load64_lane(gr + qo, v128.load64_zero(gr + po), 1);
+    const v = contiguous ? v128.load(yr + po) : v128.load64_lane(yr + qo, v128.load64_zero(yr + po), 1);
+    p2 = madd(g, v128.shuffle<f32>(v, v, 1, 0, 3, 2), p2);
+    q1 = madd(g, v128.shuffle<f32>(v, v, 2, 3, 0, 1), q1);
+    q2 = madd(g, v128.shuffle<f32>(v, v, 3, 2, 1, 0), q2);
+    let out = f32x4.mul(d1, v128.shuffle<f32>(g, g, 0, 1, 0, 1));
+    out = madd(d2, v128.shuffle<f32>(g, g, 1, 0, 1, 0), out);
+    out = madd(d3, v128.shuffle<f32>(g, g, 2, 3, 2, 3), out);
+    if (contiguous) {
+      v128.store(xr + po, out);
+    } else {
+      v128.store64_lane(xr + po, out, 0);
+      v128.store64_lane(xr + qo, out, 1);
+    }
+    yr += rowBytes;
+    gr += rowBytes;
+    xr += rowBytes;
+  }
+  // ∂φ = Σ Im(g_p·conj(y_p));  ∂θ = Σ Re(conj(g_q)·e^{−iφ}·y_p) − Re(conj(g_p)·e^{iφ}·y_q)
+  const dphi = f32x4.extract_lane(p2, 1) - f32x4.extract_lane(p2, 0);
+  const dtheta =
+    er * (f32x4.extract_lane(q1, 2) + f32x4.extract_lane(q1, 3)) + ei * (f32x4.extract_lane(q2, 2) - f32x4.extract_lane(q2, 3)) -
+    er * (f32x4.extract_lane(q1, 0) + f32x4.extract_lane(q1, 1)) - ei * (f32x4.extract_lane(q2, 1) - f32x4.extract_lane(q2, 0));
+  store<f32>(ga, load<f32>(ga) + dphi);
+  store<f32>(ga, load<f32>(ga, 4) + dtheta, 4);
 }
 
 const EPS: f32 = 1e-5;

@@ -89,16 +89,24 @@ function argumentChecks(heap: Heap) {
       fail('SHAPE', `${kernel}: output ${oh}×${ow} is too large for a ${h}×${w} input with stride ${stride}`);
     }
   };
+  // Winograd's tiled data: [36][tiles][c] floats.
+  const winogradSizes = (kernel: string, batch: number, oh: number, ow: number, c: number) => {
+    for (const [name, v] of [['batch', batch], ['oh', oh], ['ow', ow], ['c', c]] as const) size(kernel, name, v);
+  };
+  const tiled = (kernel: string, name: string, batch: number, oh: number, ow: number, c: number, ptr: number) => {
+    const t = winogradTiles(batch, oh, ow);
+    f32s(kernel, `${name} (36×${t}×${c})`, ptr, 36 * t * c);
+  };
   const scalar = (kernel: string, { name, kind }: ScalarArg, v: number) => {
     if (kind === 'flag') return flag(kernel, name, v);
     const ok = kind === 'step' ? Number.isInteger(v) && v >= 1 : kind === 'fraction' ? v >= 0 && v < 1 : Number.isFinite(v) && v >= 0;
     if (!ok) fail('ARGUMENT', `${kernel}: ${name} must be ${SCALAR_RANGE[kind]}, got ${v}`);
   };
-  return { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, scalar };
+  return { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, winogradSizes, tiled, scalar };
 }
 
 /** The kernels with shapes of their own (`custom` in KERNEL_ARGS): one hand-written check each. */
-function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape }: Checks) {
+function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, indexList, states, stats, elementLoss, convShape, winogradSizes, tiled }: Checks) {
   return {
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
       const K = 'gemm';
@@ -232,28 +240,28 @@ function customChecks(raw: Kernels, heap: Heap, { size, flag, region, f32s, inde
       const K = 'winogradInput';
       convShape(K, batch, h, w, c, 5, 5, 1, padT, padL, oh, ow);
       f32s(K, `x (${batch}×${h}×${w}×${c})`, x, batch * h * w * c);
-      f32s(K, `v (36×${winogradTiles(batch, oh, ow)}×${c})`, v, 36 * winogradTiles(batch, oh, ow) * c);
+      tiled(K, 'v', batch, oh, ow, c, v);
       raw.winogradInput(batch, h, w, c, padT, padL, oh, ow, x, v);
     },
     winogradInputBackward(batch, h, w, c, padT, padL, oh, ow, dv, dx) {
       const K = 'winogradInputBackward';
       convShape(K, batch, h, w, c, 5, 5, 1, padT, padL, oh, ow);
-      f32s(K, `dv (36×${winogradTiles(batch, oh, ow)}×${c})`, dv, 36 * winogradTiles(batch, oh, ow) * c);
+      tiled(K, 'dv', batch, oh, ow, c, dv);
       f32s(K, `dx (${batch}×${h}×${w}×${c})`, dx, batch * h * w * c);
       raw.winogradInputBackward(batch, h, w, c, padT, padL, oh, ow, dv, dx);
     },
     winogradOutput(batch, oh, ow, c, m, y) {
       const K = 'winogradOutput';
-      for (const [name, v] of [['batch', batch], ['oh', oh], ['ow', ow], ['c', c]] as const) size(K, name, v);
-      f32s(K, `m (36×${winogradTiles(batch, oh, ow)}×${c})`, m, 36 * winogradTiles(batch, oh, ow) * c);
+      winogradSizes(K, batch, oh, ow, c);
+      tiled(K, 'm', batch, oh, ow, c, m);
       f32s(K, `y (${batch}×${oh}×${ow}×${c})`, y, batch * oh * ow * c);
       raw.winogradOutput(batch, oh, ow, c, m, y);
     },
     winogradOutputBackward(batch, oh, ow, c, dy, dm) {
       const K = 'winogradOutputBackward';
-      for (const [name, v] of [['batch', batch], ['oh', oh], ['ow', ow], ['c', c]] as const) size(K, name, v);
+      winogradSizes(K, batch, oh, ow, c);
       f32s(K, `dy (${batch}×${oh}×${ow}×${c})`, dy, batch * oh * ow * c);
-      f32s(K, `dm (36×${winogradTiles(batch, oh, ow)}×${c})`, dm, 36 * winogradTiles(batch, oh, ow) * c);
+      tiled(K, 'dm', batch, oh, ow, c, dm);
       raw.winogradOutputBackward(batch, oh, ow, c, dy, dm);
     },
     winogradFilter(cin, cout, w, u) {

@@ -1,5 +1,5 @@
 // Winograd F(2×2, 5×5) transforms (assembly/winograd.ts): plain loops over the matrices.
-import type { Kernels } from '../kernels';
+import { winogradTiles, type Kernels } from '../kernels';
 import type { HeapViews } from '../heap';
 
 /**
@@ -67,11 +67,10 @@ export function winogradKernels(views: () => HeapViews) {
     let t = 0;
     for (let b = 0; b < batch; b++) for (let ty = 0; ty < tiles(oh); ty++) for (let tx = 0; tx < tiles(ow); tx++) fn(b, ty, tx, t++);
   };
-  const tileCount = (batch: number, oh: number, ow: number) => batch * tiles(oh) * tiles(ow);
 
   return {
     winogradInput(batch, h, w, c, padT, padL, oh, ow, x, v) {
-      const f = F(), T = tileCount(batch, oh, ow);
+      const f = F(), T = winogradTiles(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
           for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
@@ -85,7 +84,7 @@ export function winogradKernels(views: () => HeapViews) {
     },
 
     winogradInputBackward(batch, h, w, c, padT, padL, oh, ow, dv, dx) {
-      const f = F(), T = tileCount(batch, oh, ow);
+      const f = F(), T = winogradTiles(batch, oh, ow);
       f.fill(0, dx >>> 2, (dx >>> 2) + batch * h * w * c);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
@@ -100,7 +99,7 @@ export function winogradKernels(views: () => HeapViews) {
     },
 
     winogradOutput(batch, oh, ow, c, m, y) {
-      const f = F(), T = tileCount(batch, oh, ow);
+      const f = F(), T = winogradTiles(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
           for (let xi = 0; xi < 36; xi++) tileIn[xi] = f[(m >>> 2) + (xi * T + t) * c + ci];
@@ -114,7 +113,7 @@ export function winogradKernels(views: () => HeapViews) {
     },
 
     winogradOutputBackward(batch, oh, ow, c, dy, dm) {
-      const f = F(), T = tileCount(batch, oh, ow);
+      const f = F(), T = winogradTiles(batch, oh, ow);
       eachTile(batch, oh, ow, (b, ty, tx, t) => {
         for (let ci = 0; ci < c; ci++) {
           for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
