@@ -1,6 +1,9 @@
 // Bias and activations, forward and backward side by side. Counts are elements; pointers bytes.
-// Backward passes take the forward OUTPUT y, so no input has to be kept.
+// Backward passes take the forward OUTPUT y, so no input has to be kept. The elementwise kernels
+// run their last 1–3 elements as a partial vector (loadLanes in simd.ts: the same arithmetic for
+// every element).
 import { expf4 } from "./math";
+import { loadLanes, storeLanes } from "./simd";
 
 /** x[m,n] += bias[n] */
 export function biasAdd(m: i32, n: i32, x: usize, bias: usize): void {
@@ -39,65 +42,50 @@ export function biasGrad(m: i32, n: i32, dy: usize, db: usize, accumulate: i32):
 
 /** y = max(0, x) */
 export function reluForward(count: i32, x: usize, y: usize): void {
-  const zero = f32x4.splat(0);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.max(v128.load(x + o), zero));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : 0);
-  }
+  for (let i = 0; i < c4; i += 4) reluForwardAt(<usize>i << 2, x, y, 4);
+  if (c4 < count) reluForwardAt(<usize>c4 << 2, x, y, count - c4);
+}
+// @ts-ignore: decorator
+@inline function reluForwardAt(o: usize, x: usize, y: usize, lanes: i32): void {
+  storeLanes(y + o, f32x4.max(loadLanes(x + o, lanes), f32x4.splat(0)), lanes);
 }
 
 /** dx = dy · [y > 0] */
 export function reluBackward(count: i32, y: usize, dy: usize, dx: usize): void {
-  const zero = f32x4.splat(0);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
-  }
+  for (let i = 0; i < c4; i += 4) reluBackwardAt(<usize>i << 2, y, dy, dx, 4);
+  if (c4 < count) reluBackwardAt(<usize>c4 << 2, y, dy, dx, count - c4);
+}
+// @ts-ignore: decorator
+@inline function reluBackwardAt(o: usize, y: usize, dy: usize, dx: usize, lanes: i32): void {
+  storeLanes(dx + o, v128.and(loadLanes(dy + o, lanes), f32x4.gt(loadLanes(y + o, lanes), f32x4.splat(0))), lanes);
 }
 
 /** y = x for x > 0, slope·x otherwise */
 export function leakyReluForward(count: i32, x: usize, y: usize, slope: f32): void {
-  const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
+  const vslope = f32x4.splat(slope);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    v128.store(y + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, zero)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : v * slope);
-  }
+  for (let i = 0; i < c4; i += 4) leakyReluForwardAt(<usize>i << 2, x, y, vslope, 4);
+  if (c4 < count) leakyReluForwardAt(<usize>c4 << 2, x, y, vslope, count - c4);
+}
+// @ts-ignore: decorator
+@inline function leakyReluForwardAt(o: usize, x: usize, y: usize, vslope: v128, lanes: i32): void {
+  const v = loadLanes(x + o, lanes);
+  storeLanes(y + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, f32x4.splat(0))), lanes);
 }
 
 /** dx = dy · (y > 0 ? 1 : slope); with slope ≥ 0, y > 0 exactly where x > 0 */
 export function leakyReluBackward(count: i32, y: usize, dy: usize, dx: usize, slope: f32): void {
-  const zero = f32x4.splat(0), one = f32x4.splat(1), vslope = f32x4.splat(slope);
+  const vslope = f32x4.splat(slope);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.bitselect(one, vslope, f32x4.gt(v128.load(y + o), zero))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(dy + o) * (load<f32>(y + o) > 0 ? <f32>1 : slope));
-  }
+  for (let i = 0; i < c4; i += 4) leakyReluBackwardAt(<usize>i << 2, y, dy, dx, vslope, 4);
+  if (c4 < count) leakyReluBackwardAt(<usize>c4 << 2, y, dy, dx, vslope, count - c4);
+}
+// @ts-ignore: decorator
+@inline function leakyReluBackwardAt(o: usize, y: usize, dy: usize, dx: usize, vslope: v128, lanes: i32): void {
+  const slope = v128.bitselect(f32x4.splat(1), vslope, f32x4.gt(loadLanes(y + o, lanes), f32x4.splat(0)));
+  storeLanes(dx + o, f32x4.mul(loadLanes(dy + o, lanes), slope), lanes);
 }
 
 /**
@@ -105,75 +93,59 @@ export function leakyReluBackward(count: i32, y: usize, dy: usize, dx: usize, sl
  * digits to cancellation, the odd Taylor series to x⁹ (truncation error < 6e-8 relative).
  */
 export function tanhForward(count: i32, x: usize, y: usize): void {
-  const one = f32x4.splat(1), two = f32x4.splat(2);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    const a = f32x4.abs(v);
-    let t = f32x4.sub(one, f32x4.div(two, f32x4.add(expf4(f32x4.add(a, a)), one)));
-    t = v128.or(t, v128.and(v, f32x4.splat(-0.0))); // copy the sign of x
-    // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835
-    const x2 = f32x4.mul(v, v);
-    let p = f32x4.splat(<f32>(62.0 / 2835.0));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-17.0 / 315.0)));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(2.0 / 15.0)));
-    p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-1.0 / 3.0)));
-    const small = f32x4.add(v, f32x4.mul(f32x4.mul(p, x2), v));
-    v128.store(y + o, v128.bitselect(small, t, f32x4.lt(a, f32x4.splat(0.3))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, Mathf.tanh(load<f32>(x + o)));
-  }
+  for (let i = 0; i < c4; i += 4) tanhForwardAt(<usize>i << 2, x, y, 4);
+  if (c4 < count) tanhForwardAt(<usize>c4 << 2, x, y, count - c4);
+}
+// @ts-ignore: decorator
+@inline function tanhForwardAt(o: usize, x: usize, y: usize, lanes: i32): void {
+  const one = f32x4.splat(1), two = f32x4.splat(2);
+  const v = loadLanes(x + o, lanes);
+  const a = f32x4.abs(v);
+  let t = f32x4.sub(one, f32x4.div(two, f32x4.add(expf4(f32x4.add(a, a)), one)));
+  t = v128.or(t, v128.and(v, f32x4.splat(-0.0))); // copy the sign of x
+  // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835
+  const x2 = f32x4.mul(v, v);
+  let p = f32x4.splat(<f32>(62.0 / 2835.0));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-17.0 / 315.0)));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(2.0 / 15.0)));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>(-1.0 / 3.0)));
+  const small = f32x4.add(v, f32x4.mul(f32x4.mul(p, x2), v));
+  storeLanes(y + o, v128.bitselect(small, t, f32x4.lt(a, f32x4.splat(0.3))), lanes);
 }
 
 /** dx = dy · (1 − y²) */
 export function tanhBackward(count: i32, y: usize, dy: usize, dx: usize): void {
-  const one = f32x4.splat(1);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const v = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (1 - v * v));
-  }
+  for (let i = 0; i < c4; i += 4) tanhBackwardAt(<usize>i << 2, y, dy, dx, 4);
+  if (c4 < count) tanhBackwardAt(<usize>c4 << 2, y, dy, dx, count - c4);
+}
+// @ts-ignore: decorator
+@inline function tanhBackwardAt(o: usize, y: usize, dy: usize, dx: usize, lanes: i32): void {
+  const v = loadLanes(y + o, lanes);
+  storeLanes(dx + o, f32x4.mul(loadLanes(dy + o, lanes), f32x4.sub(f32x4.splat(1), f32x4.mul(v, v))), lanes);
 }
 
 /** y = 1 / (1 + e^(−x)) */
 export function sigmoidForward(count: i32, x: usize, y: usize): void {
-  const one = f32x4.splat(1);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.div(one, f32x4.add(one, expf4(f32x4.neg(v128.load(x + o))))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + o))));
-  }
+  for (let i = 0; i < c4; i += 4) sigmoidForwardAt(<usize>i << 2, x, y, 4);
+  if (c4 < count) sigmoidForwardAt(<usize>c4 << 2, x, y, count - c4);
+}
+// @ts-ignore: decorator
+@inline function sigmoidForwardAt(o: usize, x: usize, y: usize, lanes: i32): void {
+  const one = f32x4.splat(1);
+  storeLanes(y + o, f32x4.div(one, f32x4.add(one, expf4(f32x4.neg(loadLanes(x + o, lanes))))), lanes);
 }
 
 /** dx = dy · y · (1 − y) */
 export function sigmoidBackward(count: i32, y: usize, dy: usize, dx: usize): void {
-  const one = f32x4.splat(1);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const v = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.mul(v, f32x4.sub(one, v))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * v * (1 - v));
-  }
+  for (let i = 0; i < c4; i += 4) sigmoidBackwardAt(<usize>i << 2, y, dy, dx, 4);
+  if (c4 < count) sigmoidBackwardAt(<usize>c4 << 2, y, dy, dx, count - c4);
+}
+// @ts-ignore: decorator
+@inline function sigmoidBackwardAt(o: usize, y: usize, dy: usize, dx: usize, lanes: i32): void {
+  const v = loadLanes(y + o, lanes);
+  storeLanes(dx + o, f32x4.mul(loadLanes(dy + o, lanes), f32x4.mul(v, f32x4.sub(f32x4.splat(1), v))), lanes);
 }

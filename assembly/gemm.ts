@@ -7,7 +7,7 @@
 // run at HALF the speed of 4×8 with FMA and with mul+add alike (V8 spills the accumulators of the
 // loop-carried tile beyond 8 vectors), so the FMA build keeps 8 accumulators: 2 FMA ports × 4 cycles
 // latency = 8 chains in flight, just enough.
-import { madd } from "./simd";
+import { loadLanes, madd, storeLanes } from "./simd";
 
 const NR: i32 = 8;
 const MR: i32 = 4;
@@ -251,25 +251,18 @@ function rowTimesListedRows(nnz: i32, n: i32, offs: usize, vals: usize, b: usize
 }
 
 // @ts-ignore: decorator
-@inline function loadFirst(p: usize, lanes: i32): v128 {
-  return lanes == 1 ? v128.load32_zero(p) : lanes == 2 ? v128.load64_zero(p) : v128.load32_lane(p + 8, v128.load64_zero(p), 2);
-}
-
-// @ts-ignore: decorator
 @inline function listedRowsTail(nnz: i32, offs: usize, vals: usize, bj: usize, o: usize, accumulate: i32, lanes: i32): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   let q = 0;
   for (; q + 2 <= nnz; q += 2) {
     const qo = <usize>q << 2;
-    s0 = madd(v128.load32_splat(vals + qo), loadFirst(bj + <usize>load<u32>(offs + qo), lanes), s0);
-    s1 = madd(v128.load32_splat(vals + qo, 4), loadFirst(bj + <usize>load<u32>(offs + qo, 4), lanes), s1);
+    s0 = madd(v128.load32_splat(vals + qo), loadLanes(bj + <usize>load<u32>(offs + qo), lanes), s0);
+    s1 = madd(v128.load32_splat(vals + qo, 4), loadLanes(bj + <usize>load<u32>(offs + qo, 4), lanes), s1);
   }
-  if (q < nnz) s0 = madd(v128.load32_splat(vals + (<usize>q << 2)), loadFirst(bj + <usize>load<u32>(offs + (<usize>q << 2)), lanes), s0);
+  if (q < nnz) s0 = madd(v128.load32_splat(vals + (<usize>q << 2)), loadLanes(bj + <usize>load<u32>(offs + (<usize>q << 2)), lanes), s0);
   let sum = f32x4.add(s0, s1);
-  if (accumulate) sum = f32x4.add(sum, loadFirst(o, lanes));
-  if (lanes == 1) v128.store32_lane(o, sum, 0);
-  else v128.store64_lane(o, sum, 0);
-  if (lanes == 3) v128.store32_lane(o + 8, sum, 2);
+  if (accumulate) sum = f32x4.add(sum, loadLanes(o, lanes));
+  storeLanes(o, sum, lanes);
 }
 
 /** count products of consecutive matrices: C_i = op(A_i)·op(B_i) (+ C_i), A_i at a + i·m·k floats, B_i at b + i·k·n, C_i at c + i·m·n. */

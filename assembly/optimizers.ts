@@ -1,43 +1,35 @@
-// Optimizer updates over one contiguous parameter block (PyTorch's definitions).
-import { madd } from "./simd";
+// Optimizer updates over one contiguous parameter block (PyTorch's definitions). The last 1–3
+// elements run as a partial vector (loadLanes in simd.ts), so each parameter gets the same
+// arithmetic wherever its range starts: a thread that steps a part of the block steps it as one
+// thread stepping the whole block would.
+import { loadLanes, madd, storeLanes } from "./simd";
 
 /** θ −= lr·g */
 export function sgd(count: i32, params: usize, grads: usize, lr: f32): void {
   const nlr = f32x4.splat(-lr);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(params + o, madd(nlr, v128.load(grads + o), v128.load(params + o)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(params + o, load<f32>(params + o) - lr * load<f32>(grads + o));
-  }
+  for (let i = 0; i < c4; i += 4) sgdAt(<usize>i << 2, params, grads, nlr, 4);
+  if (c4 < count) sgdAt(<usize>c4 << 2, params, grads, nlr, count - c4);
+}
+// @ts-ignore: decorator
+@inline function sgdAt(o: usize, params: usize, grads: usize, nlr: v128, lanes: i32): void {
+  storeLanes(params + o, madd(nlr, loadLanes(grads + o, lanes), loadLanes(params + o, lanes)), lanes);
 }
 
 /** v = μv + g; θ −= lr·v (nesterov: θ −= lr·(g + μv)) */
 export function momentum(count: i32, params: usize, grads: usize, velocity: usize, lr: f32, mu: f32, nesterov: i32): void {
-  const vmu = f32x4.splat(mu);
-  const vlr = f32x4.splat(lr);
+  const vmu = f32x4.splat(mu), vlr = f32x4.splat(lr);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const g = v128.load(grads + o);
-    const v = f32x4.add(f32x4.mul(vmu, v128.load(velocity + o)), g);
-    v128.store(velocity + o, v);
-    const step = nesterov ? f32x4.add(g, f32x4.mul(vmu, v)) : v;
-    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.mul(vlr, step)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(grads + o);
-    const v = mu * load<f32>(velocity + o) + g;
-    store<f32>(velocity + o, v);
-    const step = nesterov ? g + mu * v : v;
-    store<f32>(params + o, load<f32>(params + o) - lr * step);
-  }
+  for (let i = 0; i < c4; i += 4) momentumAt(<usize>i << 2, params, grads, velocity, vlr, vmu, nesterov, 4);
+  if (c4 < count) momentumAt(<usize>c4 << 2, params, grads, velocity, vlr, vmu, nesterov, count - c4);
+}
+// @ts-ignore: decorator
+@inline function momentumAt(o: usize, params: usize, grads: usize, velocity: usize, vlr: v128, vmu: v128, nesterov: i32, lanes: i32): void {
+  const g = loadLanes(grads + o, lanes);
+  const v = f32x4.add(f32x4.mul(vmu, loadLanes(velocity + o, lanes)), g);
+  storeLanes(velocity + o, v, lanes);
+  const step = nesterov ? f32x4.add(g, f32x4.mul(vmu, v)) : v;
+  storeLanes(params + o, f32x4.sub(loadLanes(params + o, lanes), f32x4.mul(vlr, step)), lanes);
 }
 
 /** Adam with bias correction at step t ≥ 1. */
@@ -56,59 +48,36 @@ export function adamw(count: i32, params: usize, grads: usize, m: usize, v: usiz
 @inline function adamStep(count: i32, params: usize, grads: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32, decoupled: bool, decay: f32): void {
   const bc1 = <f32>(1 - Math.pow(<f64>beta1, <f64>t));
   const bc2 = <f32>(1 - Math.pow(<f64>beta2, <f64>t));
-  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
-  const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
-  const ibc1 = f32x4.splat(1 / bc1), ibc2 = f32x4.splat(1 / bc2);
-  const veps = f32x4.splat(eps), vlr = f32x4.splat(lr), vdecay = f32x4.splat(decay);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const g = v128.load(grads + o);
-    const mm = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(ob1, g));
-    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(ob2, f32x4.mul(g, g)));
-    v128.store(m + o, mm);
-    v128.store(v + o, vv);
-    const den = f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), veps);
-    let p = v128.load(params + o);
-    if (decoupled) p = f32x4.mul(p, vdecay);
-    v128.store(params + o, f32x4.sub(p, f32x4.div(f32x4.mul(vlr, f32x4.mul(mm, ibc1)), den)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(grads + o);
-    const mm = beta1 * load<f32>(m + o) + (1 - beta1) * g;
-    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * g * g;
-    store<f32>(m + o, mm);
-    store<f32>(v + o, vv);
-    const den = Mathf.sqrt(vv * (1 / bc2)) + eps;
-    let p = load<f32>(params + o);
-    if (decoupled) p *= decay;
-    store<f32>(params + o, p - lr * (mm * (1 / bc1)) / den);
-  }
+  for (let i = 0; i < c4; i += 4) adamAt(<usize>i << 2, params, grads, m, v, lr, beta1, beta2, eps, bc1, bc2, decoupled, decay, 4);
+  if (c4 < count) adamAt(<usize>c4 << 2, params, grads, m, v, lr, beta1, beta2, eps, bc1, bc2, decoupled, decay, count - c4);
+}
+// @ts-ignore: decorator
+@inline function adamAt(o: usize, params: usize, grads: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32, eps: f32, bc1: f32, bc2: f32, decoupled: bool, decay: f32, lanes: i32): void {
+  const g = loadLanes(grads + o, lanes);
+  const mm = f32x4.add(f32x4.mul(f32x4.splat(beta1), loadLanes(m + o, lanes)), f32x4.mul(f32x4.splat(1 - beta1), g));
+  const vv = f32x4.add(f32x4.mul(f32x4.splat(beta2), loadLanes(v + o, lanes)), f32x4.mul(f32x4.splat(1 - beta2), f32x4.mul(g, g)));
+  storeLanes(m + o, mm, lanes);
+  storeLanes(v + o, vv, lanes);
+  const den = f32x4.add(f32x4.sqrt(f32x4.mul(vv, f32x4.splat(1 / bc2))), f32x4.splat(eps));
+  let p = loadLanes(params + o, lanes);
+  if (decoupled) p = f32x4.mul(p, f32x4.splat(decay));
+  storeLanes(params + o, f32x4.sub(p, f32x4.div(f32x4.mul(f32x4.splat(lr), f32x4.mul(mm, f32x4.splat(1 / bc1))), den)), lanes);
 }
 
 /** s = αs + (1−α)g²; θ −= lr·g / (√s + ε) */
 export function rmsprop(count: i32, params: usize, grads: usize, s: usize, lr: f32, alpha: f32, eps: f32): void {
-  const va = f32x4.splat(alpha), voa = f32x4.splat(1 - alpha);
-  const veps = f32x4.splat(eps), vlr = f32x4.splat(lr);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    const g = v128.load(grads + o);
-    const ss = f32x4.add(f32x4.mul(va, v128.load(s + o)), f32x4.mul(voa, f32x4.mul(g, g)));
-    v128.store(s + o, ss);
-    const den = f32x4.add(f32x4.sqrt(ss), veps);
-    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(vlr, g), den)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(grads + o);
-    const ss = alpha * load<f32>(s + o) + (1 - alpha) * g * g;
-    store<f32>(s + o, ss);
-    store<f32>(params + o, load<f32>(params + o) - lr * g / (Mathf.sqrt(ss) + eps));
-  }
+  for (let i = 0; i < c4; i += 4) rmspropAt(<usize>i << 2, params, grads, s, lr, alpha, eps, 4);
+  if (c4 < count) rmspropAt(<usize>c4 << 2, params, grads, s, lr, alpha, eps, count - c4);
+}
+// @ts-ignore: decorator
+@inline function rmspropAt(o: usize, params: usize, grads: usize, s: usize, lr: f32, alpha: f32, eps: f32, lanes: i32): void {
+  const g = loadLanes(grads + o, lanes);
+  const ss = f32x4.add(f32x4.mul(f32x4.splat(alpha), loadLanes(s + o, lanes)), f32x4.mul(f32x4.splat(1 - alpha), f32x4.mul(g, g)));
+  storeLanes(s + o, ss, lanes);
+  const den = f32x4.add(f32x4.sqrt(ss), f32x4.splat(eps));
+  storeLanes(params + o, f32x4.sub(loadLanes(params + o, lanes), f32x4.div(f32x4.mul(f32x4.splat(lr), g), den)), lanes);
 }
 
 /**
@@ -118,13 +87,10 @@ export function rmsprop(count: i32, params: usize, grads: usize, s: usize, lr: f
 export function weightedSum(count: i32, a: usize, b: usize, y: usize, wa: f32, wb: f32): void {
   const va = f32x4.splat(wa), vb = f32x4.splat(wb);
   const c4 = count & ~3;
-  let i = 0;
-  for (; i < c4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, madd(vb, v128.load(b + o), f32x4.mul(va, v128.load(a + o))));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, wa * load<f32>(a + o) + wb * load<f32>(b + o));
-  }
+  for (let i = 0; i < c4; i += 4) weightedSumAt(<usize>i << 2, a, b, y, va, vb, 4);
+  if (c4 < count) weightedSumAt(<usize>c4 << 2, a, b, y, va, vb, count - c4);
+}
+// @ts-ignore: decorator
+@inline function weightedSumAt(o: usize, a: usize, b: usize, y: usize, va: v128, vb: v128, lanes: i32): void {
+  storeLanes(y + o, madd(vb, loadLanes(b + o, lanes), f32x4.mul(va, loadLanes(a + o, lanes))), lanes);
 }

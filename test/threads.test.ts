@@ -13,6 +13,7 @@ import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier, reshape } 
 import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
+import { BALANCE_WINDOW, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
 import { paramRanges } from '../src/nn/parallel-step';
 import { OP_TRAIN, OP_PREDICT } from '../src/nn/parallel-protocol';
 import { Rng } from '../src/rng';
@@ -74,6 +75,33 @@ describe('parameter ranges of a threaded optimizer step', () => {
     expect(paramRanges(100, 3)).toEqual([[0, 36], [36, 36], [72, 28]]);
     expect(paramRanges(8, 3)).toEqual([[0, 4], [4, 4], [8, 0]]);
     expect(paramRanges(4, 2)).toEqual([[0, 4], [4, 0]]);
+  });
+});
+
+describe('the model-parallel split (parallel-balance.ts)', () => {
+  it('bestSplit gives each thread chunks in proportion to its speed, at least one each', () => {
+    expect(bestSplit([1, 1], 6)).toEqual([3, 3]);
+    expect(bestSplit([1, 2], 6)).toEqual([4, 2]); // thread 2 at half speed: both finish at 4
+    expect(bestSplit([2.5, 1], 6)).toEqual([2, 4]);
+    expect(bestSplit([1, 100], 6)).toEqual([5, 1]);
+    expect(bestSplit([1, 1, 1], 6)).toEqual([2, 2, 2]);
+    expect(bestSplit([1, 1, 2], 6)).toEqual([3, 2, 1]); // a tie goes to the lower thread
+    expect(slowest([1, 2], [3, 3])).toBe(6);
+    expect(slowest([1, 2], [4, 2])).toBe(4);
+  });
+
+  it('the balancer moves after a window of steps, only for a clear gain, and back when the cores even out', () => {
+    const b = new SplitBalancer([3, 3], 6);
+    const steps = (times: number[], n = BALANCE_WINDOW) => { let last: number[] | null = null; for (let i = 0; i < n; i++) last = b.record(times); return last; };
+    expect(steps([0.3, 0.3], BALANCE_WINDOW - 1)).toBeNull(); // not yet a window
+    expect(steps([0.3, 0.3], 1)).toBeNull(); // balanced: stays
+    expect(steps([0.3, 0.31])).toBeNull(); // 3% apart: noise, stays
+    expect(steps([0.3, 0.6])).toEqual([4, 2]); // the second thread computes at half speed
+    expect(b.counts).toEqual([4, 2]);
+    expect(steps([0.4, 0.4])).toBeNull(); // even now, at 4:2
+    expect(steps([0.4, 0.2])).toEqual([3, 3]); // the cores are even again: per chunk 0.1 each
+    expect(steps([0, 0.3])).toBeNull(); // a clock that did not move says nothing
+    expect(b.counts).toEqual([3, 3]);
   });
 });
 
@@ -208,6 +236,32 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
         expect(r.loss).toBeCloseTo(grads[0].loss, 4);
         expect(Array.from(r.y)).toEqual(Array.from(grads[0].y));
       }
+    });
+
+    it.each([2, 3])('on %i threads the weights do not depend on the split (any split, and one that moves), bit for bit', async (threads) => {
+      const wide: NetworkConfig = { input: 40, layers: [dense(32, 'relu'), dense(24, 'tanh'), dense(24, 'sigmoid'), dense(7)], seed: 8 };
+      const backend = threads === 2 ? two : three;
+      const ds = data(300, [40], 7, 21);
+      type Split = { fixSplit(counts?: readonly number[]): number | null };
+      const run = async (counts?: number[]) => {
+        const net = new Network(backend, wide);
+        net.plan(64, 64);
+        const chunks = (net as unknown as { parallel: Split }).parallel.fixSplit(counts);
+        await net.fit(ds, { epochs: 2, batchSize: 64, optimizer: adam({ lr: 0.01 }), seed: 3 });
+        const w = net.getWeights();
+        net.dispose();
+        return { w, chunks };
+      };
+      const moving = await run();
+      // Narrowest hidden layer 24 ≥ 4 features a chunk: 3 chunks a thread on 2 threads, 2 on 3.
+      expect(moving.chunks).toBe(6);
+      const splits = threads === 2 ? [[1, 5], [3, 3], [5, 1], [4, 2]] : [[1, 1, 4], [2, 2, 2], [4, 1, 1], [1, 4, 1]];
+      for (const counts of splits) expect(Array.from((await run(counts)).w)).toEqual(Array.from(moving.w));
+      // A split that is not one: the counts must cover the chunks, at least one each.
+      const net = new Network(backend, wide);
+      net.plan(64, 64);
+      expect(() => (net as unknown as { parallel: Split }).parallel.fixSplit(threads === 2 ? [6, 0] : [2, 2, 3])).toThrow(/split needs .* add up to 6/);
+      net.dispose();
     });
 
     it('flatten and reshape layers (no-ops) do not stand in its way', async () => {

@@ -5,21 +5,30 @@
 // moves half of the parameters and gradients from one core's cache to the other's (~250 KB for
 // the seed-004 MLP, 784-80-70-10). That traffic cost about as much time as the second core saved.
 //
-// Here each thread owns a block of every dense layer's INPUT features: the rows of W for those
-// features, and the biases of its block of OUTPUT features. Activations are stored
-// features × rows, so each block is contiguous. Per step:
-//   forward, per dense layer: each thread multiplies its input block by its rows of W into a
-//     partial product [out, rows]. After a barrier, each thread sums its output block of the
-//     partials (in thread order), adds its biases and applies the activation;
+// Here every feature dimension is cut into the same number of fixed CHUNKS (a few per thread), and
+// each thread owns a contiguous run of chunks: in every dense layer, the rows of W for those INPUT
+// features and the biases of those OUTPUT features. Activations are stored features × rows, so
+// each block is contiguous. Per step:
+//   forward, per dense layer: each thread multiplies each of its input chunks by its rows of W
+//     into that chunk's partial product [out, rows]. After a barrier, each thread sums its output
+//     features of all the chunks' partials (in chunk order), adds its biases and applies the
+//     activation;
 //   after a barrier, each thread turns its share of the rows' outputs back into rows, runs the loss
 //     on them, and turns dL/dy into features × rows (scaled to the whole batch's mean);
 //   backward, per dense layer after a barrier: each thread writes dW for its rows, db for its
-//     output block, and dX plus the previous activation's backward for its input block.
-// Parameters and gradients never cross cores. The gradient block ends up whole, because each
-// thread wrote its own parts. Each thread steps its own parts (ownedRanges): within the batch,
-// right after their gradients (Network.trainStep, which fit uses), or after it (step()). The split and the order of every sum are fixed, so the same seed and thread
-// count give the same weights. Against one thread, results differ by float rounding: the
-// forward products are summed in parts.
+//     output features, and dX plus the previous activation's backward for its input features.
+// Parameters and gradients never cross cores while the split stays. The gradient block ends up
+// whole, because each thread wrote its own parts. Each thread steps its own parts (ownedRanges):
+// within the batch, right after their gradients (Network.trainStep, which fit uses), or after it
+// (step()).
+//
+// Why chunks: a core can run at half speed for seconds (another tenant on a VM, a background job,
+// a laptop's efficiency core), and a thread that waits for it at every barrier loses what the
+// second core gained. The split between the threads moves (SplitBalancer, on the caller's thread,
+// from the time each thread computed), but every sum is over the same fixed chunks in the same
+// order, so the weights do not depend on the split: the same seed and thread count give the same
+// weights, bit for bit, whichever split each step ran. Against one thread, results differ by float
+// rounding: the forward products are summed in chunks.
 import type { Kernels } from '../kernels/kernels';
 import type { HeapRegions, HeapViews } from '../kernels/heap';
 import { waitWhile } from '../kernels/threads';
@@ -36,6 +45,13 @@ import { reduceAndStep } from './parallel-step';
 /** Batches larger than this train data-parallel: their arithmetic outweighs the parameters' traffic. */
 export const MODEL_PARALLEL_MAX_ROWS = 256;
 
+/**
+ * Chunks per thread (where every layer is that wide): the split can move in steps of a chunk. With
+ * 3 a thread on a core at half speed can be given 2 chunks of 6, against 4 on the other: both finish
+ * together. More chunks mean more partial products to sum and more, shorter GEMMs.
+ */
+export const CHUNKS_PER_THREAD = 3;
+
 type Nonlinear = Activation['activation'];
 
 /** One dense layer of the plan, with the activation that follows it. Offsets are bytes on the shared heap. */
@@ -46,7 +62,7 @@ export interface ModelLayer {
   /** W [in, out] and b [out] as float offsets in the parameter (and gradient) block. */
   weights: number;
   bias: number;
-  /** Per thread: its partial product [out, rows]. */
+  /** Per chunk: its partial product [out, rows]. */
   partials: number[];
   /** The layer's output after its activation, and dL/d(that output) turned into dL/d(pre-activation): [out, rows]. */
   y: number;
@@ -56,6 +72,8 @@ export interface ModelLayer {
 /** Everything every thread needs to run its part: plain numbers (it travels to workers as JSON). */
 export interface ModelPlan {
   threads: number;
+  /** Fixed chunks of every feature dimension (a multiple of threads, each chunk at least a feature). */
+  chunks: number;
   /** Most rows a batch may have. */
   rows: number;
   input: number;
@@ -69,6 +87,12 @@ export interface ModelPlan {
   outputs: number;
   /** Two i32: the barrier's count, and a flag a failing thread raises. */
   sync: number;
+  /**
+   * The split, on its own cache lines: i32 [threads + 1] chunk boundaries (thread t owns chunks
+   * split[t] … split[t + 1] − 1), written by the caller between steps; then at +64, f64 [threads]:
+   * the milliseconds each thread computed (not waiting at a barrier) in its last step.
+   */
+  split: number;
 }
 
 /**
@@ -102,23 +126,83 @@ export function planModelParallel(
 ): ModelPlan {
   if (threads < 2) fail('THREAD', `threads: model-parallel training needs 2 threads or more, got ${threads}`);
   const f32 = (n: number, what: string) => regions.allocF32(n, what);
+  const chunks = threads * chunksPerThread(threads, dims);
   const layers: ModelLayer[] = dims.map((d) => ({
     ...d,
-    partials: Array.from({ length: threads }, (_, t) => f32(d.out * rows, `model-parallel partial product of thread ${t + 1}`)),
+    partials: Array.from({ length: chunks }, (_, c) => f32(d.out * rows, `model-parallel partial product of chunk ${c + 1}`)),
     y: f32(d.out * rows, 'model-parallel output'),
     dy: f32(d.out * rows, 'model-parallel output gradient'),
   }));
   const input = dims[0].in, outputs = dims[dims.length - 1].out;
   const plan: ModelPlan = {
-    threads, rows, input, layers, params, grads,
+    threads, chunks, rows, input, layers, params, grads,
     x: f32(input * rows, 'model-parallel input'),
     ones: f32(rows, 'model-parallel ones'),
     outputs: f32(rows * outputs, 'model-parallel outputs'),
     // Its own 64-byte cache line: the count is written by every thread at every barrier.
     sync: Math.ceil(regions.alloc(128, 'model-parallel barrier') / 64) * 64,
+    split: Math.ceil(regions.alloc(192 + 8 * threads, 'model-parallel split') / 64) * 64,
   };
   regions.heap.f32(plan.ones, rows).fill(1);
+  setSplit(regions.heap.views(), plan, evenSplit(threads, chunks));
   return plan;
+}
+
+/**
+ * How many chunks each thread gets: CHUNKS_PER_THREAD, fewer where a layer is narrow. Every chunk
+ * must hold a feature of every dimension, and a chunk of a hidden layer at least 4 (the GEMM's MR)
+ * of them. The weights stay independent of the split only if every GEMM whose rows are a thread's
+ * features computes each element the same way wherever its row falls, and the GEMM's few-rows
+ * path (under 4 rows, neither operand transposed) sums in another order than its tiles: dx has
+ * 4 rows or more this way, and db and the bias term pass the ones as a transposed B, which the
+ * few-rows path never takes.
+ */
+function chunksPerThread(threads: number, dims: readonly { in: number; out: number }[]): number {
+  const hidden = Math.min(...dims.slice(1).map((d) => d.in)); // Infinity for one layer
+  const ends = Math.min(dims[0].in, dims[dims.length - 1].out);
+  return Math.max(1, Math.min(CHUNKS_PER_THREAD, Math.floor(hidden / (4 * threads)), Math.floor(ends / threads)));
+}
+
+/** `threads` equal runs of chunks (the first ones a chunk larger where they do not divide). */
+export function evenSplit(threads: number, chunks: number): number[] {
+  return Array.from({ length: threads }, (_, t) => block(chunks, threads, t)[1]);
+}
+
+/** Sets the split to `counts` chunks per thread (each at least 1, summing to the plan's chunks). */
+export function setSplit(views: HeapViews, plan: ModelPlan, counts: readonly number[]): void {
+  if (counts.length !== plan.threads || counts.some((c) => !Number.isInteger(c) || c < 1) || counts.reduce((a, b) => a + b, 0) !== plan.chunks) {
+    fail('THREAD', `threads: a model-parallel split needs ${plan.threads} whole counts of at least 1 chunk that add up to ${plan.chunks}, got [${counts.join(', ')}]`);
+  }
+  const i = plan.split >>> 2;
+  let at = 0;
+  views.i32[i] = 0;
+  counts.forEach((c, t) => { views.i32[i + t + 1] = at += c; });
+}
+
+/** The chunks thread t owns now: [first, end). */
+export function ownedChunks(views: HeapViews, plan: ModelPlan, t: number): [number, number] {
+  const i = plan.split >>> 2;
+  return [views.i32[i + t], views.i32[i + t + 1]];
+}
+
+/** Per group of chunks (group g: the chunks of thread g under the even split), the thread that owns all of it, or −1. */
+export function wholeGroups(views: HeapViews, plan: ModelPlan): number[] {
+  const per = plan.chunks / plan.threads, i = plan.split >>> 2, f = views.i32;
+  return Array.from({ length: plan.threads }, (_, g) => {
+    for (let u = 0; u < plan.threads; u++) if (f[i + u] <= g * per && (g + 1) * per <= f[i + u + 1]) return u;
+    return -1;
+  });
+}
+
+/** The milliseconds each thread computed in the last step (its time in the step, less its waits). */
+export function computeTimes(views: HeapViews, plan: ModelPlan): number[] {
+  return Array.from(views.f64.subarray((plan.split + 64) >>> 3, ((plan.split + 64) >>> 3) + plan.threads));
+}
+
+/** The features [first, count] of n that chunks first … end − 1 of `chunks` cover. */
+export function chunkFeatures(n: number, chunks: number, first: number, end: number): [number, number] {
+  const from = block(n, chunks, first)[0], to = block(n, chunks, end)[0]; // block(n, chunks, chunks)[0] is n
+  return [from, to - from];
 }
 
 /**
@@ -131,11 +215,11 @@ export function block(n: number, threads: number, t: number): [number, number] {
   return [t * base + Math.min(t, extra), base + (t < extra ? 1 : 0)];
 }
 
-/** The float ranges [from, count] of the parameter block that thread t owns and steps. */
-export function ownedRanges(plan: ModelPlan, t: number): [number, number][] {
-  const ranges: [number, number][] = [];
+/** The float ranges [from, count] of the parameter block that thread t owns (under the split in `views`) and steps. */
+export function ownedRanges(views: HeapViews, plan: ModelPlan, t: number): [number, number][] {
+  const ranges: [number, number][] = [], [a, b] = ownedChunks(views, plan, t);
   for (const L of plan.layers) {
-    const [i0, ic] = block(L.in, plan.threads, t), [o0, oc] = block(L.out, plan.threads, t);
+    const [i0, ic] = chunkFeatures(L.in, plan.chunks, a, b), [o0, oc] = chunkFeatures(L.out, plan.chunks, a, b);
     ranges.push([L.weights + i0 * L.out, ic * L.out], [L.bias + o0, oc]);
   }
   return ranges;
@@ -147,8 +231,8 @@ export function ownedUpdate(k: Kernels, optimizer: Optimizer, plan: ModelPlan, s
 }
 
 /** Thread t's step of the parameters it owns, after a model-parallel batch that did not step them. */
-export function stepOwned(update: (from: number, count: number) => void, plan: ModelPlan, t: number): void {
-  for (const [from, count] of ownedRanges(plan, t)) update(from, count);
+export function stepOwned(update: (from: number, count: number) => void, views: HeapViews, plan: ModelPlan, t: number): void {
+  for (const [from, count] of ownedRanges(views, plan, t)) update(from, count);
 }
 
 /** Resets the barrier before a step's command goes out (no thread is in it: the last step ended on every thread). */
@@ -183,6 +267,8 @@ export function failBarrier(views: HeapViews, sync: number): void {
  */
 class Barrier {
   private readonly i: number;
+  /** Milliseconds spent waiting for the other threads so far. */
+  waited = 0;
   /** `alive`: called while waiting long; throws when a thread can no longer arrive (a worker stopped). */
   constructor(private readonly views: () => HeapViews, private readonly at: number, private readonly threads: number, private readonly alive?: () => void) {
     this.i = at >>> 2;
@@ -192,8 +278,9 @@ class Barrier {
     const arrived = Atomics.add(f, i, 1) + 1, target = Math.ceil(arrived / T) * T;
     if (arrived === target) Atomics.notify(f, i);
     else {
-      const check = () => { this.alive?.(); this.check(); };
+      const check = () => { this.alive?.(); this.check(); }, start = performance.now();
       for (let v = Atomics.load(f, i); v < target && Atomics.load(f, i + 1) === 0; v = Atomics.load(f, i)) waitWhile(f, i, v, check);
+      this.waited += performance.now() - start;
     }
     this.check();
   }
@@ -208,33 +295,49 @@ class Barrier {
 }
 
 /**
- * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find.
- * Between forward and backward, each thread runs `loss(first, count, outputs)` on its share of the
- * rows (block(rows, threads, t)), if it has one: the outputs of rows first … first + count, as rows
- * at `outputs`; it returns where it wrote dL/dOutput for them (the mean over its rows, count ×
- * outputs). With `update`, each thread steps its own parameters (the float ranges of ownedRanges)
- * as soon as their gradients are written and nothing else reads them. `alive` (the caller's):
- * called while a barrier waits long; throws when a worker stopped.
+ * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find,
+ * over the chunks the split gives it. Between forward and backward, each thread runs
+ * `loss(first, count, outputs)` on its share of the rows (block(rows, threads, t)), if it has one:
+ * the outputs of rows first … first + count, as rows at `outputs`; it returns where it wrote
+ * dL/dOutput for them (the mean over its rows, count × outputs). With `update`, each thread steps
+ * its own parameters (the float ranges of ownedRanges) as soon as their gradients are written and
+ * nothing else reads them. `alive` (the caller's): called while a barrier waits long; throws when
+ * a worker stopped. Ends by writing the milliseconds this thread computed (computeTimes).
  */
 export function modelParallelStep(
   k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
   loss: (first: number, count: number, outputs: number) => number, update?: (from: number, count: number) => void, alive?: () => void,
 ): void {
-  const T = plan.threads, B = rows, barrier = new Barrier(views, plan.sync, T, alive);
+  const started = performance.now();
+  const T = plan.threads, C = plan.chunks, B = rows, barrier = new Barrier(views, plan.sync, T, alive);
   try {
-    // The input block of this thread, features × rows.
-    const [x0, xc] = block(plan.input, T, t);
+    const [a, b] = ownedChunks(views(), plan, t), own = (n: number) => chunkFeatures(n, C, a, b);
+    // The chunks' partial products are summed in groups (group g: the chunks thread g owns under
+    // the even split), then the groups in order: a group one thread owns whole, it sums over all
+    // outputs before the barrier, from its own cache, so a balanced split reads one other thread's
+    // sum per output (as one chunk per thread would). The order of every sum stays the same.
+    const per = C / T, whole = wholeGroups(views(), plan);
+    // The input features of this thread, features × rows.
+    const [x0, xc] = own(plan.input);
     k.gatherImagesT(B, plan.input, x0, xc, images.src, images.srcRows, images.indices, plan.x + x0 * B * 4);
     const P = (f: number) => plan.params + f * 4, G = (f: number) => plan.grads + f * 4;
     let x = plan.x;
     for (const L of plan.layers) {
-      const [i0, ic] = block(L.in, T, t), [o0, oc] = block(L.out, T, t);
-      // partial[out, B] = W[i0 …, :]ᵀ · x[i0 …, B]
-      k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[t], 0);
+      // partial[c][out, B] = W[chunk c, :]ᵀ · x[chunk c, B], for each chunk c of this thread
+      for (let c = a; c < b; c++) {
+        const [i0, ic] = block(L.in, C, c);
+        k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[c], 0);
+      }
+      const sumGroup = (g: number, n: number, at: (p: number) => number) => {
+        for (let c = g * per + 1; c < (g + 1) * per; c++) k.weightedSum(n, at(L.partials[g * per]), at(L.partials[c]), at(L.partials[g * per]), 1, 1);
+      };
+      for (let g = 0; g < T; g++) if (whole[g] === t) sumGroup(g, L.out * B, (p) => p);
       barrier.wait();
-      const y = L.y + o0 * B * 4, n = oc * B, at = (p: number) => p + o0 * B * 4;
-      for (let s = 1; s < T; s++) k.weightedSum(n, at(s === 1 ? L.partials[0] : L.y), at(L.partials[s]), y, 1, 1);
-      k.gemm(0, 0, oc, B, 1, P(L.bias + o0), plan.ones, y, 1); // y[o, :] += b[o]
+      // This thread's output features: the groups no thread owned whole, then the groups in order.
+      const [o0, oc] = own(L.out), y = L.y + o0 * B * 4, n = oc * B, at = (p: number) => p + o0 * B * 4;
+      for (let g = 0; g < T; g++) if (whole[g] < 0) sumGroup(g, n, at);
+      for (let g = 1; g < T; g++) k.weightedSum(n, at(g === 1 ? L.partials[0] : L.y), at(L.partials[g * per]), y, 1, 1);
+      k.gemm(0, 1, oc, B, 1, P(L.bias + o0), plan.ones, y, 1); // y[o, :] += b[o] (ones as Bᵀ: see chunksPerThread)
       if (L.activation) activationForward(k, L.activation, n, y, y);
       x = L.y;
     }
@@ -250,16 +353,16 @@ export function modelParallelStep(
     }
     barrier.wait();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
-      const L = plan.layers[l], [i0, ic] = block(L.in, T, t), [o0, oc] = block(L.out, T, t);
-      // dy holds dL/d(output after the activation). A hidden layer's: each thread wrote its block
-      // of features (its dx below); the last layer's: each thread its rows, before the barrier
-      // above. This thread's block goes through the activation, then all of dy must be written
+      const L = plan.layers[l], [i0, ic] = own(L.in), [o0, oc] = own(L.out);
+      // dy holds dL/d(output after the activation). A hidden layer's: each thread wrote its
+      // features (its dx below); the last layer's: each thread its rows, before the barrier
+      // above. This thread's features go through the activation, then all of dy must be written
       // before the products that read it.
       if (L.activation) activationBackward(k, L.activation, oc * B, L.y + o0 * B * 4, L.dy + o0 * B * 4, L.dy + o0 * B * 4);
       if (L.activation || L !== last) barrier.wait();
       const input = l > 0 ? plan.layers[l - 1].y : plan.x;
       k.gemm(0, 1, ic, L.out, B, input + i0 * B * 4, L.dy, G(L.weights + i0 * L.out), 0); // dW[i0 …, :] = x[i0 …, :] · dyᵀ
-      k.gemm(0, 0, oc, 1, B, L.dy + o0 * B * 4, plan.ones, G(L.bias + o0), 0); // db[o] = Σ_rows dy[o, :]
+      k.gemm(0, 1, oc, 1, B, L.dy + o0 * B * 4, plan.ones, G(L.bias + o0), 0); // db[o] = Σ_rows dy[o, :] (ones as Bᵀ)
       if (l > 0) k.gemm(0, 0, ic, B, L.out, P(L.weights + i0 * L.out), L.dy, plan.layers[l - 1].dy + i0 * B * 4, 0); // dx[i0 …] = W[i0 …, :] · dy
       // This thread alone reads its rows of W and its biases (in this backward pass and the next forward pass).
       if (update) { update(L.weights + i0 * L.out, ic * L.out); update(L.bias + o0, oc); }
@@ -268,6 +371,7 @@ export function modelParallelStep(
     barrier.fail();
     throw e;
   }
+  views().f64[((plan.split + 64) >>> 3) + t] = performance.now() - started - barrier.waited;
 }
 
 /**

@@ -77,7 +77,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
         const plan = modelPlan(id), optimizer = optimizers.get(id) ?? fail('THREAD', `threads: the worker has no optimizer ${id}`);
         const [t, lr, thread] = args.subarray(2, 5);
         const state = Array.from(args.subarray(5, 5 + optimizer.slots));
-        stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), plan, thread);
+        stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), heap.views(), plan, thread);
         break;
       }
       case OP_TRAIN_MODEL: {

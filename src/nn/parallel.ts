@@ -12,7 +12,8 @@ import { Replica, METRIC_KINDS, type BatchSums, type MetricKind } from './replic
 import type { Optimizer } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
-import { MODEL_PARALLEL_MAX_ROWS, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, stepOwned, type ModelPlan } from './parallel-model';
+import { MODEL_PARALLEL_MAX_ROWS, computeTimes, evenSplit, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, setSplit, stepOwned, type ModelPlan } from './parallel-model';
+import { SplitBalancer } from './parallel-balance';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -70,6 +71,8 @@ export class Parallel {
   private optimizer?: Optimizer;
   /** Model-parallel training of a dense stack (parallel-model.ts), when the network and its batches allow it. */
   private model: ModelPlan | null = null;
+  /** Moves the model's split between the threads (null: the split stays, as `fixSplit` set it). */
+  private balancer: SplitBalancer | null = null;
   private readonly modelRegions: HeapRegions;
 
   constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
@@ -89,6 +92,7 @@ export class Parallel {
     for (const regions of this.regions) regions.release();
     this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
     this.model = this.planModel(trainRows);
+    this.balancer = this.model && new SplitBalancer(evenSplit(this.threads, this.model.chunks), this.model.chunks);
     const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
       const grads = this.grads[w];
       // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
@@ -191,6 +195,19 @@ export class Parallel {
     return addSums(mine!, results);
   }
 
+  /**
+   * Fixes the model-parallel split at `counts` chunks per thread (or, without, lets it move again
+   * from an even split). Returns the plan's number of chunks (null: no model-parallel plan). For
+   * tests: the weights must not depend on the split.
+   */
+  fixSplit(counts?: readonly number[]): number | null {
+    const plan = this.model;
+    if (!plan) return null;
+    setSplit(this.heap.views(), plan, counts ?? evenSplit(this.threads, plan.chunks));
+    this.balancer = counts ? null : new SplitBalancer(evenSplit(this.threads, plan.chunks), plan.chunks);
+    return plan.chunks;
+  }
+
   /** Whether a training batch of `rows` rows with these images runs model-parallel (parallel-model.ts). */
   trainsModelParallel(rows: number, images?: ImageGather): boolean {
     return this.model !== null && images !== undefined && rows >= 1 && rows <= this.model.rows;
@@ -223,6 +240,10 @@ export class Parallel {
       },
     );
     this.pending = update ? null : 'owned';
+    // Every thread has finished: the split may move for the next step (step() steps whatever
+    // each thread owns then: every parameter once, its gradient whole in the block).
+    const next = this.balancer?.record(computeTimes(views(), plan));
+    if (next) setSplit(views(), plan, next);
     return addSums(sums, results);
   }
 
@@ -252,7 +273,7 @@ export class Parallel {
     const k = net.backend.rawKernels;
     if (pending === 'owned' && this.model) {
       const plan = this.model;
-      this.run((w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state], this.pool.size, () => stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), plan, 0));
+      this.run((w) => [OP_STEP_OWNED, this.id, t, lr, w + 1, ...state], this.pool.size, () => stepOwned(ownedUpdate(k, optimizer, plan, state, t, lr), this.heap.views(), plan, 0));
       return;
     }
     // ('owned' without a plan: the network was planned anew since; the whole gradient is in its block.)
