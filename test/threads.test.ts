@@ -13,7 +13,7 @@ import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier, reshape } 
 import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
-import { BALANCE_WINDOW, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
+import { BALANCE_WINDOW, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
 import { paramRanges } from '../src/nn/parallel-step';
 import { OP_TRAIN, OP_PREDICT } from '../src/nn/parallel-protocol';
 import { Rng } from '../src/rng';
@@ -156,6 +156,48 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       expect(maxRelDiff(p3, p1)).toBeLessThan(1e-6);
       for (const n of nets) n.dispose();
     }
+  });
+
+  it.each(Object.keys(NETS))('%s: predict shares rows by each thread\'s speed, and the outputs do not depend on the shares, bit for bit', (name) => {
+    for (const backend of [two, three]) {
+      const net = new Network(backend, { ...NETS[name].config, seed: 3 });
+      const rows = Math.min(net.evalRows, 70);
+      const ds = data(rows, NETS[name].shape, 3, 17);
+      type Rows = { rowBalancer: RowBalancer };
+      const balancer = () => (net as unknown as { parallel: Rows }).parallel.rowBalancer;
+      const even = Array.from(net.predict(ds)); // the first call: even shares
+      const T = backend.threads;
+      for (const slow of [0, T - 1]) {
+        // Thread `slow` took 4 times as long per row as the others, call after call (a running mean).
+        for (let i = 0; i < 12; i++) balancer().record(Array(T).fill(10), Array.from({ length: T }, (_, t) => (t === slow ? 4 : 1)));
+        const counts = balancer().counts(rows)!;
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(rows);
+        expect(Math.min(...counts)).toBeGreaterThanOrEqual(4);
+        expect(counts[slow]).toBeLessThan(Math.max(...counts));
+        expect(Array.from(net.predict(ds)), `shares ${counts.join(', ')}`).toEqual(even);
+      }
+      net.dispose();
+    }
+  });
+
+  it('a row balancer gives the slower thread fewer rows, never under 4 or over a worker\'s replica, the caller the rest', () => {
+    const b = new RowBalancer(2, 40);
+    expect(b.counts(64)).toBeNull(); // nothing measured yet: even shares
+    b.record([32, 32], [1, 3]); // the worker took 3× as long per row
+    expect(b.counts(64)).toEqual([48, 16]);
+    expect(b.counts(7)).toBeNull(); // too few rows for two shares of 4
+    b.record([32, 32], [3, 1]); // a running mean: one call moves it part of the way
+    expect(b.counts(64)).toEqual([38, 26]);
+    for (let i = 0; i < 20; i++) b.record([32, 32], [3, 0.01]); // the caller slow now, the worker 300× faster: capped at 40 rows
+    expect(b.counts(64)).toEqual([24, 40]);
+    b.record([32, 32], [0, 1]); // a clock that did not move: ignored
+    expect(b.counts(64)).toEqual([24, 40]);
+    const c = new RowBalancer(3, 100);
+    c.record([10, 10, 10], [100, 1, 1]);
+    expect(c.counts(20)).toEqual([4, 8, 8]);
+    const d = new RowBalancer(3, 100);
+    d.record([10, 10, 10], [1, 100, 100]);
+    expect(d.counts(20)).toEqual([12, 4, 4]);
   });
 
   it.each([sgd, adam])('the threads\' optimizer step (%o) is bit for bit the one-thread reduction and step', (make) => {

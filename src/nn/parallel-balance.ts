@@ -61,3 +61,46 @@ export class SplitBalancer {
     return next;
   }
 }
+
+/** Rows a share must have before predict() shares rows unevenly: the GEMM's few-rows path (under 4 rows) sums in another order. */
+export const MIN_BALANCED_SHARE = 4;
+/** Weight of the newest call in the running estimate of each thread's time per row. */
+const RATE_WEIGHT = 0.3;
+
+/**
+ * Shares the rows of predict()'s chunks between the threads in proportion to the speed each showed
+ * on the chunks before (a running mean of its milliseconds per row). A row's outputs do not depend
+ * on the share it falls in (rows are independent; every share has MIN_BALANCED_SHARE rows or
+ * more), so only the speed changes. Evaluation keeps even shares: its loss is summed per share.
+ */
+export class RowBalancer {
+  private perRow: number[] | null = null;
+
+  /** `workerRows`: the most rows a worker's replica holds (the caller's buffer holds the whole chunk). */
+  constructor(private readonly threads: number, private readonly workerRows: number) {}
+
+  /** The rows of each thread's share of `rows` (the caller's first), or null for even shares. */
+  counts(rows: number): number[] | null {
+    const rate = this.perRow, T = this.threads;
+    if (!rate || rows < MIN_BALANCED_SHARE * T) return null;
+    const speed = rate.map((r) => 1 / r), total = speed.reduce((a, b) => a + b, 0);
+    const counts = speed.map((s) => Math.max(MIN_BALANCED_SHARE, Math.min(this.workerRows, Math.round((rows * s) / total))));
+    // The caller takes what is left (its buffer holds every row); if that is too few, the largest
+    // worker share gives a row back, one at a time (it has more than 4: rows ≥ 4 · threads).
+    counts[0] = rows - counts.slice(1).reduce((a, b) => a + b, 0);
+    while (counts[0] < MIN_BALANCED_SHARE) {
+      let w = 1;
+      for (let t = 2; t < T; t++) if (counts[t] > counts[w]) w = t;
+      counts[w]--;
+      counts[0]++;
+    }
+    return counts;
+  }
+
+  /** Adds a call's milliseconds per thread for its shares' rows. */
+  record(rows: readonly number[], ms: readonly number[]): void {
+    if (rows.length !== this.threads || !ms.every((x, t) => x > 0 && Number.isFinite(x) && rows[t] > 0)) return;
+    const now = ms.map((x, t) => x / rows[t]);
+    this.perRow = this.perRow ? this.perRow.map((r, t) => (1 - RATE_WEIGHT) * r + RATE_WEIGHT * now[t]) : now;
+  }
+}

@@ -128,9 +128,10 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
         break;
       }
       case OP_PREDICT: {
-        const r = replica(id);
+        const r = replica(id), started = performance.now();
         gather(args, 4, id, rows, x);
         results[0] = r.output(rows, r.forward(rows, x, 'infer'));
+        results[1] = performance.now() - started; // for the caller's RowBalancer
         break;
       }
       default:

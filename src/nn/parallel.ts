@@ -13,7 +13,7 @@ import type { Optimizer } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
 import { MODEL_PARALLEL_MAX_ROWS, computeTimes, evenSplit, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, setSplit, stepOwned, type ModelPlan } from './parallel-model';
-import { SplitBalancer } from './parallel-balance';
+import { RowBalancer, SplitBalancer } from './parallel-balance';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -33,13 +33,7 @@ class RecordedRegions extends HeapRegions {
 /** The rows of each share: [first row, rows] for `threads` shares, the first share the largest. */
 export function shares(rows: number, threads: number): [number, number][] {
   const n = Math.min(threads, rows), base = Math.floor(rows / n), extra = rows % n;
-  const out: [number, number][] = [];
-  for (let t = 0, at = 0; t < n; t++) {
-    const count = base + (t < extra ? 1 : 0);
-    out.push([at, count]);
-    at += count;
-  }
-  return out;
+  return consecutive(Array.from({ length: n }, (_, t) => base + (t < extra ? 1 : 0)));
 }
 
 /** An optimizer step to run with a training batch: what Network.step takes. */
@@ -73,12 +67,15 @@ export class Parallel {
   private model: ModelPlan | null = null;
   /** Moves the model's split between the threads (null: the split stays, as `fixSplit` set it). */
   private balancer: SplitBalancer | null = null;
+  /** predict()'s shares of rows by each thread's speed. */
+  private rowBalancer: RowBalancer;
   private readonly modelRegions: HeapRegions;
 
   constructor(private readonly net: Network, private readonly replica: Replica, private readonly pool: ThreadPool) {
     this.heap = net.backend.heap;
     this.regions = pool.slots.map((_, i) => new RecordedRegions(this.heap, `worker ${i + 1}'s replica`));
     this.modelRegions = new HeapRegions(this.heap, 'model-parallel training');
+    this.rowBalancer = new RowBalancer(this.threads, 0);
   }
 
   private get threads(): number {
@@ -88,7 +85,9 @@ export class Parallel {
   /** Plans each worker's replica for its share of `rows` (and `trainRows`) rows, and sends it. */
   plan(rows: number, trainRows: number): void {
     const net = this.net, P = Math.max(net.paramCount, 4);
-    const shareRows = Math.ceil(rows / this.threads), shareTrain = Math.ceil(trainRows / this.threads);
+    // A worker's replica holds up to twice an even share, for predict()'s shares by speed (RowBalancer).
+    const shareRows = Math.min(rows, 2 * Math.ceil(rows / this.threads)), shareTrain = Math.ceil(trainRows / this.threads);
+    this.rowBalancer = new RowBalancer(this.threads, shareRows);
     for (const regions of this.regions) regions.release();
     this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
     this.model = this.planModel(trainRows);
@@ -311,15 +310,22 @@ export class Parallel {
    * `images`, each thread first gathers its share's inputs (ImageGather).
    */
   predict(rows: number, buf: Buffers, images?: ImageGather): [number, number, number][] {
-    const parts = shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    const counts = rows < MIN_SPLIT_ROWS ? null : this.rowBalancer.counts(rows);
+    const parts = counts ? consecutive(counts) : shares(rows, rows < MIN_SPLIT_ROWS ? 1 : this.threads);
+    let ms = 0;
     const { mine, results } = this.run(
       (w) => [OP_PREDICT, this.id, parts[w + 1][1], buf.x + parts[w + 1][0] * this.net.input * 4, ...gatherArgs(images, parts[w + 1][0])],
       parts.length - 1,
       () => {
+        const started = performance.now();
         this.gatherCallerShare(parts[0][1], buf, images);
-        return this.replica.output(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'));
+        const out = this.replica.output(parts[0][1], this.replica.forward(parts[0][1], buf.x, 'infer'));
+        ms = performance.now() - started;
+        return out;
       },
     );
+    // results[1]: the worker's milliseconds for its share.
+    this.rowBalancer.record(parts.map(([, count]) => count), [ms, ...results.map((r) => r[1])]);
     return parts.map(([first, count], t) => [first, count, t === 0 ? mine! : results[t - 1][0]]);
   }
 
@@ -342,6 +348,17 @@ export class Parallel {
     for (const r of this.regions) r.release();
     this.modelRegions.release();
   }
+}
+
+/** [first row, rows] of consecutive shares of these sizes. */
+function consecutive(counts: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  let at = 0;
+  for (const count of counts) {
+    out.push([at, count]);
+    at += count;
+  }
+  return out;
 }
 
 function addSums(first: BatchSums, rest: Float64Array[]): BatchSums {
