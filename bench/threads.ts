@@ -10,6 +10,9 @@
 // training loop's JavaScript over the first seconds of a run, on helper threads that take a core
 // from a 2-thread step for a few milliseconds at a time (the first seed-004 epochs on 2 threads
 // ran up to 1.8× slower than later ones); a training run of many epochs spends its time after that.
+// Around each round both cores are probed at once (core-check.ts). A round is steady when every
+// probe around it ran at STEADY (85%) or more of the fastest probe of the run; each workload also
+// gives the medians and speed-up of its steady rounds, beside those of all rounds.
 // scripts/bench.mjs runs this one pinned to cores 0,1.
 import { createBackend, detectFeatures, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
@@ -19,6 +22,7 @@ import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { loadMnist } from '../src/data/mnist-node';
 import { permutePixels, take } from '../src/data/dataset';
 import { emit, median, progress } from './support';
+import { coreCheck } from './core-check';
 import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -31,6 +35,12 @@ const EURNN_STEPS = Number(process.env.EURNN_STEPS ?? 5);
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 3);
 const name = detectFeatures().relaxedSimd ? 'wasm-relaxed' : 'wasm-simd';
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const STEADY = Number(process.env.STEADY ?? 0.85);
+const cores = coreCheck();
+/** The fastest probe of either core so far: full speed. */
+let fullSpeed = 0;
+const probeCores = async () => { const r = await cores.check(); fullSpeed = Math.max(fullSpeed, ...r); return Math.min(...r); };
+for (let i = 0; i < 10; i++) await probeCores();
 
 const { train, test } = await loadMnist();
 const cnnTrain = take(train, CNN_IMAGES);
@@ -78,26 +88,38 @@ for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
   }
   const times = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   const cpuTimes = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
+  /** Per variant and round: the slower core's probe, before or after the round (GFLOP/s). */
+  const slowest = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [t, run] of runs) {
+      const before = await probeCores();
       const c0 = cpu(), w0 = performance.now();
       const s = await run();
       const wall = (performance.now() - w0) / 1000;
       times.get(t)!.push(s);
       cpuTimes.get(t)!.push(((cpu() - c0) / wall) * s); // CPU seconds per unit, every thread's
+      slowest.get(t)!.push(Math.min(before, await probeCores()));
     }
   }
   const t1 = median(times.get(1)!), tn = median(times.get(THREADS)!);
+  const steadyTimes = (t: number) => times.get(t)!.filter((_, r) => slowest.get(t)![r] >= STEADY * fullSpeed);
+  const [s1, sn] = [steadyTimes(1), steadyTimes(THREADS)];
+  const steady = s1.length > 0 && sn.length > 0 ? { rounds: [s1.length, sn.length], oneThread: median(s1), nThreads: median(sn), speedup: median(s1) / median(sn) } : null;
   const record = {
     bench: 'threads', workload: w.name, backend: name, unit: w.unit, threads: THREADS,
     oneThread: t1, nThreads: tn, speedup: t1 / tn,
     cpuOneThread: median(cpuTimes.get(1)!), cpuNThreads: median(cpuTimes.get(THREADS)!),
     spread: { oneThread: [Math.min(...times.get(1)!), Math.max(...times.get(1)!)], nThreads: [Math.min(...times.get(THREADS)!), Math.max(...times.get(THREADS)!)] },
+    // The rounds whose cores probed at STEADY of full speed or more, before and after.
+    steady,
+    cores: { fullSpeedGflops: +fullSpeed.toFixed(1), slowerCoreShare: Object.fromEntries([...slowest].map(([t, x]) => [t, x.map((g) => +(g / fullSpeed).toFixed(2))])) },
   };
   emit(record);
-  progress(`${w.name}: 1 thread ${t1.toPrecision(4)} ${w.unit}, ${THREADS} threads ${tn.toPrecision(4)} ${w.unit}: ${(t1 / tn).toFixed(2)}×`);
+  const steadyText = steady ? `; steady rounds (${steady.rounds.join(' and ')}): ${steady.oneThread.toPrecision(4)} against ${steady.nThreads.toPrecision(4)}, ${steady.speedup.toFixed(2)}×` : '; no steady rounds';
+  progress(`${w.name}: 1 thread ${t1.toPrecision(4)} ${w.unit}, ${THREADS} threads ${tn.toPrecision(4)} ${w.unit}: ${(t1 / tn).toFixed(2)}×${steadyText}`);
 }
 for (const b of backends.values()) b.dispose();
+await cores.close();
 
 // PyTorch on 1 and 2 threads, the same workloads (not the EURNN), where some python3 imports torch.
 const python = [process.env.PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
