@@ -28,9 +28,12 @@ export function coreCheck(): CoreCheck {
   const peak = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.peak as (n: number, seed: number) => number;
   const worker = new Worker(WORKER, { eval: true, workerData: bytes });
   const rate = (ms: number) => (ITERATIONS * FLOPS_PER_ITERATION) / (ms / 1000) / 1e9;
+  // One listener each, for the whole run: the probe in flight settles through them.
+  let pending: { resolve(ms: number): void; reject(e: unknown): void } | undefined;
+  worker.on('message', (ms: number) => pending?.resolve(ms));
+  worker.on('error', (e) => pending?.reject(e));
   const once = () => new Promise<number>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
+    pending = { resolve, reject };
     worker.postMessage(ITERATIONS);
   });
   let warm = false;

@@ -14,6 +14,8 @@ import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
 import { BALANCE_WINDOW, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
+import { computeTimes, ownedChunks, planModelParallel, setSplit } from '../src/nn/parallel-model';
+import { HeapRegions } from '../src/kernels/heap';
 import { paramRanges } from '../src/nn/parallel-step';
 import { OP_TRAIN, OP_PREDICT } from '../src/nn/parallel-protocol';
 import { Rng } from '../src/rng';
@@ -88,6 +90,21 @@ describe('the model-parallel split (parallel-balance.ts)', () => {
     expect(bestSplit([1, 1, 2], 6)).toEqual([3, 2, 1]); // a tie goes to the lower thread
     expect(slowest([1, 2], [3, 3])).toBe(6);
     expect(slowest([1, 2], [4, 2])).toBe(4);
+  });
+
+  it.each([2, 15, 16, 17, 64])('on %i threads the split and the compute times have room of their own', async (threads) => {
+    const backend = await createBackend({ backend: 'js' });
+    const regions = new HeapRegions(backend.heap, 'test');
+    const plan = planModelParallel(regions, threads, 8, [{ in: 64 * 12, out: 64 * 4, activation: 'relu', weights: 0, bias: 0 }, { in: 64 * 4, out: 64, activation: null, weights: 0, bias: 0 }], 0, 0);
+    const counts = bestSplit(Array.from({ length: threads }, (_, t) => 1 + (t % 3)), plan.chunks);
+    setSplit(backend.heap.views(), plan, counts);
+    const f64 = backend.heap.views().f64;
+    for (let t = 0; t < threads; t++) f64[(plan.times >>> 3) + t] = 1e300 * (t + 1); // what each thread writes after its step
+    let at = 0;
+    for (let t = 0; t < threads; t++) expect(ownedChunks(backend.heap.views(), plan, t)).toEqual([at, (at += counts[t])]);
+    expect(computeTimes(backend.heap.views(), plan)).toEqual(Array.from({ length: threads }, (_, t) => 1e300 * (t + 1)));
+    regions.release();
+    backend.dispose();
   });
 
   it('the balancer moves after a window of steps, only for a clear gain, and back when the cores even out', () => {
@@ -178,6 +195,20 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       }
       net.dispose();
     }
+  });
+
+  it('predict through a Winograd convolution on a small map does not depend on the shares either (its blocks keep 4 tiles or more)', () => {
+    // 1 tile per image, 27 images a block: a share of 30 rows once ended in a block of 3 tiles, whose
+    // GEMMs took the few-rows path and summed in another order.
+    const net = new Network(two, { input: [2, 2, 64], layers: [conv2d(200, 5, { padding: 'same' }), flatten(), dense(3)], seed: 2 });
+    const ds = data(60, [2, 2, 64], 3, 5);
+    const even = Array.from(net.predict(ds));
+    const parallel = net as unknown as { parallel: { rowBalancer: Pick<RowBalancer, 'counts' | 'record'> } };
+    for (const shares of [[26, 34], [34, 26], [29, 31], [33, 27]]) {
+      parallel.parallel.rowBalancer = { counts: () => shares, record: () => {} };
+      expect(Array.from(net.predict(ds)), `shares ${shares.join(', ')}`).toEqual(even);
+    }
+    net.dispose();
   });
 
   it('a row balancer gives the slower thread fewer rows, never under 4 or over a worker\'s replica, the caller the rest', () => {
@@ -299,6 +330,32 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       expect(moving.chunks).toBe(6);
       const splits = threads === 2 ? [[1, 5], [3, 3], [5, 1], [4, 2]] : [[1, 1, 4], [2, 2, 2], [4, 1, 1], [1, 4, 1]];
       for (const counts of splits) expect(Array.from((await run(counts)).w)).toEqual(Array.from(moving.w));
+      // A split that moves at every step (a balancer that draws one), and between a batch and its step().
+      const rng = new Rng(threads);
+      const draw = () => { const c = Array(threads).fill(1); for (let i = threads; i < 6; i++) c[rng.int(threads)]++; return c; };
+      const jumpy = new Network(backend, wide);
+      jumpy.plan(64, 64);
+      const moves: number[][] = [];
+      (jumpy as unknown as { parallel: { balancer: { record(): number[] } } }).parallel.balancer = { record: () => { const c = draw(); moves.push(c); return c; } };
+      await jumpy.fit(ds, { epochs: 2, batchSize: 64, optimizer: adam({ lr: 0.01 }), seed: 3 });
+      expect(new Set(moves.map(String)).size).toBeGreaterThan(2);
+      expect(Array.from(jumpy.getWeights())).toEqual(Array.from(moving.w));
+      const stepped = new Network(backend, wide), optimizer = adam({ lr: 0.01 });
+      stepped.plan(64, 64);
+      const work = backend.heap.group('test');
+      const uploaded = stepped.upload(ds, work), state = Array.from({ length: optimizer.slots }, () => work.allocF32(stepped.paramCount));
+      const par = (stepped as unknown as { parallel: Split }).parallel;
+      for (let from = 0, t = 0; from < 300; from += 64) {
+        const rows = Math.min(64, 300 - from);
+        par.fixSplit(draw());
+        stepped.trainBatch(rows, 'accuracy', false, stepped.gatherRows(uploaded, null, from, rows, true));
+        par.fixSplit(draw()); // the step runs on another split than its batch
+        stepped.step(optimizer, state, ++t, 0.01);
+      }
+      work.release();
+      const once = await (async () => { const n = new Network(backend, wide); n.plan(64, 64); await n.fit(ds, { epochs: 1, batchSize: 64, optimizer: adam({ lr: 0.01 }), seed: 3, shuffle: false }); const w = n.getWeights(); n.dispose(); return w; })();
+      expect(Array.from(stepped.getWeights())).toEqual(Array.from(once));
+      stepped.dispose();
       // A split that is not one: the counts must cover the chunks, at least one each.
       const net = new Network(backend, wide);
       net.plan(64, 64);

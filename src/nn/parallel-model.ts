@@ -88,11 +88,12 @@ export interface ModelPlan {
   /** Two i32: the barrier's count, and a flag a failing thread raises. */
   sync: number;
   /**
-   * The split, on its own cache lines: i32 [threads + 1] chunk boundaries (thread t owns chunks
-   * split[t] … split[t + 1] − 1), written by the caller between steps; then at +64, f64 [threads]:
-   * the milliseconds each thread computed (not waiting at a barrier) in its last step.
+   * The split, on cache lines of its own: i32 [threads + 1] chunk boundaries (thread t owns chunks
+   * split[t] … split[t + 1] − 1), written by the caller between steps.
    */
   split: number;
+  /** f64 [threads], on the cache lines after the split's: the milliseconds each thread computed (not waiting at a barrier) in its last step. */
+  times: number;
 }
 
 /**
@@ -141,8 +142,12 @@ export function planModelParallel(
     outputs: f32(rows * outputs, 'model-parallel outputs'),
     // Its own 64-byte cache line: the count is written by every thread at every barrier.
     sync: Math.ceil(regions.alloc(128, 'model-parallel barrier') / 64) * 64,
-    split: Math.ceil(regions.alloc(192 + 8 * threads, 'model-parallel split') / 64) * 64,
+    split: 0,
+    times: 0,
   };
+  const line = (bytes: number) => Math.ceil(bytes / 64) * 64;
+  plan.split = line(regions.alloc(64 + line(4 * (threads + 1)) + 8 * threads, 'model-parallel split and times'));
+  plan.times = plan.split + line(4 * (threads + 1));
   regions.heap.f32(plan.ones, rows).fill(1);
   setSplit(regions.heap.views(), plan, evenSplit(threads, chunks));
   return plan;
@@ -196,7 +201,7 @@ export function wholeGroups(views: HeapViews, plan: ModelPlan): number[] {
 
 /** The milliseconds each thread computed in the last step (its time in the step, less its waits). */
 export function computeTimes(views: HeapViews, plan: ModelPlan): number[] {
-  return Array.from(views.f64.subarray((plan.split + 64) >>> 3, ((plan.split + 64) >>> 3) + plan.threads));
+  return Array.from(views.f64.subarray(plan.times >>> 3, (plan.times >>> 3) + plan.threads));
 }
 
 /** The features [first, count] of n that chunks first … end − 1 of `chunks` cover. */
@@ -371,7 +376,7 @@ export function modelParallelStep(
     barrier.fail();
     throw e;
   }
-  views().f64[((plan.split + 64) >>> 3) + t] = performance.now() - started - barrier.waited;
+  views().f64[(plan.times >>> 3) + t] = performance.now() - started - barrier.waited;
 }
 
 /**

@@ -137,7 +137,7 @@ export class Conv2D implements Layer {
       this.wSeen = heap.allocF32(this.K * this.filters, 'weights of the Winograd filters'); // zeros: U of zeros
       this.du = trainRows > 0 ? heap.allocF32(36 * c * this.filters, 'Winograd filter gradients') : 0;
       this.v = heap.allocF32(rows * 36 * this.tiles * c, 'Winograd input tiles');
-      this.m = heap.allocF32(Math.min(rows, this.block) * 36 * this.tiles * this.filters, 'Winograd tile products');
+      this.m = heap.allocF32(Math.min(rows, this.block + 3) * 36 * this.tiles * this.filters, 'Winograd tile products'); // + 3: see blocks()
       this.y = heap.allocF32(rows * this.outSize, 'conv output');
       this.dx = trainRows > 0 ? heap.allocF32(trainRows * this.inSize, 'conv input gradient') : 0;
       return;
@@ -156,8 +156,8 @@ export class Conv2D implements Layer {
     }
     if (this.winograd) {
       if (!k.sameOrCopy32(this.K * this.filters, this.W, this.wSeen)) k.winogradFilter(c, this.filters, this.W, this.u);
-      for (let b0 = 0; b0 < rows; b0 += this.block) {
-        const nb = Math.min(this.block, rows - b0), T = nb * this.tiles, f = this.filters, v = this.v + b0 * 36 * this.tiles * c * 4;
+      for (const [b0, nb] of this.blocks(rows)) {
+        const T = nb * this.tiles, f = this.filters, v = this.v + b0 * 36 * this.tiles * c * 4;
         k.winogradInput(nb, h, w, c, this.padT, this.padL, this.oh, this.ow, x + b0 * this.inSize * 4, v);
         k.gemmBatch(36, 0, 0, T, f, c, v, this.u, this.m, 0); // M = V·U per tile position
         k.winogradOutput(nb, this.oh, this.ow, f, this.m, this.y + b0 * this.outSize * 4);
@@ -180,14 +180,30 @@ export class Conv2D implements Layer {
     return this.dx;
   }
   /**
+   * The Winograd blocks [first image, images] of `rows` images: `block` at a time, except that a last
+   * block of fewer than 4 tiles joins the one before (at most 3 images more). A GEMM of under 4 rows
+   * takes the few-rows path, which adds in another order than the tiles: an image's outputs would
+   * then depend on where a batch or a thread's share cut its block (predict's shares move).
+   */
+  private blocks(rows: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let b0 = 0; b0 < rows; b0 += this.block) out.push([b0, Math.min(this.block, rows - b0)]);
+    const last = out[out.length - 1];
+    if (out.length > 1 && last[1] * this.tiles < 4 && this.block * this.tiles >= 4) {
+      out.pop();
+      out[out.length - 1][1] += last[1];
+    }
+    return out;
+  }
+  /**
    * The adjoint of each forward step, in reverse, block by block: dM, then dU += Vᵀ·dM (→ dW after
    * the last block), then dV = dM·Uᵀ (over V, which this block no longer needs) → dx.
    */
   private winogradBackward(k: Kernels, rows: number, dy: number, needDx: boolean): number {
     const [h, w, c] = this.inShape, f = this.filters;
     k.biasGrad(rows * this.oh * this.ow, f, dy, this.db, 0);
-    for (let b0 = 0; b0 < rows; b0 += this.block) {
-      const nb = Math.min(this.block, rows - b0), T = nb * this.tiles, v = this.v + b0 * 36 * this.tiles * c * 4;
+    for (const [b0, nb] of this.blocks(rows)) {
+      const T = nb * this.tiles, v = this.v + b0 * 36 * this.tiles * c * 4;
       k.winogradOutputBackward(nb, this.oh, this.ow, f, dy + b0 * this.outSize * 4, this.m);
       k.gemmBatch(36, 1, 0, c, f, T, v, this.m, this.du, b0 > 0 ? 1 : 0);
       if (!needDx) continue;
