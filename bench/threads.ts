@@ -10,9 +10,10 @@
 // training loop's JavaScript over the first seconds of a run, on helper threads that take a core
 // from a 2-thread step for a few milliseconds at a time (the first seed-004 epochs on 2 threads
 // ran up to 1.8× slower than later ones); a training run of many epochs spends its time after that.
-// Around each round both cores are probed at once (core-check.ts). A round is steady when every
-// probe around it ran at STEADY (85%) or more of the fastest probe of the run; each workload also
-// gives the medians and speed-up of its steady rounds, beside those of all rounds.
+// Around each round both cores are checked at once (core-check.ts). A round is steady when, before
+// and after it, both cores probed at STEADY (85%) or more of the fastest probe so far and the two
+// threads spent at most APART (5%) of a ping-pong in gaps (one of them not running); each workload
+// also gives the medians and speed-up of its steady rounds, beside those of all rounds.
 // scripts/bench.mjs runs this one pinned to cores 0,1.
 import { createBackend, detectFeatures, type Backend } from '../src/kernels/backend';
 import { Network } from '../src/nn/network';
@@ -35,11 +36,12 @@ const EURNN_STEPS = Number(process.env.EURNN_STEPS ?? 5);
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 3);
 const name = detectFeatures().relaxedSimd ? 'wasm-relaxed' : 'wasm-simd';
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const STEADY = Number(process.env.STEADY ?? 0.85);
+const STEADY = Number(process.env.STEADY ?? 0.85), APART = Number(process.env.APART ?? 0.05);
 const cores = coreCheck();
 /** The fastest probe of either core so far: full speed. */
 let fullSpeed = 0;
-const probeCores = async () => { const r = await cores.check(); fullSpeed = Math.max(fullSpeed, ...r); return Math.min(...r); };
+/** The slower core's GFLOP/s and the share of time the two threads were apart. */
+const probeCores = async () => { const r = await cores.check(); fullSpeed = Math.max(fullSpeed, ...r.gflops); return { slower: Math.min(...r.gflops), apart: r.apart }; };
 for (let i = 0; i < 10; i++) await probeCores();
 
 const { train, test } = await loadMnist();
@@ -88,8 +90,9 @@ for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
   }
   const times = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   const cpuTimes = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
-  /** Per variant and round: the slower core's probe, before or after the round (GFLOP/s). */
+  /** Per variant and round: the slower core's probe (GFLOP/s) and the larger share apart, before or after the round. */
   const slowest = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
+  const apart = new Map<number, number[]>([...runs.keys()].map((t) => [t, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [t, run] of runs) {
       const before = await probeCores();
@@ -98,11 +101,13 @@ for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
       const wall = (performance.now() - w0) / 1000;
       times.get(t)!.push(s);
       cpuTimes.get(t)!.push(((cpu() - c0) / wall) * s); // CPU seconds per unit, every thread's
-      slowest.get(t)!.push(Math.min(before, await probeCores()));
+      const after = await probeCores();
+      slowest.get(t)!.push(Math.min(before.slower, after.slower));
+      apart.get(t)!.push(Math.max(before.apart, after.apart));
     }
   }
   const t1 = median(times.get(1)!), tn = median(times.get(THREADS)!);
-  const steadyTimes = (t: number) => times.get(t)!.filter((_, r) => slowest.get(t)![r] >= STEADY * fullSpeed);
+  const steadyTimes = (t: number) => times.get(t)!.filter((_, r) => slowest.get(t)![r] >= STEADY * fullSpeed && apart.get(t)![r] <= APART);
   const [s1, sn] = [steadyTimes(1), steadyTimes(THREADS)];
   const steady = s1.length > 0 && sn.length > 0 ? { rounds: [s1.length, sn.length], oneThread: median(s1), nThreads: median(sn), speedup: median(s1) / median(sn) } : null;
   const record = {
@@ -112,7 +117,11 @@ for (const w of WORKLOADS.filter((_, i) => !only || only.includes(String(i)))) {
     spread: { oneThread: [Math.min(...times.get(1)!), Math.max(...times.get(1)!)], nThreads: [Math.min(...times.get(THREADS)!), Math.max(...times.get(THREADS)!)] },
     // The rounds whose cores probed at STEADY of full speed or more, before and after.
     steady,
-    cores: { fullSpeedGflops: +fullSpeed.toFixed(1), slowerCoreShare: Object.fromEntries([...slowest].map(([t, x]) => [t, x.map((g) => +(g / fullSpeed).toFixed(2))])) },
+    cores: {
+      fullSpeedGflops: +fullSpeed.toFixed(1),
+      slowerCoreShare: Object.fromEntries([...slowest].map(([t, x]) => [t, x.map((g) => +(g / fullSpeed).toFixed(2))])),
+      apart: Object.fromEntries([...apart].map(([t, x]) => [t, x.map((a) => +a.toFixed(3))])),
+    },
   };
   emit(record);
   const steadyText = steady ? `; steady rounds (${steady.rounds.join(' and ')}): ${steady.oneThread.toPrecision(4)} against ${steady.nThreads.toPrecision(4)}, ${steady.speedup.toFixed(2)}×` : '; no steady rounds';
