@@ -13,7 +13,7 @@ import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier, reshape } 
 import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
-import { BALANCE_WINDOW, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
+import { BALANCE_WINDOW, FIRST_TRIAL, LAST_TRIAL, MODE_WINDOW, ModeChooser, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
 import { computeTimes, ownedChunks, planModelParallel, setSplit } from '../src/nn/parallel-model';
 import { HeapRegions } from '../src/kernels/heap';
 import { paramRanges } from '../src/nn/parallel-step';
@@ -105,6 +105,26 @@ describe('the model-parallel split (parallel-balance.ts)', () => {
     expect(computeTimes(backend.heap.views(), plan)).toEqual(Array.from({ length: threads }, (_, t) => 1e300 * (t + 1)));
     regions.release();
     backend.dispose();
+  });
+
+  it('the mode chooser runs the faster of threads and the caller alone, and tries the other ever more rarely while it loses', () => {
+    const m = new ModeChooser();
+    const window = (threadsMs: number, aloneMs: number) => { const alone = m.alone; for (let i = 0; i < MODE_WINDOW; i++) m.record(alone ? aloneMs : threadsMs); return alone; };
+    const run = (windows: number, threadsMs: number, aloneMs: number) => Array.from({ length: windows }, () => window(threadsMs, aloneMs));
+    // Threads faster (0.3 against 0.5 ms a step): one window alone at FIRST_TRIAL, then 32, 64, 128, 128 … windows later.
+    const good = run(1 + FIRST_TRIAL + 32 + 64 + LAST_TRIAL + LAST_TRIAL, 0.3, 0.5);
+    expect(good.map((a, i) => (a ? i : -1)).filter((i) => i >= 0)).toEqual([16, 48, 112, 240, 368]);
+    expect([FIRST_TRIAL, LAST_TRIAL]).toEqual([16, 128]);
+    // The virtual CPUs take turns (threads 2 ms a step): alone from the next window on, threads tried again 16 windows on.
+    const bad = run(40, 2, 0.5);
+    expect(bad[0]).toBe(false);
+    expect(bad.slice(1, 16).every((a) => a)).toBe(true);
+    expect(bad[16]).toBe(false); // the trial of threads, which loses: the next is 32 windows on
+    expect(bad.slice(17, 40).every((a) => a)).toBe(true);
+    // Both cores run together again: the next trial of threads wins, and threads stay (but for trials alone 16 and 48 windows on).
+    const back = run(70, 0.3, 0.5), won = back.indexOf(false);
+    expect(won).toBeLessThan(32);
+    expect(back.map((a, i) => (a && i > won ? i - won : -1)).filter((i) => i >= 0)).toEqual([16, 48].filter((i) => won + i < 70));
   });
 
   it('the balancer moves after a window of steps, only for a clear gain, and back when the cores even out', () => {
@@ -340,6 +360,16 @@ describe.each(['wasm-simd', 'js'] as const)('threads on %s', (choice) => {
       await jumpy.fit(ds, { epochs: 2, batchSize: 64, optimizer: adam({ lr: 0.01 }), seed: 3 });
       expect(new Set(moves.map(String)).size).toBeGreaterThan(2);
       expect(Array.from(jumpy.getWeights())).toEqual(Array.from(moving.w));
+      jumpy.dispose();
+      // Every part on the caller alone (ModeChooser), every other step: the same weights again.
+      const flipping = new Network(backend, wide);
+      flipping.plan(64, 64);
+      const mode = { alone: false, steps: 0, record() { this.alone = ++this.steps % 2 === 1; } };
+      (flipping as unknown as { parallel: { mode: typeof mode } }).parallel.mode = mode;
+      await flipping.fit(ds, { epochs: 2, batchSize: 64, optimizer: adam({ lr: 0.01 }), seed: 3 });
+      expect(mode.steps).toBe(10);
+      expect(Array.from(flipping.getWeights())).toEqual(Array.from(moving.w));
+      flipping.dispose();
       const stepped = new Network(backend, wide), optimizer = adam({ lr: 0.01 });
       stepped.plan(64, 64);
       const work = backend.heap.group('test');

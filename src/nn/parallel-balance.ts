@@ -104,3 +104,48 @@ export class RowBalancer {
     this.perRow = this.perRow ? this.perRow.map((r, t) => (1 - RATE_WEIGHT) * r + RATE_WEIGHT * now[t]) : now;
   }
 }
+
+/** Steps per window of the ModeChooser. */
+export const MODE_WINDOW = 16;
+/** Windows between trials of the mode not preferred: at first, and at most (doubling after each trial that lost). */
+export const FIRST_TRIAL = 16, LAST_TRIAL = 128;
+
+/**
+ * Whether model-parallel steps run on every thread or all their parts on the caller alone (the same
+ * weights either way, bit for bit: parallel-model.ts). Two threads gain only while both run at
+ * once; when a host runs the two virtual CPUs in turns, each barrier waits out the other's slice
+ * (milliseconds), and one thread alone is several times faster. The chooser keeps each mode's
+ * median step time over its last window of MODE_WINDOW steps (a median: one hiccup of the host
+ * does not decide) and runs the faster; now and then it tries the other for one window (rarer
+ * after each try that lost).
+ */
+export class ModeChooser {
+  /** Whether the next step runs on the caller alone. */
+  alone = false;
+  private readonly last = [NaN, NaN]; // ms per step: [threads, alone]
+  private readonly window: number[] = [];
+  private windows = 0;
+  private interval = FIRST_TRIAL;
+  private trying = false;
+
+  /** Adds a step's wall milliseconds (in the mode `alone` said). */
+  record(ms: number): void {
+    this.window.push(ms);
+    if (this.window.length < MODE_WINDOW) return;
+    this.window.sort((a, b) => a - b);
+    this.last[this.alone ? 1 : 0] = this.window[MODE_WINDOW >> 1];
+    this.window.length = 0;
+    const aloneFaster = this.last[1] < this.last[0]; // false until a window alone was measured
+    if (this.trying) {
+      this.interval = aloneFaster === this.alone ? FIRST_TRIAL : Math.min(2 * this.interval, LAST_TRIAL);
+      this.trying = false;
+      this.windows = 0;
+    } else if (aloneFaster !== this.alone) {
+      // The mode it ran lost its lead (the host changed): try the other again soon.
+      this.interval = FIRST_TRIAL;
+      this.windows = 0;
+    }
+    this.trying = ++this.windows >= this.interval;
+    this.alone = this.trying ? !aloneFaster : aloneFaster;
+  }
+}

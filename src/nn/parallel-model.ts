@@ -300,56 +300,68 @@ class Barrier {
 }
 
 /**
- * Thread t's part of a training step on `rows` rows whose uint8 images `images` says where to find,
- * over the chunks the split gives it. Between forward and backward, each thread runs
- * `loss(first, count, outputs)` on its share of the rows (block(rows, threads, t)), if it has one:
- * the outputs of rows first … first + count, as rows at `outputs`; it returns where it wrote
- * dL/dOutput for them (the mean over its rows, count × outputs). With `update`, each thread steps
- * its own parameters (the float ranges of ownedRanges) as soon as their gradients are written and
- * nothing else reads them. `alive` (the caller's): called while a barrier waits long; throws when
- * a worker stopped. Ends by writing the milliseconds this thread computed (computeTimes).
+ * The parts `roles` of a training step on `rows` rows whose uint8 images `images` says where to
+ * find: one thread t of the plan ([t], with the other threads running theirs at the same time), or
+ * all of them in turn on this thread alone ([0, 1, …]: the same arithmetic in the same order, so the
+ * same weights, bit for bit, without the other threads). Each part t runs over the chunks the split
+ * gives it. Between forward and backward, each part runs `loss(first, count, outputs)` on its
+ * share of the rows (block(rows, threads, t)), if it has one: the outputs of rows first … first +
+ * count, as rows at `outputs`; it returns where it wrote dL/dOutput for them (the mean over its
+ * rows, count × outputs). With `update`, each part steps its own parameters (the float ranges of
+ * ownedRanges) as soon as their gradients are written and nothing else reads them. `alive` (the
+ * caller's): called while a barrier waits long; throws when a worker stopped. A thread that runs
+ * one part ends by writing the milliseconds it computed (computeTimes).
  */
 export function modelParallelStep(
-  k: Kernels, views: () => HeapViews, plan: ModelPlan, t: number, rows: number, images: ImageGather,
+  k: Kernels, views: () => HeapViews, plan: ModelPlan, roles: readonly number[], rows: number, images: ImageGather,
   loss: (first: number, count: number, outputs: number) => number, update?: (from: number, count: number) => void, alive?: () => void,
 ): void {
   const started = performance.now();
-  const T = plan.threads, C = plan.chunks, B = rows, barrier = new Barrier(views, plan.sync, T, alive);
+  const T = plan.threads, C = plan.chunks, B = rows, alone = roles.length === T;
+  const barrier = new Barrier(views, plan.sync, alone ? 1 : T, alive);
   try {
-    const [a, b] = ownedChunks(views(), plan, t), own = (n: number) => chunkFeatures(n, C, a, b);
+    const chunks = roles.map((t) => ownedChunks(views(), plan, t));
+    const own = (r: number, n: number) => chunkFeatures(n, C, chunks[r][0], chunks[r][1]);
     // The chunks' partial products are summed in groups (group g: the chunks thread g owns under
-    // the even split), then the groups in order: a group one thread owns whole, it sums over all
+    // the even split), then the groups in order: a group one part owns whole, it sums over all
     // outputs before the barrier, from its own cache, so a balanced split reads one other thread's
     // sum per output (as one chunk per thread would). The order of every sum stays the same.
     const per = C / T, whole = wholeGroups(views(), plan);
-    // The input features of this thread, features × rows.
-    const [x0, xc] = own(plan.input);
-    k.gatherImagesT(B, plan.input, x0, xc, images.src, images.srcRows, images.indices, plan.x + x0 * B * 4);
+    // The input features of each part, features × rows.
+    roles.forEach((_, r) => {
+      const [x0, xc] = own(r, plan.input);
+      k.gatherImagesT(B, plan.input, x0, xc, images.src, images.srcRows, images.indices, plan.x + x0 * B * 4);
+    });
     const P = (f: number) => plan.params + f * 4, G = (f: number) => plan.grads + f * 4;
     let x = plan.x;
     for (const L of plan.layers) {
-      // partial[c][out, B] = W[chunk c, :]ᵀ · x[chunk c, B], for each chunk c of this thread
-      for (let c = a; c < b; c++) {
-        const [i0, ic] = block(L.in, C, c);
-        k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[c], 0);
-      }
       const sumGroup = (g: number, n: number, at: (p: number) => number) => {
         for (let c = g * per + 1; c < (g + 1) * per; c++) k.weightedSum(n, at(L.partials[g * per]), at(L.partials[c]), at(L.partials[g * per]), 1, 1);
       };
-      for (let g = 0; g < T; g++) if (whole[g] === t) sumGroup(g, L.out * B, (p) => p);
+      roles.forEach((t, r) => {
+        // partial[c][out, B] = W[chunk c, :]ᵀ · x[chunk c, B], for each chunk c of this part
+        for (let c = chunks[r][0]; c < chunks[r][1]; c++) {
+          const [i0, ic] = block(L.in, C, c);
+          k.gemm(1, 0, L.out, B, ic, P(L.weights + i0 * L.out), x + i0 * B * 4, L.partials[c], 0);
+        }
+        for (let g = 0; g < T; g++) if (whole[g] === t) sumGroup(g, L.out * B, (p) => p);
+      });
       barrier.wait();
-      // This thread's output features: the groups no thread owned whole, then the groups in order.
-      const [o0, oc] = own(L.out), y = L.y + o0 * B * 4, n = oc * B, at = (p: number) => p + o0 * B * 4;
-      for (let g = 0; g < T; g++) if (whole[g] < 0) sumGroup(g, n, at);
-      for (let g = 1; g < T; g++) k.weightedSum(n, at(g === 1 ? L.partials[0] : L.y), at(L.partials[g * per]), y, 1, 1);
-      k.gemm(0, 1, oc, B, 1, P(L.bias + o0), plan.ones, y, 1); // y[o, :] += b[o] (ones as Bᵀ: see chunksPerThread)
-      if (L.activation) activationForward(k, L.activation, n, y, y);
+      // Each part's output features: the groups no part owned whole, then the groups in order.
+      roles.forEach((_, r) => {
+        const [o0, oc] = own(r, L.out), y = L.y + o0 * B * 4, n = oc * B, at = (p: number) => p + o0 * B * 4;
+        for (let g = 0; g < T; g++) if (whole[g] < 0) sumGroup(g, n, at);
+        for (let g = 1; g < T; g++) k.weightedSum(n, at(g === 1 ? L.partials[0] : L.y), at(L.partials[g * per]), y, 1, 1);
+        k.gemm(0, 1, oc, B, 1, P(L.bias + o0), plan.ones, y, 1); // y[o, :] += b[o] (ones as Bᵀ: see chunksPerThread)
+        if (L.activation) activationForward(k, L.activation, n, y, y);
+      });
       x = L.y;
     }
     barrier.wait();
     const last = plan.layers[plan.layers.length - 1];
-    const [r0, rc] = block(B, T, t);
-    if (rc > 0) {
+    for (const t of roles) {
+      const [r0, rc] = block(B, T, t);
+      if (rc === 0) continue;
       const n = last.out, outputs = plan.outputs + r0 * n * 4;
       transpose(views().f32, last.y + r0 * 4, n, rc, B, outputs, n, 1);
       const dOut = loss(r0, rc, outputs);
@@ -358,25 +370,31 @@ export function modelParallelStep(
     }
     barrier.wait();
     for (let l = plan.layers.length - 1; l >= 0; l--) {
-      const L = plan.layers[l], [i0, ic] = own(L.in), [o0, oc] = own(L.out);
-      // dy holds dL/d(output after the activation). A hidden layer's: each thread wrote its
-      // features (its dx below); the last layer's: each thread its rows, before the barrier
-      // above. This thread's features go through the activation, then all of dy must be written
+      const L = plan.layers[l];
+      // dy holds dL/d(output after the activation). A hidden layer's: each part wrote its
+      // features (its dx below); the last layer's: each part its rows, before the barrier
+      // above. Each part's features go through the activation, then all of dy must be written
       // before the products that read it.
-      if (L.activation) activationBackward(k, L.activation, oc * B, L.y + o0 * B * 4, L.dy + o0 * B * 4, L.dy + o0 * B * 4);
+      roles.forEach((_, r) => {
+        const [o0, oc] = own(r, L.out);
+        if (L.activation) activationBackward(k, L.activation, oc * B, L.y + o0 * B * 4, L.dy + o0 * B * 4, L.dy + o0 * B * 4);
+      });
       if (L.activation || L !== last) barrier.wait();
       const input = l > 0 ? plan.layers[l - 1].y : plan.x;
-      k.gemm(0, 1, ic, L.out, B, input + i0 * B * 4, L.dy, G(L.weights + i0 * L.out), 0); // dW[i0 …, :] = x[i0 …, :] · dyᵀ
-      k.gemm(0, 1, oc, 1, B, L.dy + o0 * B * 4, plan.ones, G(L.bias + o0), 0); // db[o] = Σ_rows dy[o, :] (ones as Bᵀ)
-      if (l > 0) k.gemm(0, 0, ic, B, L.out, P(L.weights + i0 * L.out), L.dy, plan.layers[l - 1].dy + i0 * B * 4, 0); // dx[i0 …] = W[i0 …, :] · dy
-      // This thread alone reads its rows of W and its biases (in this backward pass and the next forward pass).
-      if (update) { update(L.weights + i0 * L.out, ic * L.out); update(L.bias + o0, oc); }
+      roles.forEach((_, r) => {
+        const [i0, ic] = own(r, L.in), [o0, oc] = own(r, L.out);
+        k.gemm(0, 1, ic, L.out, B, input + i0 * B * 4, L.dy, G(L.weights + i0 * L.out), 0); // dW[i0 …, :] = x[i0 …, :] · dyᵀ
+        k.gemm(0, 1, oc, 1, B, L.dy + o0 * B * 4, plan.ones, G(L.bias + o0), 0); // db[o] = Σ_rows dy[o, :] (ones as Bᵀ)
+        if (l > 0) k.gemm(0, 0, ic, B, L.out, P(L.weights + i0 * L.out), L.dy, plan.layers[l - 1].dy + i0 * B * 4, 0); // dx[i0 …] = W[i0 …, :] · dy
+        // This part alone reads its rows of W and its biases (in this backward pass and the next forward pass).
+        if (update) { update(L.weights + i0 * L.out, ic * L.out); update(L.bias + o0, oc); }
+      });
     }
   } catch (e) {
     barrier.fail();
     throw e;
   }
-  views().f64[(plan.times >>> 3) + t] = performance.now() - started - barrier.waited;
+  if (!alone) views().f64[(plan.times >>> 3) + roles[0]] = performance.now() - started - barrier.waited;
 }
 
 /**

@@ -92,7 +92,7 @@ export function replicaCommands(k: Kernels, heap: Heap): (args: Float64Array, re
             update = ownedUpdate(k, optimizer, plan, state, t, lr);
           }
           writeSums(results, { loss: 0, correct: 0, sse: 0, sae: 0 }); // a thread with no rows of the loss (a batch smaller than the threads)
-          modelParallelStep(k, () => heap.views(), plan, args[3], rows, images, (first, count, out) => {
+          modelParallelStep(k, () => heap.views(), plan, [args[3]], rows, images, (first, count, out) => {
             writeSums(results, r.loss(count, out, labelsAt + first * 4, targetsAt ? targetsAt + first * n * 4 : 0, true, METRIC_KINDS[metricAt]));
             return r.outputGradient;
           }, update);

@@ -13,7 +13,7 @@ import type { Optimizer } from './optimizers';
 import { OP_SETUP, OP_DROP, OP_TRAIN, OP_EVAL, OP_PREDICT, OP_OPTIMIZER, OP_STEP, OP_TRAIN_MODEL, OP_STEP_OWNED, gatherArgs, gatherImageRows, type ReplicaSetup, type ImageGather } from './parallel-protocol';
 import { reduceAndStep, paramRanges } from './parallel-step';
 import { MODEL_PARALLEL_MAX_ROWS, computeTimes, evenSplit, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, setSplit, stepOwned, type ModelPlan } from './parallel-model';
-import { RowBalancer, SplitBalancer } from './parallel-balance';
+import { ModeChooser, RowBalancer, SplitBalancer } from './parallel-balance';
 
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
@@ -67,6 +67,8 @@ export class Parallel {
   private model: ModelPlan | null = null;
   /** Moves the model's split between the threads (null: the split stays, as `fixSplit` set it). */
   private balancer: SplitBalancer | null = null;
+  /** Whether model-parallel steps run threaded or on the caller alone. */
+  private mode = new ModeChooser();
   /** predict()'s shares of rows by each thread's speed. */
   private rowBalancer: RowBalancer;
   private readonly modelRegions: HeapRegions;
@@ -92,6 +94,7 @@ export class Parallel {
     this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
     this.model = this.planModel(trainRows);
     this.balancer = this.model && new SplitBalancer(evenSplit(this.threads, this.model.chunks), this.model.chunks);
+    this.mode = new ModeChooser();
     const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
       const grads = this.grads[w];
       // The replica's layers, bound and planned here to place its buffers; the worker builds its own.
@@ -224,24 +227,34 @@ export class Parallel {
     if (update) this.ensureOptimizer(update.optimizer);
     const stepArgs = update ? [1, update.t, update.lr, ...update.state] : [0];
     const mine = update && ownedUpdate(k, update.optimizer, plan, update.state, update.t, update.lr);
+    // The loss of each part's rows on this thread (all of them, alone), summed in thread order as addSums does.
+    const loss = (first: number, count: number, out: number) => {
+      const s = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
+      sums = { loss: sums.loss + s.loss, correct: sums.correct + s.correct, sse: sums.sse + s.sse, sae: sums.sae + s.sae };
+      return this.replica.outputGradient;
+    };
     resetBarrier(views(), plan);
-    const { results } = this.run(
-      (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, plan.sync, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
-      this.pool.size,
-      () => {
-        // While it waits long at a barrier, this thread also watches the workers (one that stopped
-        // never arrives); the checks are made then, not on every step.
-        let checks: (() => void)[] | undefined;
-        modelParallelStep(k, views, plan, 0, rows, images, (first, count, out) => {
-          sums = this.replica.loss(count, out, buf.labels + first * 4, buf.targets ? buf.targets + first * n * 4 : 0, true, metric);
-          return this.replica.outputGradient;
-        }, mine, () => { for (const check of (checks ??= this.pool.slots.map((_, w) => this.pool.liveness(w)))) check(); });
-      },
-    );
+    const started = performance.now(), alone = this.mode.alone;
+    let results: Float64Array[] = [];
+    if (alone) {
+      modelParallelStep(k, views, plan, Array.from({ length: this.threads }, (_, t) => t), rows, images, loss, mine);
+    } else {
+      ({ results } = this.run(
+        (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, plan.sync, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
+        this.pool.size,
+        () => {
+          // While it waits long at a barrier, this thread also watches the workers (one that stopped
+          // never arrives); the checks are made then, not on every step.
+          let checks: (() => void)[] | undefined;
+          modelParallelStep(k, views, plan, [0], rows, images, loss, mine, () => { for (const check of (checks ??= this.pool.slots.map((_, w) => this.pool.liveness(w)))) check(); });
+        },
+      ));
+    }
     this.pending = update ? null : 'owned';
+    this.mode.record(performance.now() - started);
     // Every thread has finished: the split may move for the next step (step() steps whatever
     // each thread owns then: every parameter once, its gradient whole in the block).
-    const next = this.balancer?.record(computeTimes(views(), plan));
+    const next = alone ? null : this.balancer?.record(computeTimes(views(), plan));
     if (next) setSplit(views(), plan, next);
     return addSums(sums, results);
   }
