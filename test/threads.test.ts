@@ -128,7 +128,7 @@ describe('the model-parallel split (parallel-balance.ts)', () => {
   });
 
   it('the balancer moves after a window of steps, only for a clear gain, and back when the cores even out', () => {
-    const b = new SplitBalancer([3, 3], 6);
+    const b = new SplitBalancer(2, 6); // from the even split, [3, 3]
     const steps = (times: number[], n = BALANCE_WINDOW) => { let last: number[] | null = null; for (let i = 0; i < n; i++) last = b.record(times); return last; };
     expect(steps([0.3, 0.3], BALANCE_WINDOW - 1)).toBeNull(); // not yet a window
     expect(steps([0.3, 0.3], 1)).toBeNull(); // balanced: stays

@@ -6,6 +6,7 @@
 // each thread the chunks that make the slowest finish earliest. It moves only when that promises a
 // clear gain, so noise does not move chunks (and their parameters) back and forth between caches.
 // The weights do not depend on the split (parallel-model.ts), only the speed does.
+import { evenSplit } from './parallel-model';
 
 /** Steps per decision: long enough to average a step's noise, short against a slow spell of seconds. */
 export const BALANCE_WINDOW = 16;
@@ -38,9 +39,10 @@ export class SplitBalancer {
   /** Chunks per thread now. */
   counts: number[];
 
-  constructor(initial: readonly number[], private readonly chunks: number) {
-    this.counts = initial.slice();
-    this.computed = initial.map(() => 0);
+  /** Starts from the even split of `chunks` between `threads` (the one a plan starts with). */
+  constructor(threads: number, private readonly chunks: number) {
+    this.counts = evenSplit(threads, chunks);
+    this.computed = this.counts.map(() => 0);
   }
 
   /**

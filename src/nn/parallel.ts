@@ -67,8 +67,9 @@ export class Parallel {
   private model: ModelPlan | null = null;
   /** Moves the model's split between the threads (null: the split stays, as `fixSplit` set it). */
   private balancer: SplitBalancer | null = null;
-  /** Whether model-parallel steps run threaded or on the caller alone. */
+  /** Whether model-parallel steps run threaded or on the caller alone (then it plays every thread's part: allParts). */
   private mode = new ModeChooser();
+  private readonly allParts: number[];
   /** predict()'s shares of rows by each thread's speed. */
   private rowBalancer: RowBalancer;
   private readonly modelRegions: HeapRegions;
@@ -78,6 +79,7 @@ export class Parallel {
     this.regions = pool.slots.map((_, i) => new RecordedRegions(this.heap, `worker ${i + 1}'s replica`));
     this.modelRegions = new HeapRegions(this.heap, 'model-parallel training');
     this.rowBalancer = new RowBalancer(this.threads, 0);
+    this.allParts = Array.from({ length: this.threads }, (_, t) => t);
   }
 
   private get threads(): number {
@@ -93,7 +95,7 @@ export class Parallel {
     for (const regions of this.regions) regions.release();
     this.grads = this.regions.map((regions) => regions.allocF32(P, 'gradients'));
     this.model = this.planModel(trainRows);
-    this.balancer = this.model && new SplitBalancer(evenSplit(this.threads, this.model.chunks), this.model.chunks);
+    this.balancer = this.model && new SplitBalancer(this.threads, this.model.chunks);
     this.mode = new ModeChooser();
     const setups: ReplicaSetup[] = this.regions.map((regions, w) => {
       const grads = this.grads[w];
@@ -206,7 +208,7 @@ export class Parallel {
     const plan = this.model;
     if (!plan) return null;
     setSplit(this.heap.views(), plan, counts ?? evenSplit(this.threads, plan.chunks));
-    this.balancer = counts ? null : new SplitBalancer(evenSplit(this.threads, plan.chunks), plan.chunks);
+    this.balancer = counts ? null : new SplitBalancer(this.threads, plan.chunks);
     return plan.chunks;
   }
 
@@ -237,7 +239,7 @@ export class Parallel {
     const started = performance.now(), alone = this.mode.alone;
     let results: Float64Array[] = [];
     if (alone) {
-      modelParallelStep(k, views, plan, Array.from({ length: this.threads }, (_, t) => t), rows, images, loss, mine);
+      modelParallelStep(k, views, plan, this.allParts, rows, images, loss, mine);
     } else {
       ({ results } = this.run(
         (w) => [OP_TRAIN_MODEL, this.id, rows, w + 1, plan.sync, ...gatherArgs(images, 0), buf.labels, buf.targets, METRIC_KINDS.indexOf(metric), ...stepArgs],
