@@ -174,7 +174,18 @@ describe('the closing test line (test/support/summary-reporter.ts)', () => {
     writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.ts'], pool: 'forks', reporters: [${JSON.stringify(join(root, 'test/support/summary-reporter.ts'))}] } };\n`);
     const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--config', join(dir, 'vitest.config.mjs')], { encoding: 'utf8', timeout: 60_000 });
     // ok: 1 passed, 1 skipped; hook: a, b failed, c skipped; load: 1 failed; dies: d1, d2 never finished, plus the worker's error.
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('1 passed, 6 failed, 2 skipped');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('1 passed, 6 failed, 2 skipped');
+    // Each failure named on a line of its own before it, so a log's tail says what failed.
+    const failures = lines.filter((l) => l.startsWith('FAILED ')).sort();
+    expect(failures).toHaveLength(6);
+    expect(failures).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^FAILED \[\S*\] hook\.test\.ts > a: hook$/),
+      expect.stringMatching(/^FAILED \[\S*\] hook\.test\.ts > b: hook$/),
+      expect.stringMatching(/^FAILED \[\S*\] load\.test\.ts: load$/),
+      expect.stringMatching(/^FAILED \[\S*\] dies\.test\.ts > d2: did not finish$/),
+      expect.stringMatching(/^FAILED \[-\] - > an error outside any test: /),
+    ]));
     expect(r.status).not.toBe(0);
   });
 });

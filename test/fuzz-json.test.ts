@@ -63,7 +63,7 @@ describe('JSON model loader', () => {
     const used = backend.heap.used, size = backend.heap.memory.buffer.byteLength;
     const t0 = performance.now();
     const e = refusal(JSON.parse(text));
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(2000); // at once: a guard against a hang, not a timing
     expect(e).toBeInstanceOf(ModelFormatError);
     expect(e.message).toMatch(/input: input must be a positive integer or a shape|more than the limit/);
     expect([backend.heap.used, backend.heap.memory.buffer.byteLength]).toEqual([used, size]);

@@ -3,7 +3,7 @@
 // same weights bit for bit; a failing worker becomes the caller's error; a script exits after
 // training. The pool runs the built worker script (dist/worker.js: `npm test` builds first).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,11 +50,33 @@ async function train(backend: Backend, name: string, batchSize: number): Promise
   return { weights: net.getWeights(), loss: h.epochs[h.epochs.length - 1].trainLoss!, net };
 }
 
-/** Runs `source` (an ES module that imports simdnet from the built dist/index.js as SIMDNET) in a child Node process. */
-function runScript(name: string, source: string, timeout: number) {
+/** Writes `source` (an ES module that imports simdnet from the built dist/index.js as SIMDNET) to a file of its own. */
+function scriptFile(name: string, source: string): string {
   const script = join(mkdtempSync(join(tmpdir(), 'simdnet-threads-')), name);
   writeFileSync(script, source.replace('SIMDNET', JSON.stringify(join(process.cwd(), 'dist/index.js'))));
-  return spawnSync(process.execPath, [script], { encoding: 'utf8', timeout });
+  return script;
+}
+
+/** Runs `source` (see scriptFile) in a child Node process. */
+function runScript(name: string, source: string, timeout: number) {
+  return spawnSync(process.execPath, [scriptFile(name, source)], { encoding: 'utf8', timeout });
+}
+
+/**
+ * Runs `source` (see scriptFile) in a child Node process that prints a line as it makes progress,
+ * and kills it when no line came for `quietMs`: a stall fails fast, a slow machine does not.
+ */
+function runWatched(name: string, source: string, quietMs: number): Promise<{ stdout: string; stderr: string; status: number | null; stalled: boolean }> {
+  const child = spawn(process.execPath, [scriptFile(name, source)]);
+  let stdout = '', stderr = '', stalled = false;
+  let timer = setTimeout(() => { stalled = true; child.kill('SIGKILL'); }, quietMs);
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    clearTimeout(timer);
+    timer = setTimeout(() => { stalled = true; child.kill('SIGKILL'); }, quietMs);
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => { clearTimeout(timer); resolve({ stdout, stderr, status, stalled }); }));
 }
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -521,24 +543,28 @@ describe('createBackend threads option', () => {
   it.each([
     ['data-parallel (float features)', 'new Float32Array(rows * 784).map((_, i) => ((i * 37) % 11) / 11)'],
     ['model-parallel (uint8 images)', 'new Uint8Array(rows * 784).map((_, i) => (i * 37) % 251)'],
-  ])('8,000 training steps never stall, %s (a handoff race once waited for a finished command until the next one)', (_, images) => {
+  ])('8,000 training steps never stall, %s (a handoff race once waited for a finished command until the next one)', async (_, images) => {
     // The caller and the worker finish their equal shares at about the same moment: the race needs
-    // that, and thousands of handoffs (model-parallel: seven barriers a step). A child process, so
-    // a stall fails by its timeout, not CI's.
-    const run = runScript('long.mjs', `
+    // that, and thousands of handoffs (model-parallel: seven barriers a step). A child process that
+    // says every 200 steps how far it got, so a stall fails by the watch (no word for 30 s; the
+    // whole run takes 7 s on an idle 2-core machine, 25 s on a loaded one), not by CI's timeout,
+    // and a slow host does not fail it.
+    const run = await runWatched('long.mjs', `
       import { createBackend, Network, dense, fromArrays, sgd } from SIMDNET;
       const backend = await createBackend({ threads: 2 });
       const rows = 1024, x = ${images}, y = new Uint8Array(rows).map((_, i) => i % 10);
       const net = new Network(backend, { input: 784, layers: [dense(80, 'relu'), dense(70, 'tanh'), dense(10)], seed: 1 });
       let steps = 0;
-      await net.fit(fromArrays({ x, shape: [784], y, classes: 10 }), { steps: 8000, evalEvery: 1e9, batchSize: 64, optimizer: sgd({ lr: 0.05 }), onBatch: () => steps++ });
+      await net.fit(fromArrays({ x, shape: [784], y, classes: 10 }), { steps: 8000, evalEvery: 1e9, batchSize: 64, optimizer: sgd({ lr: 0.05 }), onBatch: () => { if (++steps % 200 === 0) console.log('at', steps); } });
       console.log('steps', steps, 'threads', backend.threads);
-    `, 90_000);
-    expect(run.signal, 'the run stalled (killed by the timeout)').toBeNull();
+    `, 30_000);
+    const lines = run.stdout.trim().split('\n');
+    expect(run.stalled, `the run stalled (no progress for 30 s; its last line: ${lines.at(-1) || 'none'})`).toBe(false);
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe('steps 8000 threads 2');
+    expect(lines.at(-1)).toBe('steps 8000 threads 2');
+    expect(lines).toHaveLength(41);
     expect(run.status).toBe(0);
-  }, 120_000);
+  }, 900_000);
 
   it('a script that trained on threads exits by itself, with code 0', () => {
     const run = runScript('train.mjs', `
