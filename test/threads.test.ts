@@ -13,7 +13,7 @@ import { dense, conv2d, maxPool2d, flatten, dropout, eurnnClassifier, reshape } 
 import { adam, rmsprop, sgd } from '../src/nn/optimizers';
 import { fromArrays, type Dataset } from '../src/data/dataset';
 import { shares } from '../src/nn/parallel';
-import { BALANCE_WINDOW, FIRST_TRIAL, LAST_TRIAL, MODE_WINDOW, ModeChooser, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
+import { ALONE_GAIN, BALANCE_WINDOW, FIRST_TRIAL, LAST_TRIAL, MODE_WINDOW, ModeChooser, RowBalancer, SplitBalancer, bestSplit, slowest } from '../src/nn/parallel-balance';
 import { computeTimes, ownedChunks, planModelParallel, setSplit } from '../src/nn/parallel-model';
 import { HeapRegions } from '../src/kernels/heap';
 import { paramRanges } from '../src/nn/parallel-step';
@@ -147,6 +147,22 @@ describe('the model-parallel split (parallel-balance.ts)', () => {
     const back = run(70, 0.3, 0.5), won = back.indexOf(false);
     expect(won).toBeLessThan(32);
     expect(back.map((a, i) => (a && i > won ? i - won : -1)).filter((i) => i >= 0)).toEqual([16, 48].filter((i) => won + i < 70));
+  });
+
+  it(`the mode chooser leaves threads only for steps ${ALONE_GAIN * 100}% shorter alone, and goes back to them on any gain`, () => {
+    const chooser = () => {
+      const m = new ModeChooser();
+      const window = (threadsMs: number, aloneMs: number) => { const alone = m.alone; for (let i = 0; i < MODE_WINDOW; i++) m.record(alone ? aloneMs : threadsMs); return alone; };
+      return (windows: number, threadsMs: number, aloneMs: number) => Array.from({ length: windows }, () => window(threadsMs, aloneMs));
+    };
+    const alone = (modes: boolean[]) => modes.map((a, i) => (a ? i : -1)).filter((i) => i >= 0);
+    // Alone 20% shorter (a busy host's noise between two windows): its trials lose.
+    expect(alone(chooser()(1 + FIRST_TRIAL + 32, 0.5, 0.4))).toEqual([16, 48]);
+    // 30% shorter: alone from its first trial on (window 16), but for a trial of threads 16 windows later, which loses.
+    const run = chooser(), range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    expect(alone(run(40, 0.5, 0.35))).toEqual(range(16, 40).filter((i) => i !== 32));
+    // Threads 5% shorter now: it takes them back at their next trial (32 windows after the last, window 64 = 40 + 24) and keeps them.
+    expect(alone(run(40, 0.38, 0.4))).toEqual(range(0, 24));
   });
 
   it('the balancer moves after a window of steps, only for a clear gain, and back when the cores even out', () => {

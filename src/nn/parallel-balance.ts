@@ -111,6 +111,8 @@ export class RowBalancer {
 export const MODE_WINDOW = 16;
 /** Windows between trials of the mode not preferred: at first, and at most (doubling after each trial that lost). */
 export const FIRST_TRIAL = 16, LAST_TRIAL = 128;
+/** How much shorter a step alone must be to leave threads for it (threads win back on any gain). */
+export const ALONE_GAIN = 0.25;
 
 /**
  * Whether model-parallel steps run on every thread or all their parts on the caller alone (the same
@@ -119,11 +121,16 @@ export const FIRST_TRIAL = 16, LAST_TRIAL = 128;
  * (milliseconds), and one thread alone is several times faster. The chooser keeps each mode's
  * median step time over its last window of MODE_WINDOW steps (a median: one hiccup of the host
  * does not decide) and runs the faster; now and then it tries the other for one window (rarer
- * after each try that lost).
+ * after each try that lost). It leaves threads only for steps ALONE_GAIN shorter: on a busy host
+ * two windows' medians differ by 10-20% by chance, and a wrong switch to alone costs up to
+ * FIRST_TRIAL windows at one thread's speed (seen: 256 steps of an epoch at 613 µs alone against
+ * 417 µs threaded), while the case it is for is 3 times slower threaded.
  */
 export class ModeChooser {
   /** Whether the next step runs on the caller alone. */
   alone = false;
+  /** The mode it runs between trials. */
+  private preferAlone = false;
   private readonly last = [NaN, NaN]; // ms per step: [threads, alone]
   private readonly window: number[] = [];
   private windows = 0;
@@ -137,17 +144,20 @@ export class ModeChooser {
     this.window.sort((a, b) => a - b);
     this.last[this.alone ? 1 : 0] = this.window[MODE_WINDOW >> 1];
     this.window.length = 0;
-    const aloneFaster = this.last[1] < this.last[0]; // false until a window alone was measured
+    const [threads, alone] = this.last;
+    // false until a window alone was measured (NaN compares false)
+    const preferAlone = this.preferAlone ? !(threads < alone) : alone < (1 - ALONE_GAIN) * threads;
     if (this.trying) {
-      this.interval = aloneFaster === this.alone ? FIRST_TRIAL : Math.min(2 * this.interval, LAST_TRIAL);
+      this.interval = preferAlone !== this.preferAlone ? FIRST_TRIAL : Math.min(2 * this.interval, LAST_TRIAL);
       this.trying = false;
       this.windows = 0;
-    } else if (aloneFaster !== this.alone) {
+    } else if (preferAlone !== this.preferAlone) {
       // The mode it ran lost its lead (the host changed): try the other again soon.
       this.interval = FIRST_TRIAL;
       this.windows = 0;
     }
+    this.preferAlone = preferAlone;
     this.trying = ++this.windows >= this.interval;
-    this.alone = this.trying ? !aloneFaster : aloneFaster;
+    this.alone = this.trying ? !preferAlone : preferAlone;
   }
 }
