@@ -77,15 +77,18 @@ export function coreCheck(): CoreCheck {
       }
       return performance.now();
     };
-    // The first round trip waits for the worker to pick the command up: not counted.
-    const start = roundTrip(1);
-    let last = start, gaps = 0;
-    for (let v = 3; last - start < ms; v += 2) {
-      const now = roundTrip(v);
-      if (now - last > GAP_MS) gaps += now - last;
-      last = now;
+    let start = 0, last = 0, gaps = 0;
+    try {
+      // The first round trip waits for the worker to pick the command up: not counted.
+      last = start = roundTrip(1);
+      for (let v = 3; last - start < ms; v += 2) {
+        const now = roundTrip(v);
+        if (now - last > GAP_MS) gaps += now - last;
+        last = now;
+      }
+    } finally {
+      Atomics.store(flag, 0, -1); // ends the worker's loop, also when this one gave up
     }
-    Atomics.store(flag, 0, -1);
     await done;
     return gaps / (last - start);
   };

@@ -66,17 +66,23 @@ function runScript(name: string, source: string, timeout: number) {
  * Runs `source` (see scriptFile) in a child Node process that prints a line as it makes progress,
  * and kills it when no line came for `quietMs`: a stall fails fast, a slow machine does not.
  */
+/** The longest a watched script may run; the tests that watch one allow a minute more. */
+const WATCH_LIMIT_MS = 840_000;
+
 function runWatched(name: string, source: string, quietMs: number): Promise<{ stdout: string; stderr: string; status: number | null; stalled: boolean }> {
   const child = spawn(process.execPath, [scriptFile(name, source)]);
   let stdout = '', stderr = '', stalled = false;
-  let timer = setTimeout(() => { stalled = true; child.kill('SIGKILL'); }, quietMs);
+  const stall = () => { stalled = true; child.kill('SIGKILL'); };
+  let timer = setTimeout(stall, quietMs);
+  // However it progresses, it ends before the test's own timeout (which would leave it running).
+  const limit = setTimeout(stall, WATCH_LIMIT_MS);
   child.stdout.on('data', (d) => {
     stdout += d;
     clearTimeout(timer);
-    timer = setTimeout(() => { stalled = true; child.kill('SIGKILL'); }, quietMs);
+    timer = setTimeout(stall, quietMs);
   });
   child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (status) => { clearTimeout(timer); resolve({ stdout, stderr, status, stalled }); }));
+  return new Promise((resolve) => child.on('close', (status) => { clearTimeout(timer); clearTimeout(limit); resolve({ stdout, stderr, status, stalled }); }));
 }
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -575,12 +581,12 @@ describe('createBackend threads option', () => {
       console.log('steps', steps, 'threads', backend.threads);
     `, 30_000);
     const lines = run.stdout.trim().split('\n');
-    expect(run.stalled, `the run stalled (no progress for 30 s; its last line: ${lines.at(-1) || 'none'})`).toBe(false);
+    expect(run.stalled, `the run stalled (no progress for 30 s, or ${WATCH_LIMIT_MS / 1000} s in all; its last line: ${lines.at(-1) || 'none'})`).toBe(false);
     expect(run.stderr).toBe('');
     expect(lines.at(-1)).toBe('steps 8000 threads 2');
     expect(lines).toHaveLength(41);
     expect(run.status).toBe(0);
-  }, 900_000);
+  }, WATCH_LIMIT_MS + 60_000);
 
   it('a script that trained on threads exits by itself, with code 0', () => {
     const run = runScript('train.mjs', `
