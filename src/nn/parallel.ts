@@ -15,6 +15,9 @@ import { reduceAndStep, paramRanges } from './parallel-step';
 import { MODEL_PARALLEL_MAX_ROWS, computeTimes, evenSplit, isPeerFailure, modelParallelLayers, modelParallelStep, ownedUpdate, planModelParallel, resetBarrier, setSplit, stepOwned, type ModelPlan } from './parallel-model';
 import { ModeChooser, RowBalancer, SplitBalancer } from './parallel-balance';
 
+/** The part the caller's thread plays in a threaded model-parallel step (made once: a step allocates nothing it can avoid). */
+const CALLER_PART = [0] as const;
+
 /** Inference below this many rows runs on the caller's thread alone (a handoff costs more than it saves). */
 const MIN_SPLIT_ROWS = 8;
 
@@ -248,7 +251,7 @@ export class Parallel {
           // While it waits long at a barrier, this thread also watches the workers (one that stopped
           // never arrives); the checks are made then, not on every step.
           let checks: (() => void)[] | undefined;
-          modelParallelStep(k, views, plan, [0], rows, images, loss, mine, () => { for (const check of (checks ??= this.pool.slots.map((_, w) => this.pool.liveness(w)))) check(); });
+          modelParallelStep(k, views, plan, CALLER_PART, rows, images, loss, mine, () => { for (const check of (checks ??= this.pool.slots.map((_, w) => this.pool.liveness(w)))) check(); });
         },
       ));
     }
